@@ -1,0 +1,5 @@
+"""`python -m jazzgen` runs the command line."""
+
+from jazzgen.cli import main
+
+main()

@@ -1,0 +1,27 @@
+"""The command line: a thin shell over jazzgen's Python API.
+
+Each command parses its options, calls one API function and lets jazzgen's own errors become one
+line for the user (exit 2 for usage errors, 1 for data errors). `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from jazzgen.cli import data_commands
+from jazzgen.cli.common import JazzgenGroup
+
+
+@click.group(cls=JazzgenGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(package_name="jazzgen")
+def cli(debug: bool) -> None:
+    """Improvise jazz solos with an LSTM language model over chord-relative note values."""
+
+
+for command in data_commands.COMMANDS:
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="jazzgen")

@@ -1,0 +1,46 @@
+"""What every command shares: jazzgen's errors become one line and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import traceback
+
+import click
+
+from jazzgen.errors import JazzgenError
+
+
+class UserFacingError(click.ClickException):
+    """One line on stderr: 'jazzgen: error: <what is wrong and how to fix it>'."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"jazzgen: error: {self.format_message()}", err=True, file=file)
+
+
+class JazzgenGroup(click.Group):
+    """A click group that turns JazzgenError (and any bug) into a UserFacingError."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except JazzgenError as err:
+            _maybe_traceback(ctx)
+            raise UserFacingError(str(err), err.exit_code) from None
+        except KeyboardInterrupt:
+            raise click.exceptions.Abort() from None
+        except Exception as err:  # a bug: still one line, the traceback only with --debug
+            _maybe_traceback(ctx)
+            raise UserFacingError(
+                f"internal error ({type(err).__name__}: {err}); run again with --debug and report it", 1
+            ) from None
+
+
+def _maybe_traceback(ctx: click.Context) -> None:
+    root = ctx.find_root()
+    if root.params.get("debug"):
+        traceback.print_exc()
