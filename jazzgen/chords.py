@@ -8,7 +8,7 @@ symbol alter that scale (a b9 replaces the 9, a #11 the 11, ...).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jazzgen.errors import DataError
 from jazzgen.solo import TICKS_PER_BEAT, Chord, TimeSignature, bar_starts
@@ -73,7 +73,7 @@ _QUALITY_SPELLINGS = sorted(
         ("m", "m"), ("-", "m"), ("min", "m"), ("mi", "m"),
         ("dim7", "dim7"), ("o7", "dim7"), ("°7", "dim7"), ("dim", "dim"), ("o", "dim"), ("°", "dim"),
         ("aug7", "aug7"), ("+7", "aug7"), ("7+", "aug7"), ("7#5", "aug7"), ("aug", "aug"), ("+", "aug"),
-        ("+j7", "augmaj7"), ("+maj7", "augmaj7"), ("maj7#5", "augmaj7"), ("+M7", "augmaj7"),
+        ("augmaj7", "augmaj7"), ("+j7", "augmaj7"), ("+maj7", "augmaj7"), ("maj7#5", "augmaj7"), ("+M7", "augmaj7"),
         ("7sus4", "7sus4"), ("7sus", "7sus4"), ("sus7", "7sus4"), ("9sus4", "7sus4 9"), ("9sus", "7sus4 9"),
         ("sus4", "sus4"), ("sus", "sus4"), ("sus2", "sus4"),
         ("7alt", "7alt"), ("alt", "7alt"),
@@ -220,7 +220,7 @@ def merge_repeats(chords: list[Chord]) -> tuple[Chord, ...]:
     for chord in chords:
         if out and out[-1].symbol == chord.symbol and out[-1].end == chord.onset:
             last = out.pop()
-            chord = chord_from_symbol(parse_chord(last.symbol), last.onset, chord.end - last.onset)
+            chord = replace(last, duration=chord.end - last.onset)
         out.append(chord)
     return tuple(out)
 

@@ -20,12 +20,19 @@ def atomic_path(path: str | Path):
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror or err}; choose a writable folder") from None
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:

@@ -339,6 +339,9 @@ class _ParseState:
             raise DataError(f"register token {token!r} is outside MIDI's 0..127")
 
     def _chord(self, token: str) -> None:
+        starts_change = token.startswith(("@", "R+")) or token == "NC"
+        if starts_change and self.chord_parts and ("root" in self.chord_parts or token.startswith("@")):
+            self._flush_chord()
         if self.chord_parts is None:
             self.chord_at_tick, self.chord_parts = self.bar_start, {}
         head = token[:1]

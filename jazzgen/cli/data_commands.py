@@ -1,5 +1,65 @@
-"""Commands over solos and value tokens: prepare, inspect."""
+"""Commands over solo files and value tokens: prepare, inspect."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import json
+
+import click
+
+from jazzgen.errors import UsageError
+
+
+def parse_track(value: str | None) -> int | str | None:
+    """--melody-track: an index (0-based) or a track name."""
+    if value is None:
+        return None
+    return int(value) if value.lstrip("-").isdigit() else value
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus folder to write.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=int, help="Files read in parallel.")
+@click.option("--melody-track", default=None, help="MIDI track (index or name) holding the solo; default: chosen automatically.")
+def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str | None) -> None:
+    """Read solos (MIDI, MusicXML, Weimar Jazz Database CSVs; folders recursively) and write
+    OUT/tokens.jsonl, OUT/vocab.json and OUT/report.json. Unreadable files are skipped and listed.
+
+    \b
+    Example:
+      jazzgen prepare data/midi ~/my_solos -o corpus --jobs 2
+    """
+    from jazzgen.prepare import find_sources, prepare as run_prepare
+
+    files, _ = find_sources(list(sources))
+    with click.progressbar(length=len(files), label="reading", file=click.get_text_stream("stderr")) as bar:
+        summary = run_prepare(sources, out_dir, jobs=jobs, melody_track=parse_track(melody_track), progress=bar.update)
+    for path, reason in summary.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(summary.line())
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--melody-track", default=None, help="MIDI track (index or name) holding the solo.")
+@click.option("--values", default=40, show_default=True, type=click.IntRange(0), help="How many value tokens to show.")
+def inspect(file: str, as_json: bool, melody_track: str | None, values: int) -> None:
+    """Show what jazzgen reads in one file: tracks, the chosen melody and why, chords per bar,
+    and the first value tokens.
+
+    \b
+    Example:
+      jazzgen inspect data/midi/blues_in_f.mid
+    """
+    from pathlib import Path
+
+    from jazzgen.describe import describe, format_text
+
+    if not Path(file).exists():
+        raise UsageError(f"{file}: no such file")
+    description = describe(file, parse_track(melody_track), values)
+    click.echo(json.dumps(description, indent=1) if as_json else format_text(description))
+
+
+COMMANDS = [prepare, inspect]

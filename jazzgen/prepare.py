@@ -1,0 +1,194 @@
+"""Preparing a corpus: every solo under some folders -> DIR/tokens.jsonl, vocab.json, report.json.
+
+Each file is read and encoded on its own (in parallel with jobs > 1); a file that fails is
+reported and the rest is kept. Results are cached in DIR/cache.json by path, size and
+modification time, so a re-run only reads what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from jazzgen.errors import DataError, JazzgenError, UsageError
+from jazzgen.fileio import write_text_atomic
+from jazzgen.reading import find_sources, read_file
+from jazzgen.values import encode, token_kind
+from jazzgen.vocab import Vocab
+from jazzgen.wjazzd import beat_track_path
+
+CACHE_VERSION = 1  # bump when readers or the value grammar change what a file gives
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one file gave: solo records for tokens.jsonl, or the reason it was skipped."""
+
+    path: str
+    signature: tuple
+    solos: tuple[dict, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PrepareSummary:
+    out_dir: Path
+    files: int
+    solos: int
+    notes: int
+    tokens: int
+    vocab_size: int
+    skipped: tuple[tuple[str, str], ...]
+    from_cache: int
+
+    def line(self) -> str:
+        text = (f"prepared {self.solos} solos ({self.notes:,} notes, {self.tokens:,} tokens, "
+                f"vocabulary {self.vocab_size}) from {self.files} files into {self.out_dir}")
+        if self.from_cache:
+            text += f"; {self.from_cache} from cache"
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} (see {self.out_dir / 'report.json'})"
+        return text
+
+
+def prepare(
+    sources: Iterable[str | Path],
+    out_dir: str | Path,
+    jobs: int = 1,
+    melody_track: int | str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PrepareSummary:
+    """Read and encode every solo under sources and write the corpus into out_dir.
+
+    progress(n) is called as files finish. Raises DataError when no file gave a solo.
+    """
+    out_dir = Path(out_dir)
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give at least 1")
+    files, passed = find_sources(list(sources))
+    if not files:
+        raise DataError("no MIDI, MusicXML or Weimar Jazz Database files found in " + ", ".join(map(str, sources)))
+    cache = _load_cache(out_dir, melody_track)
+    results, from_cache = _process(files, cache, jobs, melody_track, progress)
+    entries = [solo for r in results for solo in r.solos]
+    skipped = tuple((p.as_posix(), why) for p, why in passed) + tuple((r.path, r.error) for r in results if r.error)
+    if not entries:
+        raise DataError(f"no usable solo in {len(files)} files (first problem: {skipped[0][0]}: {skipped[0][1]})")
+    vocab = Vocab.build(e["tokens"] for e in entries)
+    _write_corpus(out_dir, entries, vocab, results, skipped)
+    _save_cache(out_dir, melody_track, results)
+    notes = sum(e["notes"] for e in entries)
+    tokens = sum(len(e["tokens"]) for e in entries)
+    return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache)
+
+
+def _process(files, cache, jobs, melody_track, progress) -> tuple[list[FileResult], int]:
+    """Results in file order; cached results are reused when the file's signature is unchanged."""
+    results: dict[int, FileResult] = {}
+    todo = []
+    for index, path in enumerate(files):
+        hit = cache.get(str(path))
+        if hit is not None and tuple(hit.signature) == _signature(path):
+            results[index] = hit
+            if progress:
+                progress(1)
+        else:
+            todo.append(index)
+    work = [(str(files[i]), melody_track) for i in todo]
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = pool.map(_prepare_one, work, chunksize=max(1, len(work) // (jobs * 8)))
+            _collect(todo, done, results, progress)
+    else:
+        _collect(todo, map(_prepare_one, work), results, progress)
+    return [results[i] for i in range(len(files))], len(files) - len(todo)
+
+
+def _collect(indices, done, results, progress) -> None:
+    for index, result in zip(indices, done):
+        results[index] = result
+        if progress:
+            progress(1)
+
+
+def _prepare_one(job: tuple[str, int | str | None]) -> FileResult:
+    path, melody_track = job
+    signature = _signature(Path(path))
+    try:
+        reading = read_file(path, melody_track)
+        return FileResult(path, signature, tuple(_entry(s) for s in reading.solos if s.notes))
+    except JazzgenError as err:
+        return FileResult(path, signature, error=str(err))
+    except Exception as err:  # a reader bug must not lose the other files
+        return FileResult(path, signature, error=f"internal error {type(err).__name__}: {err}")
+
+
+def _entry(solo) -> dict:
+    tokens = encode(solo)
+    return {
+        "source": solo.source,
+        "title": solo.title,
+        "meter": solo.meter[0].name,
+        "tempo": solo.tempo,
+        "bars": solo.bars,
+        "notes": sum(1 for t in tokens if token_kind(t) == "pitch"),
+        "tokens": tokens,
+    }
+
+
+def _signature(path: Path) -> tuple:
+    """Size and modification time of the file and of the files it depends on."""
+    parts = [path]
+    if path.suffix.lower() == ".csv":
+        parts.append(beat_track_path(path))
+    elif path.suffix.lower() in (".mid", ".midi", ".kar", ".rmi"):
+        parts.append(path.with_suffix(".chords"))
+    out = []
+    for part in parts:
+        try:
+            stat = os.stat(part)
+            out += [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            out += [-1, -1]
+    return tuple(out)
+
+
+def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped) -> None:
+    write_text_atomic(out_dir / "tokens.jsonl", "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+    vocab.save(out_dir / "vocab.json")
+    report = {
+        "used": [{"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
+                 for r in results if not r.error],
+        "skipped": [{"path": p, "reason": why} for p, why in skipped],
+        "vocab_size": len(vocab),
+    }
+    write_text_atomic(out_dir / "report.json", json.dumps(report, indent=1, ensure_ascii=False))
+
+
+def _cache_path(out_dir: Path) -> Path:
+    return out_dir / "cache.json"
+
+
+def _load_cache(out_dir: Path, melody_track) -> dict[str, FileResult]:
+    try:
+        data = json.loads(_cache_path(out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("version") != CACHE_VERSION or data.get("melody_track") != melody_track:
+        return {}
+    try:
+        return {r["path"]: FileResult(r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"])
+                for r in data["files"]}
+    except (KeyError, TypeError):
+        return {}
+
+
+def _save_cache(out_dir: Path, melody_track, results: list[FileResult]) -> None:
+    files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error}
+             for r in results]
+    data = {"version": CACHE_VERSION, "melody_track": melody_track, "files": files}
+    write_text_atomic(_cache_path(out_dir), json.dumps(data, ensure_ascii=False))

@@ -1,0 +1,139 @@
+"""Finding and reading solo files: MIDI, MusicXML and the Weimar Jazz Database CSV layout.
+
+`read(path)` takes a file or a folder (searched recursively) and returns solos. Each format has
+its own reader module; this one only decides which reader a file goes to.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jazzgen.errors import DataError, UsageError
+from jazzgen.solo import Solo
+from jazzgen.wjazzd import MELODY_SUFFIX, is_wjazzd_melody, read_wjazzd
+
+MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
+MUSICXML_SUFFIXES = (".musicxml", ".xml", ".mxl")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The solos read from one file, and what a user should know about how they were read."""
+
+    path: Path
+    solos: tuple[Solo, ...]
+    reader: str  # "midi", "musicxml" or "wjazzd"
+    details: dict = field(default_factory=dict, compare=False)
+
+
+def source_kind(path: Path) -> str | None:
+    """The reader for a file, or None when jazzgen does not read that kind of file."""
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        return "midi"
+    if suffix in MUSICXML_SUFFIXES:
+        return "musicxml"
+    if suffix == ".csv" and is_wjazzd_melody(path):
+        return "wjazzd"
+    return None
+
+
+def find_sources(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every readable file under paths, sorted, and the files passed over with the reason.
+
+    A MIDI file that is the Weimar Jazz Database's export of a solo whose annotated CSV is also
+    present is passed over: the CSV holds the same solo with its true metrical positions.
+    """
+    found, passed = [], []
+    for given in paths:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or folder")
+        if path.is_dir():
+            found += _walk(path)
+        elif source_kind(path) is None:
+            passed.append((path, "not a MIDI, MusicXML or Weimar Jazz Database melody file"))
+        else:
+            found.append(path)
+    unique = sorted(set(found))
+    annotated = {p.name[: -len(".csv")] for p in unique if source_kind(p) == "wjazzd"}
+    kept = []
+    for path in unique:
+        if source_kind(path) == "midi" and path.stem in annotated:
+            passed.append((path, f"same solo as the annotated mcsv_melody/{path.stem}.csv"))
+        else:
+            kept.append(path)
+    return kept, passed
+
+
+def _walk(folder: Path) -> list[Path]:
+    found, seen = [], set()
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=None):
+        real = os.path.realpath(root)
+        if real in seen:  # a symlink loop
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if source_kind(path) is not None and path.is_file():
+                found.append(path)
+    return found
+
+
+def read_file(path: str | Path, melody_track: int | str | None = None) -> Reading:
+    """Read one file with the reader its name asks for; DataError when it gives no solo."""
+    path = Path(path)
+    kind = source_kind(path)
+    if kind is None:
+        raise DataError(f"{path}: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl) "
+                        f"or Weimar Jazz Database melody file (mcsv_melody/*{MELODY_SUFFIX})")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file")
+    if kind == "wjazzd":
+        return Reading(path, (read_wjazzd(path),), kind)
+    if kind == "musicxml":
+        from jazzgen.musicxml import read_musicxml
+
+        return Reading(path, tuple(read_musicxml(path)), kind)
+    from jazzgen.midi_reader import read_midi
+
+    midi = read_midi(path, melody_track=melody_track)
+    return Reading(path, (midi.solo,), kind, midi_details(midi))
+
+
+def midi_details(midi) -> dict:
+    """What inspect shows of a MIDI reading: the tracks, the melody choice and the chord source."""
+    return {
+        "tracks": [track_summary(t) for t in midi.tracks],
+        "melody_track": midi.melody_index,
+        "melody_reason": midi.melody_reason,
+        "chords_from": midi.chords_from,
+    }
+
+
+def track_summary(track) -> dict:
+    return {k: v for k, v in vars(track).items() if not k.startswith("_")}
+
+
+def read(path: str | Path, melody_track: int | str | None = None) -> list[Solo]:
+    """Solos from a file, or from every readable file in a folder (recursively).
+
+    A file that cannot be read raises DataError when it was named alone; inside a folder it is
+    skipped with a warning naming it and the reason, and the rest is read.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return list(read_file(path, melody_track).solos)
+    files, _ = find_sources([path])
+    solos = []
+    for file in files:
+        try:
+            solos += read_file(file, melody_track).solos
+        except DataError as err:
+            warnings.warn(f"skipped {file}: {err}", stacklevel=2)
+    return solos
