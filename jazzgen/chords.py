@@ -230,7 +230,7 @@ def parse_changes(text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0
 
     Each bar holds 1 to 4 chords sharing the bar evenly (two chords in 4/4 take two beats each);
     '%' is a bar of its own that repeats the previous bar ('| Cmaj7 % |' is two bars of Cmaj7);
-    '/' or '.' repeats the previous chord for one slot of a bar.
+    '/' or '.' repeats the previous chord for one slot of a bar. 'NC' bars hold no chord span.
     """
     bars = []
     for cell in text.replace("\n", "|").split("|"):
@@ -256,7 +256,7 @@ def parse_changes(text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0
             raise DataError(f"bar {index + 1} has {len(symbols)} chords; at most 4 fit one bar")
         spans += _bar_chords(symbols, starts[index], starts[index + 1], index)
         previous = symbols
-    return merge_repeats(spans), len(bars)
+    return tuple(c for c in merge_repeats(spans) if not c.is_nc), len(bars)
 
 
 def _bar_chords(symbols: list[str], start: int, end: int, index: int) -> list[Chord]:

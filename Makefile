@@ -1,0 +1,35 @@
+# jazzgen: `make demo` sets up and runs the main job, `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup system-deps bench clean
+
+demo: setup
+	$(BIN)/jazzgen prepare data/midi -o out/example-corpus
+	$(BIN)/jazzgen inspect data/midi/blues_in_f.mid
+
+test: setup system-deps
+	$(BIN)/python -m pytest -q
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+# FluidSynth and a General MIDI soundfont render audio in --wav and in the audio tests.
+system-deps:
+	@if ! command -v fluidsynth >/dev/null || [ ! -e /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null; \
+	  else echo "note: install fluidsynth and fluid-soundfont-gm for the audio tests (they skip without)"; fi; \
+	fi
+
+bench: setup
+	$(BIN)/python bench/bench_prepare.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
