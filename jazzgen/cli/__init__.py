@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from jazzgen.cli import data_commands
+from jazzgen.cli import data_commands, model_commands
 from jazzgen.cli.common import JazzgenGroup
 
 
@@ -20,6 +20,9 @@ def cli(debug: bool) -> None:
 
 
 for command in data_commands.COMMANDS:
+    cli.add_command(command)
+
+for command in model_commands.COMMANDS:
     cli.add_command(command)
 
 

@@ -1,0 +1,169 @@
+"""Commands over language models: train and evaluate for jazz, and the same under `jazzgen text`.
+
+Importing this module does not import TensorFlow: each command imports the training code itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+
+import click
+
+from jazzgen.config import CELLS, STRATEGIES, ModelConfig, TrainConfig
+
+_DEFAULT_MODEL, _DEFAULT_TRAIN = ModelConfig(), TrainConfig()
+
+
+def _shared_train_options(command):
+    """The options both train commands share; each becomes a field of ModelConfig or TrainConfig."""
+    options = [
+        click.option("--layers", type=int, default=_DEFAULT_MODEL.layers, show_default=True, help="Stacked recurrent layers."),
+        click.option("--units", type=int, default=_DEFAULT_MODEL.units, show_default=True, help="Units per recurrent layer."),
+        click.option("--embedding", type=int, default=_DEFAULT_MODEL.embedding, show_default=True, help="Embedding size."),
+        click.option("--cell", type=click.Choice(CELLS), default=_DEFAULT_MODEL.cell, show_default=True, help="Recurrent cell."),
+        click.option("--dropout", type=float, default=_DEFAULT_MODEL.dropout, show_default=True,
+                     help="Dropout on each recurrent layer's output."),
+        click.option("--recurrent-dropout", type=float, default=_DEFAULT_MODEL.recurrent_dropout, show_default=True,
+                     help="Dropout on the recurrent state (slower)."),
+        click.option("--seq-len", type=int, default=_DEFAULT_TRAIN.seq_len, show_default=True,
+                     help="Tokens per training window."),
+        click.option("--batch-size", type=int, default=_DEFAULT_TRAIN.batch_size, show_default=True,
+                     help="Windows per step (global, over all workers)."),
+        click.option("--epochs", type=int, default=_DEFAULT_TRAIN.epochs, show_default=True, help="Most epochs to run."),
+        click.option("--lr", type=float, default=_DEFAULT_TRAIN.lr, show_default=True,
+                     help="Peak learning rate (cosine schedule)."),
+        click.option("--patience", type=int, default=_DEFAULT_TRAIN.patience, show_default=True,
+                     help="Stop after this many epochs without a better validation loss."),
+        click.option("--clipnorm", type=float, default=_DEFAULT_TRAIN.clipnorm, show_default=True,
+                     help="Gradient norm clip."),
+        click.option("--seed", type=int, default=_DEFAULT_TRAIN.seed, show_default=True, help="Seed of the run."),
+        click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
+        click.option("--strategy", type=click.Choice(STRATEGIES), default=_DEFAULT_TRAIN.strategy, show_default=True,
+                     help="tf.distribute strategy; multiworker reads TF_CONFIG."),
+        click.option("--quiet", is_flag=True, help="No progress line."),
+        click.option("-o", "--output", required=True, type=click.Path(), help="Bundle folder to write, e.g. trained/NAME."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
+    model = ModelConfig(cell=options["cell"], layers=options["layers"], units=options["units"],
+                        embedding=options["embedding"], dropout=options["dropout"],
+                        recurrent_dropout=options["recurrent_dropout"])
+    train = TrainConfig(seq_len=options["seq_len"], batch_size=options["batch_size"], epochs=options["epochs"],
+                        lr=options["lr"], seed=options["seed"], strategy=options["strategy"],
+                        patience=options["patience"], clipnorm=options["clipnorm"])
+    return model, train
+
+
+def _run_options(options: dict) -> dict:
+    command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a != "--resume")
+    return {"resume": options["resume"], "progress": not options["quiet"], "command": command}
+
+
+@click.command("train")
+@click.argument("corpus", type=click.Path())
+@click.option("--val", type=click.Path(), help="A prepared corpus to validate on (default: 10% of the solos).")
+@_shared_train_options
+def train(corpus, val, **options):
+    """Train a jazz language model on a CORPUS folder written by `jazzgen prepare`.
+
+    Writes the bundle OUTPUT (model.keras, weights.npz, config.json, vocab.json, metrics.json,
+    README.md, ngram.json); checkpoints and history live in OUTPUT.run until it is done.
+
+    \b
+    Example:
+        jazzgen prepare ../shared/data/wjazzd -o corpus/wjazzd
+        jazzgen train corpus/wjazzd -o trained/jazz --layers 2 --units 256 --epochs 30
+    """
+    from jazzgen.train import train_jazz
+
+    model, train_config = _configs(options)
+    out = train_jazz(corpus, options["output"], model, train_config, val=val, **_run_options(options))
+    if out is not None:
+        click.echo(f"wrote {out}")
+
+
+@click.command("evaluate")
+@click.option("-m", "--model", "model_path", required=True, type=click.Path(), help="A jazz model bundle.")
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(model_path, sources, as_json):
+    """Score a jazz model and its n-gram baseline on SOURCES: MIDI, MusicXML or Weimar Jazz
+    Database files or folders, or corpus folders from `jazzgen prepare`.
+
+    Only the note tokens a sampler samples are scored; bits per note = their loss / notes.
+
+    \b
+    Example:
+        jazzgen evaluate -m trained/jazz ../shared/data/wjazzd/mcsv_melody --json
+    """
+    from jazzgen.evaluate import evaluate_jazz
+
+    report = evaluate_jazz(model_path, list(sources))
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+        return
+    click.echo(f"{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens")
+    for name in ("model", "baseline"):
+        figures = report[name]
+        if figures:
+            click.echo(f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note  "
+                       f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}")
+
+
+@click.group("text")
+def text_group():
+    """Character and word language models over plain text, with the same model core."""
+
+
+@text_group.command("train")
+@click.argument("file", type=click.Path())
+@click.option("--level", type=click.Choice(["char", "word"]), default="char", show_default=True, help="Token unit.")
+@click.option("--vocab-size", type=int, help="Word level: keep this many most common words, <unk> for the rest.")
+@click.option("--lines", is_flag=True, help="Each line is one example ended by <EOS> (e.g. one name a line).")
+@click.option("--lower", is_flag=True, help="Lowercase the text first.")
+@click.option("--val", type=click.Path(), help="A text file to validate on (default: the last 10% of FILE).")
+@_shared_train_options
+def text_train(file, level, vocab_size, lines, lower, val, **options):
+    """Train a text language model on FILE (UTF-8).
+
+    \b
+    Example:
+        jazzgen text train ../shared/data/text/dinos.txt --lines -o trained/dinos --units 128
+    """
+    from jazzgen.text import text_tokenizer
+    from jazzgen.train import train_text
+
+    tokenizer = text_tokenizer(level, vocab_size, lines, lower)
+    model, train_config = _configs(options)
+    out = train_text(file, options["output"], tokenizer, model, train_config, val=val, **_run_options(options))
+    if out is not None:
+        click.echo(f"wrote {out}")
+
+
+@text_group.command("evaluate")
+@click.option("-m", "--model", "model_path", required=True, type=click.Path(), help="A text model bundle.")
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def text_evaluate(model_path, file, as_json):
+    """Score a text model on FILE: nats and bits per character (or per word token).
+
+    \b
+    Example:
+        jazzgen text evaluate -m trained/shakespeare held_out.txt --json
+    """
+    from jazzgen.evaluate import evaluate_text
+
+    report = evaluate_text(model_path, file)
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        click.echo("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in report.items()))
+
+
+COMMANDS = [train, evaluate, text_group]

@@ -1,0 +1,186 @@
+"""Scoring a trained model, and its n-gram baseline, on solos or text it was not trained on.
+
+Each sequence is scored from its start token with the recurrent state carried through (as a
+sampler runs), from the full softmax. Jazz: only the tokens a sampler samples count (note gaps,
+pitches, durations: jazzgen.values.token_kind), though the model reads the forced bar and chord
+tokens too; bits per note = scored nats / ln 2 / notes, a note being one pitch token.
+A sequence longer than MAX_PIECE is scored in pieces, each fed WARMUP earlier tokens unscored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from jazzgen.bundle import load_bundle
+from jazzgen.corpus import is_corpus, read_corpus
+from jazzgen.errors import DataError, UsageError
+from jazzgen.ngram import KneserNey
+from jazzgen.text import encode_text, read_text, tokenize
+from jazzgen.values import encode, token_kind
+from jazzgen.vocab import Vocab
+
+SAMPLED_KINDS = ("gap", "pitch", "duration")
+MAX_PIECE, WARMUP = 4096, 512
+BATCH_TOKENS = 65_536
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Totals over the scored tokens: nats (natural-log loss), top-1 hits, notes (pitch tokens)."""
+
+    nats: float
+    tokens: int
+    correct: int
+    notes: int
+
+    def summary(self) -> dict:
+        per_token = self.nats / max(self.tokens, 1)
+        return {"nats_per_token": per_token, "bits_per_note": self.nats / math.log(2) / max(self.notes, 1),
+                "perplexity": math.exp(per_token), "accuracy": self.correct / max(self.tokens, 1)}
+
+
+def sampled_mask(vocab: Vocab) -> np.ndarray:
+    """(vocab,) bool: which ids a jazz sampler samples rather than forces."""
+    return np.array([token_kind(t) in SAMPLED_KINDS for t in vocab.tokens])
+
+
+def model_scores(model, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each sequence of n ids: (nats (n-1,), top-1 hit (n-1,) bool) of predicting ids 1..n-1."""
+    pieces = [(i, start, stop) for i, s in enumerate(sequences) for start, stop in _pieces(len(s))]
+    nats = [np.zeros(max(len(s) - 1, 0)) for s in sequences]
+    hits = [np.zeros(max(len(s) - 1, 0), bool) for s in sequences]
+    step = _score_fn(model)
+    pieces.sort(key=lambda p: p[2] - p[1])
+    for batch in _batches(pieces):
+        fed = [sequences[i][max(0, a - WARMUP):b] for i, a, b in batch]  # each predicts ids a+1..b-1
+        width = max(len(f) for f in fed)
+        ids = np.zeros((len(fed), width), np.int32)
+        for row, f in enumerate(fed):
+            ids[row, :len(f)] = f
+        got_nats, got_hits = (np.asarray(x) for x in step(ids))  # (batch, width - 1) each
+        for row, (i, a, b) in enumerate(batch):
+            skip = a - max(0, a - WARMUP)
+            nats[i][a:b - 1] = got_nats[row, skip:skip + b - 1 - a]
+            hits[i][a:b - 1] = got_hits[row, skip:skip + b - 1 - a]
+    return list(zip(nats, hits))
+
+
+def _pieces(length: int) -> list[tuple[int, int]]:
+    """[start, stop) id ranges overlapping by one id, so each target is scored once."""
+    return [(a, min(a + MAX_PIECE, length)) for a in range(0, max(length - 1, 1), MAX_PIECE - 1)]
+
+
+def _batches(pieces):
+    batch, longest = [], 0
+    for piece in pieces:
+        longest = max(longest, piece[2] - piece[1] + WARMUP)
+        if batch and longest * (len(batch) + 1) > BATCH_TOKENS:
+            yield batch
+            batch, longest = [], piece[2] - piece[1] + WARMUP
+        batch.append(piece)
+    if batch:
+        yield batch
+
+
+def _score_fn(model):
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+    def step(ids):
+        logits = tf.cast(model(ids[:, :-1], training=False), tf.float32)  # (batch, time, vocab)
+        targets = ids[:, 1:]
+        nats = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
+        hits = tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets)
+        return nats, hits
+
+    return step
+
+
+def total_scores(sequences: list[np.ndarray], scored: list[tuple[np.ndarray, np.ndarray]],
+                 mask: np.ndarray | None, note_id_mask: np.ndarray | None) -> Scores:
+    """Sum per-position scores over the positions whose target id mask allows (all when None)."""
+    nats = tokens = correct = notes = 0
+    for sequence, (n, h) in zip(sequences, scored):
+        targets = np.asarray(sequence[1:])
+        keep = mask[targets] if mask is not None else np.ones(len(targets), bool)
+        nats += float(n[keep].sum())
+        tokens += int(keep.sum())
+        correct += int(h[keep].sum())
+        notes += int(note_id_mask[targets].sum()) if note_id_mask is not None else 0
+    return Scores(nats, tokens, correct, notes)
+
+
+def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], mask: np.ndarray | None):
+    """Per-position (nats, top-1 hit) of the n-gram model, computed where mask allows (0 elsewhere)."""
+    out = []
+    for sequence in sequences:
+        ids = [int(t) for t in sequence]
+        flags = [True] + [mask is None or bool(mask[t]) for t in ids[1:]]
+        nats = np.array(ngram.nats(ids, flags))
+        hits = np.array([flags[i] and ngram.best_next(ids[max(0, i - ngram.order + 1):i]) == ids[i]
+                         for i in range(1, len(ids))], bool)
+        out.append((nats, hits))
+    return out
+
+
+def jazz_report(model, ngram: KneserNey | None, vocab: Vocab, sequences: list[np.ndarray]) -> dict:
+    """The evaluate JSON for id sequences of solos: model and baseline figures over sampled tokens."""
+    mask = sampled_mask(vocab)
+    notes = np.array([token_kind(t) == "pitch" for t in vocab.tokens])
+    model_total = total_scores(sequences, model_scores(model, sequences), mask, notes)
+    report = {"model": model_total.summary(), "baseline": None, "solos": len(sequences),
+              "notes": model_total.notes, "tokens": model_total.tokens}
+    if ngram is not None:
+        baseline = total_scores(sequences, ngram_scores(ngram, sequences, mask), mask, notes)
+        report["baseline"] = baseline.summary()
+    return report
+
+
+def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
+    """Score a jazz bundle on solos: prepared corpus folders, or files/folders that prepare reads."""
+    if not sources:
+        raise UsageError("give at least one file or folder of solos to evaluate on")
+    bundle = load_bundle(model_path)
+    config, vocab = bundle.meta.config, bundle.meta.vocab
+    if config.tokenizer.kind != "values":
+        raise UsageError(f"{model_path} is a text model; use `jazzgen text evaluate`")
+    token_lists = [tokens for source in sources for tokens in _solo_tokens(Path(source))]
+    if not token_lists:
+        raise DataError("no solos found in " + ", ".join(map(str, sources)))
+    sequences = [np.asarray(vocab.ids(tokens), np.int32) for tokens in token_lists]
+    ngram_path = bundle.meta.path / "ngram.json"
+    ngram = KneserNey.load(ngram_path) if ngram_path.is_file() else None
+    return jazz_report(bundle.model, ngram, vocab, sequences)
+
+
+def _solo_tokens(source: Path) -> list[list[str]]:
+    if is_corpus(source):
+        return [list(solo.tokens) for solo in read_corpus(source)[0]]
+    from jazzgen.reading import read
+
+    if not source.exists():
+        raise UsageError(f"{source}: no such file or folder")
+    return [encode(solo) for solo in read(source) if solo.notes]
+
+
+def text_report(model, settings, sequences: list[np.ndarray]) -> dict:
+    """nats and bits per char (char level) or per token (word level) over every token after the start."""
+    total = total_scores(sequences, model_scores(model, sequences), None, None)
+    unit = "char" if settings.level == "char" else "token"
+    per = total.nats / max(total.tokens, 1)
+    return {f"nats_per_{unit}": per, f"bits_per_{unit}": per / math.log(2), "tokens": total.tokens,
+            "accuracy": total.correct / max(total.tokens, 1)}
+
+
+def evaluate_text(model_path: str | Path, file: str | Path) -> dict:
+    """Score a text bundle on a text file, tokenized as the bundle's training text was."""
+    bundle = load_bundle(model_path)
+    settings, vocab = bundle.meta.config.tokenizer, bundle.meta.vocab
+    if settings.kind != "text":
+        raise UsageError(f"{model_path} is a jazz model; use `jazzgen evaluate`")
+    tokens = tokenize(read_text(file), settings)
+    return text_report(bundle.model, settings, [encode_text(tokens, vocab, settings)])

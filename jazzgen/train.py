@@ -1,0 +1,145 @@
+"""Training a bundle: a reader's ids -> the training loop -> baseline and validation figures -> trained/NAME.
+
+    train_jazz("corpus/", "trained/jazz", ModelConfig(), TrainConfig())     # a prepared corpus
+    train_text("dinos.txt", "trained/dinos", text_tokenizer(lines=True), ModelConfig(), TrainConfig())
+
+Jazz and text differ only in their reader (jazzgen.corpus, jazzgen.text); the loop
+(jazzgen.loop) and the bundle (jazzgen.bundle) are shared. Imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from jazzgen.bundle import BundleFiles, write_bundle
+from jazzgen.checkpoint import Epoch
+from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.corpus import load_jazz_data
+from jazzgen.dataset import TokenData
+from jazzgen.evaluate import jazz_report, sampled_mask, text_report
+from jazzgen.loop import FitResult, fit, run_folder
+from jazzgen.ngram import KneserNey, fit_best
+from jazzgen.runlog import history_csv, loss_png
+from jazzgen.text import load_text_data
+
+
+def train_jazz(corpus: str | Path, output: str | Path, model: ModelConfig = ModelConfig(),
+               train: TrainConfig = TrainConfig(), val: str | Path | None = None, **options) -> Path | None:
+    """Train on a prepared corpus folder (jazzgen prepare); val: another corpus to validate on.
+    options: those of train_model. Returns the bundle folder (None on a non-chief worker)."""
+    data = load_jazz_data(corpus, train.val_fraction, train.seed, val)
+    return train_model(data, output, model, train, **options)
+
+
+def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig, model: ModelConfig = ModelConfig(),
+               train: TrainConfig = TrainConfig(), val: str | Path | None = None, **options) -> Path | None:
+    """Train on a text file tokenized by tokenizer (jazzgen.text.text_tokenizer)."""
+    data = load_text_data(file, tokenizer, train.val_fraction, val)
+    return train_model(data, output, model, train, **options)
+
+
+def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: TrainConfig, resume: bool = False,
+                progress: bool = True, command: str = "", on_epoch: Callable[[Epoch], None] | None = None
+                ) -> Path | None:
+    """Fit a model to data and write its bundle to output (see jazzgen.bundle).
+
+    resume: continue the run from its last checkpoint in OUTPUT.run; command: the command line
+    that rebuilds the model, for the model card.
+    """
+    output = Path(output)
+    result = fit(data, RunConfig(model, train, data.tokenizer), output, resume, progress, on_epoch)
+    run_dir = run_folder(output, result.worker)
+    if not result.worker.is_chief:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return None
+    ngram = _baseline(data) if data.tokenizer.kind == "values" else None
+    metrics = _metrics(result, data, ngram)
+    history = result.state.history
+    extra = [("history.csv", history_csv(history).encode()), ("loss.png", loss_png(history, output.name))]
+    if ngram is not None:
+        extra.append(("ngram.json", ngram.to_json().encode()))
+    card = model_card(output.name, result.config, metrics, data, command)
+    write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, card, tuple(extra)))
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return output
+
+
+def _baseline(data: TokenData) -> KneserNey:
+    """The Kneser-Ney baseline on the training ids, its order (3 to 5) chosen on validation."""
+    return fit_best(data.train, data.val, len(data.vocab), sampled_mask(data.vocab))
+
+
+def _metrics(result: FitResult, data: TokenData, ngram: KneserNey | None) -> dict:
+    best = result.state.best_epoch
+    row = next((e for e in result.state.history if e.epoch == best), None)
+    metrics = {
+        "best_epoch": best, "epochs_run": len(result.state.history),
+        "train_nats_per_token": row.train_loss if row else None,
+        "val_nats_per_token": row.val_loss if row else None,
+        "training_seconds": round(result.seconds, 1), "tokens_per_second": round(result.tokens_per_second),
+        "parameters": int(sum(np.prod(v.shape) for v in result.model.trainable_variables)),
+        "train_tokens": data.train_tokens, "val_tokens": sum(len(s) for s in data.val),
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+    }
+    val = list(data.val)
+    if val and data.tokenizer.kind == "values":
+        metrics["validation"] = jazz_report(result.model, ngram, data.vocab, val)
+        metrics["ngram_order"] = ngram.order
+    elif val:
+        metrics["validation"] = text_report(result.model, data.tokenizer, val)
+    return metrics
+
+
+def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, command: str) -> str:
+    """The bundle's README.md: what the model is, how it was trained and how well it does."""
+    m, t = config.model, config.train
+    lines = [f"# {name}", "",
+             f"A {m.layers}-layer {m.cell.upper()} language model ({m.units} units, embedding {m.embedding}, "
+             f"{metrics['parameters']:,} parameters) over {m.vocab_size} {_token_word(config)} tokens, "
+             "trained with jazzgen.", "",
+             "## Data", "", f"- source: `{data.source}`",
+             f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}",
+             f"- tokenizer: {asdict(config.tokenizer)}", "",
+             "## Training", "",
+             f"- {metrics['epochs_run']} epochs (best {metrics['best_epoch']}), {metrics['training_seconds']} s "
+             f"of training at {metrics['tokens_per_second']:,} tokens/s on {metrics['machine']}",
+             f"- seq_len {t.seq_len}, batch {t.batch_size}, Adam lr {t.lr} (cosine to {t.lr * t.min_lr_fraction:g}), "
+             f"clipnorm {t.clipnorm}, dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}"]
+    if command:
+        lines += ["", "Rebuild it with:", "", f"    {command}"]
+    lines += ["", "## Metrics (validation)", "", f"- loss: {_fmt(metrics['val_nats_per_token'])} nats per token "
+              f"(training {_fmt(metrics['train_nats_per_token'])})"]
+    lines += _validation_lines(metrics.get("validation"))
+    lines += ["", "Loss per epoch: `history.csv`, `loss.png`. All figures: `metrics.json`.", ""]
+    return "\n".join(lines)
+
+
+def _token_word(config: RunConfig) -> str:
+    return {"value": "jazz value", "char": "character", "word": "word"}[config.tokenizer.level]
+
+
+def _validation_lines(report: dict | None) -> list[str]:
+    if not report:
+        return []
+    if "model" not in report:
+        return [f"- {k.replace('_', ' ')}: {_fmt(v)}" for k, v in report.items()]
+    lines = ["", "Scored over the note tokens a sampler samples:", "",
+             "| | nats/token | bits/note | perplexity | accuracy |", "|---|---|---|---|---|"]
+    for name in ("model", "baseline"):
+        figures = report.get(name)
+        if figures:
+            label = "model" if name == "model" else "n-gram baseline"
+            lines.append(f"| {label} | " + " | ".join(_fmt(figures[k]) for k in
+                                                      ("nats_per_token", "bits_per_note", "perplexity", "accuracy")) + " |")
+    lines.append(f"\n{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens.")
+    return lines
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
