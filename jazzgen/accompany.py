@@ -4,8 +4,9 @@ Both work on jazzgen's tick grid (TICKS_PER_BEAT per quarter note) and leave MID
 jazzgen.render. Where no chord sounds (no span, or NC) they play nothing.
 
 Comping: each chord gets a four-note rootless voicing (3rd, 5th or 13th, 7th, 9th, the tensions the
-symbol names first), placed around middle C so that each voice moves as little as possible from the
-previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2) with a bar on beat 2 and
+symbol names first) spread as a drop-2 voicing (a close position with its second voice from the top
+an octave lower, about an octave and a half wide) around middle C, choosing the inversion that moves
+each voice least from the previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2) with a bar on beat 2 and
 and-of-3, hits every chord change and anticipates every second change on a downbeat by an 8th.
 
 Walking bass: one note per beat, the root (or slash bass) on the chord's first beat, chord tones
@@ -18,7 +19,7 @@ from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo
 
 EIGHTH = TICKS_PER_BEAT // 2
 COMP_LOW, COMP_HIGH, COMP_CENTER = 48, 76, 62  # C3..E5; voicings sit around middle C
-COMP_SPAN = 13  # widest voicing, in semitones
+TOP_RUB = 3.0  # semitones of voice motion worth spending to avoid a semitone on top
 BASS_LOW, BASS_HIGH, BASS_CENTER = 28, 52, 40  # E1..E3 (sounding pitch)
 SCALE_TONE_COST = 0.75  # semitones of detour a walking line takes to land on a chord tone instead
 
@@ -61,32 +62,38 @@ def _first(order, *allowed: set[int]) -> int | None:
 
 
 def voice_chord(classes: tuple[int, ...], previous: tuple[int, ...] | None) -> tuple[int, ...]:
-    """MIDI pitches for classes between COMP_LOW and COMP_HIGH, spanning at most COMP_SPAN, that move
-    least from previous (sum of semitones per voice) and stay near COMP_CENTER."""
+    """MIDI pitches for classes, a drop-2 voicing between COMP_LOW and COMP_HIGH, that moves
+    least from previous (sum of semitones per voice), stay near COMP_CENTER and have no semitone
+    between the top two voices."""
     best, best_cost = None, float("inf")
     for pitches in _placements(classes):
-        cost = _drift(pitches) + (_motion(pitches, previous) if previous else 0.0)
+        cost = _drift(pitches) + _rub(pitches) + (_motion(pitches, previous) if previous else 0.0)
         if cost < best_cost:
             best, best_cost = pitches, cost
     return best
 
 
 def _placements(classes: tuple[int, ...]):
-    """Every sorted placement of classes in the comping register within COMP_SPAN."""
-    options = [[p for p in range(COMP_LOW, COMP_HIGH + 1) if p % 12 == pc] for pc in classes]
-    found = [()]
-    for choices in options:
-        found = [chosen + (p,) for chosen in found for p in choices]
-    for pitches in found:
-        ordered = tuple(sorted(pitches))
-        if ordered[-1] - ordered[0] <= COMP_SPAN:
-            yield ordered
+    """Every drop-2 placement of classes in the comping register: a close position (all voices
+    within an octave) with its second voice from the top dropped an octave."""
+    for bottom in range(COMP_LOW - 12, COMP_HIGH + 1):
+        if bottom % 12 not in classes:
+            continue
+        close = sorted(bottom + (pc - bottom) % 12 for pc in classes)  # each class above the bottom
+        dropped = tuple(sorted(close[:-2] + [close[-2] - 12] + close[-1:]))
+        if COMP_LOW <= dropped[0] and dropped[-1] <= COMP_HIGH:
+            yield dropped
 
 
 def _drift(pitches: tuple[int, ...]) -> float:
     """Penalty for leaving the middle of the register (semitones beyond 3 from COMP_CENTER)."""
     mean = sum(pitches) / len(pitches)
     return 0.5 * max(0.0, abs(mean - COMP_CENTER) - 3)
+
+
+def _rub(pitches: tuple[int, ...]) -> float:
+    """Penalty for a semitone between the top two voices, which sounds like a wrong note on top."""
+    return TOP_RUB if pitches[-1] - pitches[-2] == 1 else 0.0
 
 
 def _motion(pitches: tuple[int, ...], previous: tuple[int, ...]) -> float:
