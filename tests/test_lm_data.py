@@ -1,0 +1,89 @@
+"""Id windows for teacher forcing, the jazz corpus reader and its split by solo."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from model_helpers import make_corpus
+
+from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.corpus import load_jazz_data, read_corpus, split_by_solo
+from jazzgen.dataset import epoch_order, make_windows
+from jazzgen.errors import DataError, UsageError
+
+
+def test_windows_predict_every_token_once():
+    sequences = (np.arange(2, 12, dtype=np.int32), np.arange(20, 27, dtype=np.int32))
+    windows = make_windows(sequences, seq_len=4, batch_size=3)
+    stream = np.concatenate(sequences)
+    assert windows.inputs.shape == (6, 4)  # ceil(16 / 4) = 4 windows, padded to 2 batches of 3
+    assert list(windows.targets[windows.targets > 0]) == list(stream[1:])
+    assert windows.tokens == len(stream) - 1
+    np.testing.assert_array_equal(windows.inputs[0], stream[:4])
+    np.testing.assert_array_equal(windows.targets[0], stream[1:5])
+    assert not windows.targets[4:].any() and not windows.inputs[5:].any()
+
+
+def test_epoch_order_depends_on_seed_and_epoch_only():
+    assert list(epoch_order(10, 1, 3)) == list(epoch_order(10, 1, 3))
+    assert list(epoch_order(10, 1, 3)) != list(epoch_order(10, 1, 4))
+    assert sorted(epoch_order(10, 2, 1)) == list(range(10))
+
+
+def test_corpus_is_split_by_whole_solo(tmp_path):
+    corpus = make_corpus(tmp_path / "c", solos=10)
+    solos, vocab = read_corpus(corpus)
+    train, val = split_by_solo(solos, 0.1, seed=0)
+    assert len(val) == 1 and len(train) == 9 and val[0] in solos
+    assert split_by_solo(solos, 0.1, seed=0) == (train, val)
+    assert len(split_by_solo(solos, 0.3, seed=0)[1]) == 3
+    data = load_jazz_data(corpus, 0.1, seed=0)
+    assert [vocab.decode(s)[0] for s in data.train + data.val] == ["<solo>"] * 10
+    held = make_corpus(tmp_path / "held", solos=2, first=40)
+    assert len(load_jazz_data(corpus, val=held).val) == 2
+
+
+def test_corpus_errors(tmp_path):
+    with pytest.raises(UsageError, match="no such folder"):
+        read_corpus(tmp_path / "none")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="no tokens.jsonl; prepare it first"):
+        read_corpus(tmp_path / "empty")
+    corpus = make_corpus(tmp_path / "c", solos=2)
+    with open(corpus / "tokens.jsonl", "a") as file:
+        file.write('{"title": "x"}\n')
+    with pytest.raises(DataError, match="line 3: not a solo record"):
+        read_corpus(corpus)
+    one = make_corpus(tmp_path / "one", solos=1)
+    with pytest.raises(DataError, match="cannot be split by solo"):
+        load_jazz_data(one)
+
+
+def test_run_config_json_round_trip_and_differences():
+    config = RunConfig(ModelConfig(units=64, vocab_size=40), TrainConfig(epochs=3), TokenizerConfig())
+    data = json.loads(config.to_json())
+    assert data["format_version"] == 1 and RunConfig.from_dict(data) == config
+    other = RunConfig(ModelConfig(units=32, vocab_size=40), TrainConfig(epochs=3), TokenizerConfig())
+    assert config.differences(other) == ["model.units: 64 != 32"]
+    data["model"]["colour"] = "blue"
+    with pytest.raises(DataError, match="unknown ModelConfig settings"):
+        RunConfig.from_dict(data)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"cell": "tcn"}, "--cell tcn: choose one of lstm, gru, rnn"),
+    ({"dropout": 1.0}, r"--dropout 1.0: give a fraction in \[0, 1\)"),
+    ({"layers": 0}, "--layers 0: give 1 to 8"),
+])
+def test_model_config_refuses_bad_values(changes, message):
+    with pytest.raises(UsageError, match=message):
+        ModelConfig(**changes)
+
+
+def test_train_config_refuses_bad_values():
+    with pytest.raises(UsageError, match="--seq-len 1: give 2 to 100000"):
+        TrainConfig(seq_len=1)
+    with pytest.raises(UsageError, match="--strategy tpu: choose one of auto, mirrored, multiworker"):
+        TrainConfig(strategy="tpu")
