@@ -110,8 +110,9 @@ def example_solo(example: Example) -> Solo:
     meter = (TimeSignature(0, example.beats_per_bar, 4),)
     chords, bars = parse_changes(example.changes, meter)
     if bars != len(example.bars):
-        raise ValueError(f"{example.file_name}: {bars} bars of changes but {len(example.bars)} bars of melody")
-    notes = tuple(Note(onset, duration, pitch) for pitch, onset, duration in melody(example, meter[0].bar_ticks))
+        raise ValueError(f"{example.file_name}: {bars} bars of changes, {len(example.bars)} of melody")
+    line = melody(example, meter[0].bar_ticks)
+    notes = tuple(Note(onset, duration, pitch) for pitch, onset, duration in line)
     return Solo(notes, chords, meter, bars, example.tempo, source=example.file_name, title=example.title)
 
 
@@ -119,7 +120,8 @@ def main() -> None:
     for example in EXAMPLES:
         solo = example_solo(example)
         write_midi(solo, OUT / example.file_name, instrument=example.instrument, chord_markers=True)
-        print(f"{OUT / example.file_name}: {solo.bars} bars, {len(solo.notes)} notes, {len(solo.chords)} chords")
+        counts = f"{solo.bars} bars, {len(solo.notes)} notes, {len(solo.chords)} chords"
+        print(f"{OUT / example.file_name}: {counts}")
 
 
 if __name__ == "__main__":

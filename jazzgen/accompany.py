@@ -6,14 +6,18 @@ jazzgen.render. Where no chord sounds (no span, or NC) they play nothing.
 Comping: each chord gets a four-note rootless voicing (3rd, 5th or 13th, 7th, 9th, the tensions the
 symbol names first) spread as a drop-2 voicing (a close position with its second voice from the top
 an octave lower, about an octave and a half wide) around middle C, choosing the inversion that moves
-each voice least from the previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2) with a bar on beat 2 and
-and-of-3, hits every chord change and anticipates every second change on a downbeat by an 8th.
+each voice least from the previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2)
+with a bar on beat 2 and the and-of-3, hits every chord change and anticipates every second change
+on a downbeat by an 8th.
 
 Walking bass: one note per beat, the root (or slash bass) on the chord's first beat, chord tones
 in between, and a chromatic approach into the next chord's root on the last beat before it.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import pairwise
 
 from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo
 
@@ -145,14 +149,15 @@ def _comp_hits(solo: Solo) -> list[tuple[int, str, Chord]]:
 
 def _pattern_ticks(solo: Solo):
     starts = solo.bar_starts
-    for bar, (start, end) in enumerate(zip(starts, starts[1:])):
+    for bar, (start, end) in enumerate(pairwise(starts)):
         for offset, _ in _BAR_PATTERNS[bar % 2]:
             if start + offset < end:
                 yield start + offset
 
 
 def _hit_length(solo: Solo, tick: int) -> int:
-    bar = max(i for i, start in enumerate(solo.bar_starts[:-1]) if start <= tick)
+    """Ticks a pattern hit at tick sounds (a short off-beat stab where no pattern says otherwise)."""
+    bar = bisect_right(solo.bar_starts, tick) - 1
     lengths = dict(_BAR_PATTERNS[bar % 2])
     return lengths.get(tick - solo.bar_starts[bar], TICKS_PER_BEAT - 2)
 
@@ -183,17 +188,18 @@ def walking_bass(solo: Solo) -> tuple[Note, ...]:
             next_target = following[2]
         pitches = _walk(len(ticks), chord, target, next_target, previous)
         for tick, pitch in zip(ticks, pitches):
-            duration = min(TICKS_PER_BEAT - 1, solo.end - tick)
-            notes.append(Note(tick, duration, pitch, 88 if tick in solo.bar_starts else 80))
+            notes.append(Note(tick, TICKS_PER_BEAT - 1, pitch, 88 if tick in solo.bar_starts else 80))
         previous = pitches[-1]
-    return tuple(notes)
+    ends = [n.onset for n in notes[1:]] + [solo.end]  # a short last beat (5/8) ends at the next note
+    return tuple(Note(n.onset, min(n.duration, end - n.onset), n.pitch, n.velocity)
+                 for n, end in zip(notes, ends))
 
 
 def _bass_segments(solo: Solo) -> list[tuple[list[int], Chord, int]]:
     """Beats grouped by chord and bar: (beat ticks, chord, target pitch class of the first beat)."""
-    segments = []
+    segments, repeats = [], {}
     starts = solo.bar_starts
-    for start, end in zip(starts, starts[1:]):
+    for start, end in pairwise(starts):
         for tick in range(start, end, TICKS_PER_BEAT):
             chord = solo.chord_at(tick)
             if chord is None or chord.is_nc:
@@ -202,8 +208,8 @@ def _bass_segments(solo: Solo) -> list[tuple[list[int], Chord, int]]:
             if last and last[1] is chord and tick != start and last[0][-1] == tick - TICKS_PER_BEAT:
                 last[0].append(tick)
                 continue
-            repeat = sum(1 for s in segments if s[1] is chord)
-            segments.append(([tick], chord, _segment_target(chord, repeat)))
+            repeats[chord.onset] = repeats.get(chord.onset, -1) + 1
+            segments.append(([tick], chord, _segment_target(chord, repeats[chord.onset])))
     return segments
 
 

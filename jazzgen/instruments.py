@@ -46,7 +46,7 @@ GM_PROGRAMS = (
 PIANO = 0
 ACOUSTIC_BASS = 32
 _BY_NAME = {" ".join(name.lower().split()): number for number, name in enumerate(GM_PROGRAMS)}
-EXAMPLE_NAMES = ("tenor sax", "alto sax", "trumpet", "trombone", "vibraphone", "electric guitar (jazz)", "flute")
+EXAMPLE_NAMES = ("tenor sax", "alto sax", "trumpet", "trombone", "vibraphone", "electric guitar (jazz)")
 
 
 def program_number(instrument: str | int) -> int:
@@ -73,5 +73,6 @@ def program_name(program: int) -> str:
 def _unknown(instrument) -> UsageError:
     examples = ", ".join(repr(name) for name in EXAMPLE_NAMES)
     return UsageError(
-        f"unknown instrument {instrument!r}: give a General MIDI name such as {examples}, or a program number 0-127"
+        f"unknown instrument {instrument!r}: give a General MIDI name such as {examples}, "
+        "or a program number 0-127"
     )

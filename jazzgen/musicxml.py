@@ -35,11 +35,13 @@ KIND_SUFFIXES = {
     "dominant-11th": "11", "major-11th": "maj7(9,11)", "minor-11th": "m11", "minor-major-11th": "mmaj7(9,11)",
     "augmented-major-11th": "+maj7(9,11)", "augmented-11th": "aug7(9,11)",
     "half-diminished-11th": "m7b5(9,11)", "diminished-11th": "dim7(9,11)",
-    "dominant-13th": "13", "major-13th": "maj7(9,13)", "minor-13th": "m7(9,13)", "minor-major-13th": "mmaj7(9,13)",
+    "dominant-13th": "13", "major-13th": "maj7(9,13)", "minor-13th": "m7(9,13)",
+    "minor-major-13th": "mmaj7(9,13)",
     "augmented-major-13th": "+maj7(9,13)", "augmented-dominant-13th": "aug7(9,13)",
     "half-diminished-13th": "m7b5(9,13)",
     "suspended-second": "sus2", "suspended-fourth": "sus4", "suspended-fourth-seventh": "7sus4",
-    "power": "5", "pedal": "", "Neapolitan": "", "Italian": "7", "French": "7", "German": "7", "Tristan": "m7b5",
+    "power": "5", "pedal": "", "Neapolitan": "", "Italian": "7", "French": "7", "German": "7",
+    "Tristan": "m7b5",
 }
 # Scale degrees a chord-symbol <degree> may add or alter, as the tension number jazzgen spells.
 _DEGREE_TENSIONS = {2: "9", 4: "11", 5: "5", 6: "13", 9: "9", 11: "11", 13: "13"}
@@ -78,9 +80,10 @@ def _parse(path):
     try:
         if is_file_object:
             data = path.read()
-            return converter.parseData(data.decode("utf-8") if isinstance(data, bytes) else data, format="musicxml"), name
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            return converter.parseData(text, format="musicxml"), name
         return converter.parse(name, format="musicxml", forceSource=True), name
-    except Exception as err:  # music21 raises many kinds of error for a broken file
+    except Exception as err:  # noqa: BLE001 - music21 raises many kinds of error for a broken file
         raise DataError(f"cannot read {name} as MusicXML: {type(err).__name__}: {err}") from None
 
 
@@ -118,7 +121,9 @@ def _meter(measures) -> tuple[TimeSignature, ...]:
     meter = []
     for bar, measure in enumerate(measures):
         ts = measure.timeSignature
-        if ts is not None and (not meter or (meter[-1].numerator, meter[-1].denominator) != (ts.numerator, ts.denominator)):
+        if ts is None:
+            continue
+        if not meter or (meter[-1].numerator, meter[-1].denominator) != (ts.numerator, ts.denominator):
             meter.append(TimeSignature(bar, ts.numerator, ts.denominator))
     if not meter or meter[0].bar != 0:
         meter.insert(0, TimeSignature(0, 4, 4))
@@ -139,8 +144,10 @@ def _check_bar_lines(measures, meter, pad: int, bars: int) -> None:
     for bar, measure in enumerate(measures[1:], start=1):
         offset = _ticks(measure.offset) + pad
         if offset != starts[bar]:
-            raise DataError(f"measure {measure.number} starts at beat {offset / TICKS_PER_BEAT:g}, "
-                            f"not at {starts[bar] / TICKS_PER_BEAT:g} as its time signature says; fix the measure lengths")
+            raise DataError(
+                f"measure {measure.number} starts at beat {offset / TICKS_PER_BEAT:g}, not at "
+                f"{starts[bar] / TICKS_PER_BEAT:g} as its time signature says; fix the measure lengths"
+            )
 
 
 def _notes(flat, pad: int) -> list[Note]:
@@ -185,7 +192,8 @@ def jazzgen_symbol(symbol) -> str:
     if isinstance(symbol, harmony.NoChord) or symbol.root() is None:
         return "NC"
     if symbol.chordKind not in KIND_SUFFIXES:
-        raise DataError(f"chord symbol {symbol.figure!r} has kind {symbol.chordKind!r}, which jazzgen cannot read")
+        kind = symbol.chordKind
+        raise DataError(f"chord symbol {symbol.figure!r} has kind {kind!r}, which jazzgen does not read")
     root = symbol.root().pitchClass
     text = NOTE_NAMES[root] + KIND_SUFFIXES[symbol.chordKind]
     tensions = [_tension(m) for m in symbol.getChordStepModifications() if m.modType in ("add", "alter")]

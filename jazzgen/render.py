@@ -1,4 +1,5 @@
-"""Rendering a solo: a Type 1 MIDI file (melody, piano comping, walking bass), audio, a piano roll.
+"""Rendering a solo: a Type 1 MIDI file (melody, piano comping, walking bass), audio, a piano roll
+(draw_piano_roll, drawn by jazzgen.pianoroll).
 
 This is the only module that writes MIDI. Inside jazzgen time is TICKS_PER_BEAT ticks per quarter
 note; here each tick becomes PPQ / TICKS_PER_BEAT MIDI ticks, and swing is applied on the way out:
@@ -16,8 +17,10 @@ import random
 import shutil
 import subprocess
 import wave
+from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import mido
 
@@ -25,6 +28,7 @@ from jazzgen.accompany import comp_notes, walking_bass
 from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import atomic_path
 from jazzgen.instruments import ACOUSTIC_BASS, PIANO, program_number
+from jazzgen.pianoroll import draw_piano_roll  # noqa: F401 - part of this module's API
 from jazzgen.solo import TICKS_PER_BEAT, Note, Solo
 from jazzgen.tonality import estimate_key
 
@@ -37,7 +41,9 @@ DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 SAMPLE_RATE = 44100
 GAIN = 0.6  # fluidsynth master gain; keeps a full band below clipping
 RELEASE_TAIL, FADE = 0.5, 0.05  # seconds of audio after the MIDI ends, and of its fade-out
-INSTALL_HINT = "install it with 'apt-get install fluidsynth fluid-soundfont-gm' (macOS: 'brew install fluid-synth')"
+INSTALL_HINT = (
+    "install it with 'apt-get install fluidsynth fluid-soundfont-gm' (macOS: 'brew install fluid-synth')"
+)
 
 
 # ---------------------------------------------------------------- MIDI
@@ -89,14 +95,18 @@ def midi_file(solo: Solo, *, instrument="tenor sax", comp=True, bass=False, swin
         parts.append(("Bass", BASS_CHANNEL, ACOUSTIC_BASS, walking_bass(solo)))
     for name, channel, part_program, notes in parts:
         events = _note_events(notes, channel, to_midi, end, rng)
-        midi.tracks.append(_track(name, end, events, mido.Message("program_change", channel=channel, program=part_program)))
+        program_change = mido.Message("program_change", channel=channel, program=part_program)
+        midi.tracks.append(_track(name, end, events, program_change))
     return midi
 
 
 def _check_swing(swing: float) -> None:
     low, high = SWING_RANGE
     if not low <= swing <= high:
-        raise UsageError(f"swing {swing} is outside {low}..{high}: 0.5 plays 8ths straight, 0.67 triplet swing, 0.75 hard swing")
+        raise UsageError(
+            f"swing {swing} is outside {low}..{high}: "
+            "0.5 plays 8ths straight, 0.67 triplet swing, 0.75 hard swing"
+        )
 
 
 def _check_tempo(tempo: float) -> float:
@@ -106,22 +116,40 @@ def _check_tempo(tempo: float) -> float:
 
 
 def swing_map(solo: Solo, swing: float) -> Callable[[int], int]:
-    """A function from jazzgen ticks to MIDI ticks that swings the 8th-note beats of solo."""
-    straight_beats = {n.onset // TICKS_PER_BEAT for n in solo.notes if n.onset % (TICKS_PER_BEAT // 2)}
-    offbeat = swing * PPQ  # MIDI ticks into the beat where the off-beat 8th lands
+    """A function from jazzgen ticks to MIDI ticks that swings the 8th-note beats of solo.
+
+    Beats count from each bar line. Only whole quarter-note beats in bars of x/2 or x/4 swing, and
+    only where no melody note starts off the 8th grid; everything else maps straight.
+    """
+    starts = solo.bar_starts
     half = TICKS_PER_BEAT // 2
+    offbeat = swing * PPQ  # MIDI ticks into the beat where the off-beat 8th lands
+    beats_of_notes = [(_beat_start(starts, n.onset), n.onset) for n in solo.notes]
+    straight = {beat for beat, onset in beats_of_notes if (onset - beat) % half}  # 16ths or triplets
+
+    def swings(beat: int, bar: int) -> bool:
+        whole_beat = bar < solo.bars and beat + TICKS_PER_BEAT <= starts[bar + 1]
+        simple_meter = bar < solo.bars and solo.time_signature_at_bar(bar).denominator <= 4
+        return swing != 0.5 and beat not in straight and whole_beat and simple_meter
 
     def to_midi(tick: int) -> int:
-        beat, position = divmod(tick, TICKS_PER_BEAT)
-        if swing == 0.5 or beat in straight_beats:
+        beat = _beat_start(starts, tick)
+        if not swings(beat, bisect_right(starts, tick) - 1):
             return tick * SCALE
+        position = tick - beat
         if position <= half:
             inside = position / half * offbeat
         else:
             inside = offbeat + (position - half) / half * (PPQ - offbeat)
-        return beat * PPQ + round(inside)
+        return beat * SCALE + round(inside)
 
     return to_midi
+
+
+def _beat_start(starts: tuple[int, ...], tick: int) -> int:
+    """The tick where the quarter-note beat holding tick starts, counting beats from its bar line."""
+    bar_start = starts[max(0, min(bisect_right(starts, tick), len(starts) - 1) - 1)]
+    return bar_start + (tick - bar_start) // TICKS_PER_BEAT * TICKS_PER_BEAT
 
 
 def _conductor_track(solo: Solo, tempo: float, to_midi, chord_markers: bool) -> mido.MidiTrack:
@@ -150,7 +178,7 @@ def chord_marks(solo: Solo) -> list[tuple[int, str]]:
 
 
 def _note_events(notes, channel: int, to_midi, end: int, rng) -> list[tuple[int, mido.Message]]:
-    """note_on/note_off pairs in MIDI ticks, clipped to end; a note is cut where the same pitch starts again."""
+    """note_on/note_off pairs in MIDI ticks, clipped to end; a note is cut where its pitch starts again."""
     spans = sorted((to_midi(n.onset), min(to_midi(n.end), end), n.pitch, _velocity(n, rng)) for n in notes)
     last_start: dict[int, list] = {}
     kept = []
@@ -199,15 +227,15 @@ def render_wav(midi_path: str | Path, wav_path: str | Path, soundfont: str | Pat
     """
     program = shutil.which("fluidsynth")
     if program is None:
-        raise UsageError(f"rendering audio needs the fluidsynth program, which is not installed: {INSTALL_HINT}")
+        raise UsageError(f"rendering audio needs the fluidsynth program, not installed here: {INSTALL_HINT}")
     soundfont = Path(soundfont) if soundfont is not None else DEFAULT_SOUNDFONT
     if not soundfont.is_file():
         raise UsageError(f"soundfont {soundfont} not found: {INSTALL_HINT}, or pass a .sf2 file")
     seconds = _midi_seconds(midi_path) + RELEASE_TAIL
     with atomic_path(wav_path) as tmp:
-        command = [program, "-n", "-i", "-q", "-F", str(tmp), "-T", "wav", "-O", "s16", "-r", str(SAMPLE_RATE),
-                   "-g", str(GAIN), str(soundfont), str(midi_path)]
-        result = subprocess.run(command, capture_output=True, text=True)
+        command = [program, "-n", "-i", "-q", "-F", str(tmp), "-T", "wav", "-O", "s16",
+                   "-r", str(SAMPLE_RATE), "-g", str(GAIN), str(soundfont), str(midi_path)]
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or tmp.stat().st_size == 0:
             detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise DataError(f"fluidsynth could not render {midi_path}: {detail}")
@@ -237,63 +265,3 @@ def _trim_wav(path: Path, seconds: float) -> None:
     with wave.open(str(path), "wb") as writer:
         writer.setparams(params)
         writer.writeframes(keep.round().astype("<i2").tobytes())
-
-
-# ---------------------------------------------------------------- piano roll
-
-
-def draw_piano_roll(solo: Solo, png_path: str | Path, bars_per_row: int = 8) -> None:
-    """A PNG piano roll of the melody, bars_per_row bars to a row, chord symbols above the bars."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    starts = solo.bar_starts
-    rows = -(-solo.bars // bars_per_row)
-    figure = Figure(figsize=(16, 2.2 * rows + 0.6), layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, 1, squeeze=False)[:, 0]
-    low, high = _pitch_window(solo)
-    for row, ax in enumerate(axes):
-        first, last = row * bars_per_row, min(solo.bars, (row + 1) * bars_per_row)
-        _draw_row(ax, solo, starts[first], starts[last], starts[first:last + 1], low, high, first)
-        ax.set_xlim(starts[first] / TICKS_PER_BEAT, starts[first] / TICKS_PER_BEAT + min(bars_per_row, solo.bars) * _bar_beats(solo))
-    axes[0].set_title(solo.title or solo.source or "jazzgen solo", loc="left", pad=18)
-    with atomic_path(png_path) as tmp:
-        figure.savefig(tmp, format="png", dpi=100)
-
-
-def _pitch_window(solo: Solo) -> tuple[int, int]:
-    if not solo.notes:
-        return 58, 74
-    pitches = [n.pitch for n in solo.notes]
-    return min(pitches) - 2, max(pitches) + 2
-
-
-def _bar_beats(solo: Solo) -> float:
-    """Beats of the longest bar, so rows line up."""
-    return max(ts.bar_ticks for ts in solo.meter) / TICKS_PER_BEAT
-
-
-def _draw_row(ax, solo: Solo, start: int, end: int, bar_lines, low: int, high: int, first_bar: int) -> None:
-    """One row of bars: note boxes, bar lines with numbers (and the meter where it changes), beat
-    lines, chord symbols above the bars."""
-    notes = [n for n in solo.notes if n.onset < end and n.end > start]
-    ax.barh([n.pitch for n in notes], [n.duration / TICKS_PER_BEAT for n in notes],
-            left=[n.onset / TICKS_PER_BEAT for n in notes], height=0.8, color="tab:blue",
-            edgecolor="black", linewidth=0.5, zorder=3)
-    for beat in range(start // TICKS_PER_BEAT, -(-end // TICKS_PER_BEAT)):
-        ax.axvline(beat, color="0.88", linewidth=0.6, zorder=1)
-    for tick in bar_lines:
-        ax.axvline(tick / TICKS_PER_BEAT, color="black", linewidth=1.0, zorder=2)
-    meters = {solo.bar_starts[ts.bar]: ts.name for ts in solo.meter if ts.bar < solo.bars}
-    labels = [f"{first_bar + i + 1}" + (f"  ({meters[t]})" if t in meters else "") for i, t in enumerate(bar_lines[:-1])]
-    ax.set_xticks([t / TICKS_PER_BEAT for t in bar_lines[:-1]], labels, ha="left")
-    ax.set_ylim(low, high)
-    octave_cs = [p for p in range(low, high + 1) if p % 12 == 0]
-    ax.set_yticks(octave_cs, [f"C{p // 12 - 1}" for p in octave_cs])
-    ax.grid(axis="y", color="0.8", linewidth=0.5, zorder=1)
-    label_y = ax.get_xaxis_transform()
-    for chord in solo.chords:
-        if start <= chord.onset < end:
-            ax.text(chord.onset / TICKS_PER_BEAT + 0.05, 1.02, chord.symbol, transform=label_y,
-                    fontsize=10, fontweight="bold")

@@ -12,7 +12,7 @@ from jazzgen.musicxml import KIND_SUFFIXES, read_musicxml
 from jazzgen.solo import TimeSignature
 
 music21 = pytest.importorskip("music21")
-from music21 import chord, harmony, metadata, meter, note, stream, tempo, tie  # noqa: E402
+from music21 import chord, harmony, metadata, meter, note, stream, tempo, tie
 
 
 def n(pitch: int, quarter_length: float, tie_type: str | None = None) -> note.Note:
@@ -99,7 +99,8 @@ def test_defaults_pickup_and_repeated_symbols(tmp_path):
     solo, = read_musicxml(write_score(tmp_path, lead))
     assert solo.tempo == 120.0
     assert [(x.onset, x.pitch) for x in solo.notes] == [(36, 67), (48, 72), (96, 64), (120, 62)]
-    assert [(c.onset, c.duration, c.symbol) for c in solo.chords] == [(36, 12, "G7"), (48, 72, "C6"), (120, 24, "C/E")]
+    chords = [(c.onset, c.duration, c.symbol) for c in solo.chords]
+    assert chords == [(36, 12, "G7"), (48, 72, "C6"), (120, 24, "C/E")]
     assert solo.bars == 3
 
 
@@ -141,20 +142,22 @@ def test_unreadable_missing_and_empty_files(tmp_path):
         read_musicxml(tmp_path / "broken.musicxml")
     with pytest.raises(UsageError, match="missing.xml not found"):
         read_musicxml(tmp_path / "missing.xml")
-    empty = write_score(tmp_path, part("Lead", measure(1, [rest(4)], [(0, "C")], "4/4")), name="empty.musicxml")
+    silent = part("Lead", measure(1, [rest(4)], [(0, "C")], "4/4"))
+    empty = write_score(tmp_path, silent, name="empty.musicxml")
     with pytest.raises(DataError, match="empty.musicxml holds no notes"):
         read_musicxml(empty)
 
 
 def test_a_short_inner_measure_is_refused(tmp_path):
     def bar(number: int, beats: int, attributes: str = "") -> str:
-        notes = "<note><pitch><step>C</step><octave>5</octave></pitch><duration>1</duration><type>quarter</type></note>"
+        notes = "<note><pitch><step>C</step><octave>5</octave></pitch><duration>1</duration></note>"
         return f'<measure number="{number}">{attributes}{notes * beats}</measure>'
 
-    four_four = "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time></attributes>"
-    (tmp_path / "short.musicxml").write_text(
-        '<?xml version="1.0"?><score-partwise version="3.1"><part-list><score-part id="P1"><part-name>Lead</part-name>'
-        '</score-part></part-list><part id="P1">' + bar(1, 4, four_four) + bar(2, 3) + bar(3, 4) + "</part></score-partwise>"
-    )
+    four_four = "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
+    four_four += "</attributes>"
+    head = '<?xml version="1.0"?><score-partwise version="3.1"><part-list><score-part id="P1">'
+    head += '<part-name>Lead</part-name></score-part></part-list><part id="P1">'
+    measures = bar(1, 4, four_four) + bar(2, 3) + bar(3, 4)
+    (tmp_path / "short.musicxml").write_text(head + measures + "</part></score-partwise>")
     with pytest.raises(DataError, match="short.musicxml: measure 3 starts at beat 7, not at 8"):
         read_musicxml(tmp_path / "short.musicxml")

@@ -6,7 +6,7 @@ import io
 import shutil
 import wave
 from collections import defaultdict
-from pathlib import Path
+from itertools import pairwise
 
 import mido
 import numpy as np
@@ -126,7 +126,8 @@ def test_meter_change_is_written_at_its_bar():
 
 
 @pytest.mark.parametrize("options", [
-    {}, {"bass": True}, {"swing": 0.66, "bass": True}, {"swing": 0.75, "comp": False}, {"velocity_jitter_seed": 3},
+    {}, {"bass": True}, {"swing": 0.66, "bass": True}, {"swing": 0.75, "comp": False},
+    {"velocity_jitter_seed": 3},
 ])
 def test_every_track_keeps_the_midi_invariants(options):
     # a legato overlap of one pitch, a triplet beat, a note past the last bar line
@@ -151,14 +152,16 @@ def test_same_pitch_overlap_is_trimmed():
 def test_melody_round_trips_without_swing():
     solo = make_solo(eighth_line(1) + [(72, 48, 4), (71, 52, 4), (69, 56, 4), (67, 60, 3), (65, 66, 30)])
     melody = notes_of(track(midi_of(solo), "Melody"))
-    assert [(s // SCALE, (e - s) // SCALE, p) for s, e, p, _ in melody] == [(n.onset, n.duration, n.pitch) for n in solo.notes]
+    read_back = [(s // SCALE, (e - s) // SCALE, p) for s, e, p, _ in melody]
+    assert read_back == [(n.onset, n.duration, n.pitch) for n in solo.notes]
     assert all(s % SCALE == 0 and e % SCALE == 0 for s, e, _, _ in melody)
 
 
 def test_velocity_jitter_is_repeatable_and_small():
     solo = make_solo(eighth_line(2))
     plain, first, again = (midi_of(solo, velocity_jitter_seed=s) for s in (None, 7, 7))
-    velocities = [[m.velocity for m in track(f, "Melody") if m.type == "note_on" and m.velocity] for f in (plain, first, again)]
+    velocities = [[m.velocity for m in track(f, "Melody") if m.type == "note_on" and m.velocity]
+                  for f in (plain, first, again)]
     assert velocities[1] == velocities[2] != velocities[0]
     assert max(abs(a - b) for a, b in zip(velocities[0], velocities[1])) <= render.JITTER
 
@@ -203,7 +206,8 @@ def test_every_gm_name_round_trips():
 
 def test_melody_program_and_channels():
     midi = midi_of(make_solo(eighth_line(2)), instrument="vibraphone", bass=True)
-    programs = {t.name: [(m.channel, m.program) for m in t if m.type == "program_change"] for t in midi.tracks}
+    programs = {t.name: [(m.channel, m.program) for m in t if m.type == "program_change"]
+                for t in midi.tracks}
     assert programs["Melody"] == [(0, 11)] and programs["Comp"] == [(1, 0)] and programs["Bass"] == [(2, 32)]
 
 
@@ -230,7 +234,7 @@ def test_comp_is_voice_led_rootless_voicings_not_block_triads():
         classes = {p % 12 for p in voicing}
         assert len(voicing) == 4 and chord.root not in classes  # rootless, so never a root-position triad
         assert {(chord.root + 3) % 12, (chord.root + 4) % 12} & classes  # the 3rd is there
-    moves = [sum(min(abs(p - q) for q in a) for p in b) / len(b) for a, b in zip(played, played[1:])]
+    moves = [sum(min(abs(p - q) for q in a) for p in b) / len(b) for a, b in pairwise(played)]
     assert np.mean(moves) <= 2.5
 
 
@@ -282,6 +286,15 @@ def test_swing_delays_offbeat_eighths_only():
     assert swung[8:] == straight[8:]  # a triplet beat stays straight
 
 
+def test_swing_counts_beats_from_each_bar_line_and_leaves_compound_meters_straight():
+    meter = (TimeSignature(0, 5, 8), TimeSignature(1, 2, 4), TimeSignature(2, 6, 8))
+    notes = [(60, 0, 6), (62, 6, 6), (64, 24, 6), (65, 36, 6), (67, 42, 6), (69, 60, 6), (71, 66, 6)]
+    solo = make_solo(notes, "| C6 | C6 | C6 |", meter)
+    swung = [s for s, *_ in notes_of(track(midi_of(solo, comp=False, swing=0.75), "Melody"))]
+    bar_two = 30 * SCALE  # 2/4 after a 5/8 bar: its beats start half a beat off the global grid
+    assert swung == [0, 6 * SCALE, 24 * SCALE, bar_two + 360, bar_two + PPQ, 60 * SCALE, 66 * SCALE]
+
+
 def test_swing_moves_comp_anticipations_too():
     solo = make_solo(eighth_line(12), BLUES)
     straight = {s for s, *_ in notes_of(track(midi_of(solo), "Comp"))}
@@ -310,7 +323,7 @@ def test_chord_markers_at_onsets_and_nc_where_changes_stop():
 SOUNDFONT = render.DEFAULT_SOUNDFONT
 needs_fluidsynth = pytest.mark.skipif(
     shutil.which("fluidsynth") is None or not SOUNDFONT.is_file(),
-    reason="needs the fluidsynth program and the FluidR3_GM soundfont (apt-get install fluidsynth fluid-soundfont-gm)",
+    reason="needs fluidsynth and the FluidR3_GM soundfont (apt-get install fluidsynth fluid-soundfont-gm)",
 )
 
 
