@@ -14,5 +14,18 @@ from jazzgen.values import decode, encode
 
 __all__ = [
     "TICKS_PER_BEAT", "Chord", "DataError", "JazzgenError", "Note", "Solo", "TimeSignature", "UsageError",
-    "decode", "encode",
+    "decode", "encode", "read", "write_midi",
 ]
+
+
+def __getattr__(name: str):
+    """read and write_midi load their readers and writers on first use, keeping `import jazzgen` light."""
+    if name == "read":
+        from jazzgen.reading import read
+
+        return read
+    if name == "write_midi":
+        from jazzgen.render import write_midi
+
+        return write_midi
+    raise AttributeError(f"module 'jazzgen' has no attribute {name!r}")
