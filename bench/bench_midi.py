@@ -1,0 +1,170 @@
+"""How well the MIDI reader places performed onsets: the Weimar Jazz Database's own MIDI exports
+against the database's annotated metrical positions, and how long reading them takes.
+
+    .venv/bin/python bench/bench_midi.py [--data ../shared/data/wjazzd] [--limit N]
+
+Each shared MIDI file (one "Melody" track, one average-tempo event, performance onsets) is read
+with read_midi; its notes are matched to the rows of mcsv_melody/<Solo>_FINAL.csv (same pitch
+sequence, aligned with difflib so a note lost or added does not shift the rest). A CSV note's
+true position is (bar, beat, tick) with tick = round((tatum - 1) * 12 / division). A read note's
+position is (bar, beat, tick) on the solo's own bar grid. Per solo, the bar numbers may differ by
+one constant (the best one is taken). Figures, as shares of all annotated notes:
+
+- exact: same bar (after that offset), same beat in the bar, same 12-tick position in the beat;
+- beat and tick: same beat in the bar and same tick, any bar (a bar-level slip forgiven);
+- same beat: same bar and beat, any tick in it;
+- within 1 tick: the two positions at most 1 tick apart (same bar offset);
+- grid, any downbeat: 'exact' again with the best of the bar phases (the 4 ways to choose the
+  downbeat in 4/4): how good the beat grid is, apart from guessing which beat is beat 1;
+- naive: 'exact' for plain rounding of the onsets through the file's single tempo (what
+  quantising without beat tracking gives), with its best bar phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jazzgen.errors import DataError  # noqa: E402
+from jazzgen.midi_reader import read_midi  # noqa: E402
+from jazzgen.solo import TICKS_PER_BEAT  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
+CSV_NAMES = {"BranfordMarsalis_UMMG": "BranfordMarsalis_U.M.M.G."}
+FIGURES = ("exact", "beat and tick", "same beat", "within 1 tick", "grid, any downbeat", "naive")
+
+
+def truth(csv_path: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pitches, (notes, 3) true (bar, beat - 1, tick), and beats per bar of the first note."""
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    pitches = np.array([int(float(r["pitch"])) for r in rows])
+    positions = np.array([(int(r["bar"]), int(r["beat"]) - 1,
+                           round((int(r["tatum"]) - 1) * TICKS_PER_BEAT / int(r["division"]))) for r in rows])
+    beats_per_bar = int(rows[0]["signature"].strip("\"'").split("/")[0])
+    return pitches, positions, beats_per_bar
+
+
+def read_positions(solo) -> tuple[np.ndarray, np.ndarray]:
+    """Pitches and (notes, 3) (bar, beat in bar, tick in beat) of a read solo."""
+    starts = np.array(solo.bar_starts)
+    onsets = np.array([n.onset for n in solo.notes])
+    bars = np.searchsorted(starts, onsets, side="right") - 1
+    inside = onsets - starts[bars]
+    positions = np.column_stack([bars, inside // TICKS_PER_BEAT, inside % TICKS_PER_BEAT])
+    return np.array([n.pitch for n in solo.notes]), positions
+
+
+def align(ours: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    matcher = difflib.SequenceMatcher(None, ours.tolist(), theirs.tolist(), autojunk=False)
+    pairs = [(a + i, b + i) for a, b, size in matcher.get_matching_blocks() for i in range(size)]
+    if not pairs:
+        return np.zeros(0, int), np.zeros(0, int)
+    return tuple(np.array(x) for x in zip(*pairs))
+
+
+def agreement(ours: np.ndarray, true: np.ndarray, beats_per_bar: int) -> dict[str, int]:
+    """Counts of matched notes meeting each figure (all but the last two)."""
+    bar_ticks = beats_per_bar * TICKS_PER_BEAT
+    same_place = (ours[:, 1] == true[:, 1]) & (ours[:, 2] == true[:, 2])
+    offset = _best_offset(true[:, 0] - ours[:, 0], same_place)
+    same_bar = ours[:, 0] + offset == true[:, 0]
+    ours_abs = (ours[:, 0] + offset) * bar_ticks + ours[:, 1] * TICKS_PER_BEAT + ours[:, 2]
+    true_abs = true[:, 0] * bar_ticks + true[:, 1] * TICKS_PER_BEAT + true[:, 2]
+    return {
+        "exact": int((same_bar & same_place).sum()),
+        "beat and tick": int(same_place.sum()),
+        "same beat": int((same_bar & (ours[:, 1] == true[:, 1])).sum()),
+        "within 1 tick": int((np.abs(ours_abs - true_abs) <= 1).sum()),
+    }
+
+
+def _best_offset(differences: np.ndarray, weight: np.ndarray) -> int:
+    if not weight.any():
+        return 0
+    values, counts = np.unique(differences[weight], return_counts=True)
+    return int(values[np.argmax(counts)])
+
+
+def any_downbeat(ours: np.ndarray, true: np.ndarray, beats_per_bar: int) -> int:
+    """'exact' with the best bar phase: positions compared as absolute beats modulo re-barring."""
+    beat_index = ours[:, 0] * beats_per_bar + ours[:, 1]
+    best = 0
+    for shift in range(beats_per_bar):
+        shifted = beat_index + shift
+        moved = np.column_stack([shifted // beats_per_bar, shifted % beats_per_bar, ours[:, 2]])
+        best = max(best, agreement(moved, true, beats_per_bar)["exact"])
+    return best
+
+
+def naive(midi_path: Path, true: np.ndarray, true_pitches: np.ndarray, beats_per_bar: int) -> int:
+    """'exact' (best bar phase) for onsets rounded to the 12-grid through the file's one tempo."""
+    import mido
+
+    midi = mido.MidiFile(str(midi_path))
+    tick, onsets, pitches = 0, [], []
+    for msg in midi.tracks[-1]:
+        tick += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:
+            onsets.append(tick)
+            pitches.append(msg.note)
+    grid = np.rint(np.array(onsets) * TICKS_PER_BEAT / midi.ticks_per_beat).astype(int)
+    grid -= grid[0] // TICKS_PER_BEAT * TICKS_PER_BEAT
+    bar_ticks = beats_per_bar * TICKS_PER_BEAT
+    ours = np.column_stack([grid // bar_ticks, grid % bar_ticks // TICKS_PER_BEAT, grid % TICKS_PER_BEAT])
+    a, b = align(np.array(pitches), true_pitches)
+    return any_downbeat(ours[a], true[b], beats_per_bar)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=None, help="read only the first N files")
+    args = parser.parse_args()
+    files = sorted((args.data / "midi").glob("*.mid"))[: args.limit]
+    if not files:
+        sys.exit(f"no MIDI files under {args.data / 'midi'}")
+    totals = dict.fromkeys(FIGURES, 0)
+    notes = read_seconds = 0.0
+    failed, timings = [], {}
+    for path in files:
+        stem = path.name[: -len("_FINAL.mid")]
+        csv_path = args.data / "mcsv_melody" / f"{CSV_NAMES.get(stem, stem)}_FINAL.csv"
+        start = time.perf_counter()
+        try:
+            reading = read_midi(path)
+        except DataError as err:
+            failed.append(str(err))
+            continue
+        read_seconds += time.perf_counter() - start
+        timings[reading.timing.split(":")[0]] = timings.get(reading.timing.split(":")[0], 0) + 1
+        if not csv_path.is_file():
+            continue
+        true_pitches, true, beats_per_bar = truth(csv_path)
+        pitches, ours = read_positions(reading.solo)
+        a, b = align(pitches, true_pitches)
+        counts = agreement(ours[a], true[b], beats_per_bar)
+        counts["grid, any downbeat"] = any_downbeat(ours[a], true[b], beats_per_bar)
+        counts["naive"] = naive(path, true, true_pitches, beats_per_bar)
+        for key, value in counts.items():
+            totals[key] += value
+        notes += len(true)
+    print(f"files read: {len(files) - len(failed)} of {len(files)}; read time {read_seconds:.1f} s "
+          f"({1000 * read_seconds / max(1, len(files) - len(failed)):.0f} ms a file); timing paths: {timings}")
+    for message in failed:
+        print(f"  failed: {message}")
+    print(f"agreement with the annotated positions, over {int(notes)} annotated notes:")
+    for key in FIGURES:
+        print(f"  {key:20s} {totals[key] / max(1, notes):6.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""Beats for performed MIDI: track them through the note onsets, then place the onsets on the grid.
+
+A performance (a player's onsets in seconds, not on any tick grid, its tempo drifting) is read in
+three steps:
+
+1. `track_beats`: dynamic-programming beat tracking in the manner of Ellis (2007), over frames of
+   1/FRAMES_PER_BEAT of the file's beat. A state is (time of a beat, length of the beat that ends
+   there); the beat length may drift within TEMPO_RANGE of the file's tempo and pays for every
+   change, so the tempo bends smoothly instead of jumping. Each beat is scored by where the onsets
+   inside it fall: an onset's phase in the beat (0 = on the beat) is scored by ONSET_PHASE_PRIOR
+   for its inter-onset interval, so long notes pull the beat onto themselves and the short second
+   note of a swung pair pulls it away.
+2. `quantise`: each onset goes to the beat it is played in (up to EARLY of a beat ahead of it), and
+   the onsets of one beat are read together as one of the divisions 1, 2 (swung), 3, 4 or 6,
+   whichever fits best after a penalty for the busier ones: the notation a transcriber would write.
+3. `bar_phase`: which beat is the downbeat, from where the long notes fall.
+
+Seconds appear only here and in the MIDI reader; the result is ticks (TICKS_PER_BEAT per beat).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jazzgen.solo import TICKS_PER_BEAT
+
+FRAMES_PER_BEAT = 40  # time resolution of the tracker: 1/40 of the file's beat
+TEMPO_RANGE = (0.85, 1.15)  # the local beat length may lie within these multiples of the file's
+TEMPO_PRIOR_COST = 50.0  # per beat, times log(beat length / file's beat length) ** 2
+TEMPO_CHANGE_COST = 3000.0  # per beat, times log(beat length / previous beat length) ** 2
+MAX_TEMPO_STEP = 2  # frames a beat may be longer or shorter than the one before it
+START_BEATS = 3  # a beat chain may start within this many beats of the first onset
+WINDOW_START = -0.2  # an onset up to a fifth of a beat early still belongs to the beat
+PHASE_BINS = 200
+
+IOI_EDGES = (0.2, 0.3, 0.4, 0.6, 0.8, 1.2)  # beats: inter-onset interval classes of ONSET_PHASE_PRIOR
+# Log-likelihood (against uniform) of an onset's phase in its beat, per inter-onset-interval
+# class, as a Fourier series c0 + sum over h of (a_h cos 2 pi h phase + b_h sin 2 pi h phase),
+# h = 1..3. Fitted to the phases of the 180,000 notes of the Weimar Jazz Database relative to
+# its annotated beats: long notes sit on the beat, notes of about a third of a beat are mostly
+# the short half of a swung pair (phase near 2/3), 16ths are nearly uniform.
+ONSET_PHASE_PRIOR = np.array([
+    (-0.00, -0.04, -0.04, 0.00, -0.06, 0.01, -0.01),  # IOI < 0.2 beat
+    (-0.01, -0.04, -0.08, 0.02, -0.02, 0.03, 0.03),  # 0.2 .. 0.3
+    (-0.05, -0.15, -0.35, -0.00, 0.14, 0.08, 0.07),  # 0.3 .. 0.4
+    (-0.03, 0.03, -0.08, 0.13, 0.34, 0.02, 0.00),  # 0.4 .. 0.6
+    (-0.17, 0.74, 0.14, 0.18, 0.10, 0.03, 0.02),  # 0.6 .. 0.8
+    (-0.11, 0.59, -0.09, 0.10, 0.29, 0.04, -0.01),  # 0.8 .. 1.2
+    (-0.04, 0.27, -0.21, 0.08, 0.18, 0.03, 0.05),  # 1.2 beats and longer
+])
+
+# Quantisation: an onset's squared distance from its grid position counts in units of
+# TIMING_SPREAD beats; each division pays its penalty once per beat that uses it.
+EARLY = 0.1  # an onset this close before a beat is read as on that beat
+TIMING_SPREAD = 0.14
+LATE_FEEL = 0.015  # players sit this far behind their beat, in beats
+SWING = 0.06  # the off-beat 8th is expected this far after the half beat
+DIVISIONS = {  # beat division: (positions in the beat, penalty)
+    1: ((0.0,), 0.0),
+    2: ((0.0, 0.5 + SWING), 1.0),
+    3: ((0.0, 1 / 3, 2 / 3), 3.5),
+    4: ((0.0, 0.25, 0.5, 0.75), 4.0),
+    6: (tuple(i / 6 for i in range(6)), 7.0),
+    12: (tuple(i / 12 for i in range(12)), 12.0),  # the fallback: two onsets share no slot here
+}
+
+
+def ioi_classes(onsets: np.ndarray, period: float) -> np.ndarray:
+    """Class 0..6 of each onset's inter-onset interval (the last note counts as long)."""
+    ioi = np.diff(np.append(onsets, onsets[-1] + 4 * period)) / period
+    return np.searchsorted(np.asarray(IOI_EDGES), ioi)
+
+
+def _phase_table() -> np.ndarray:
+    """ONSET_PHASE_PRIOR evaluated on PHASE_BINS bins over [WINDOW_START, WINDOW_START + 1)."""
+    phase = WINDOW_START + (np.arange(PHASE_BINS) + 0.5) / PHASE_BINS
+    angles = 2 * np.pi * np.arange(1, 4)[:, None] * phase[None, :]  # (3 harmonics, bins)
+    basis = np.concatenate([np.ones((1, PHASE_BINS)), np.stack([np.cos(angles), np.sin(angles)], 1).reshape(6, -1)])
+    return ONSET_PHASE_PRIOR @ basis  # (classes, bins)
+
+
+def _beat_scores(frames: np.ndarray, classes: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """(n, K): score of a beat starting at frame u with length lengths[k], from the onsets in it."""
+    table = _phase_table()
+    K = len(lengths)
+    scores = np.zeros(n * K)
+    for k, length in enumerate(lengths):
+        offsets = np.arange(int(np.floor(WINDOW_START * length)), int(np.ceil((1 + WINDOW_START) * length)) + 1)
+        starts = np.floor(frames).astype(int)[:, None] - offsets[None, :]  # (onsets, offsets)
+        bins = np.floor(((frames[:, None] - starts) / length - WINDOW_START) * PHASE_BINS).astype(int)
+        ok = (bins >= 0) & (bins < PHASE_BINS) & (starts >= 0) & (starts < n)
+        values = table[np.broadcast_to(classes[:, None], bins.shape)[ok], bins[ok]]
+        scores += np.bincount(starts[ok] * K + k, weights=values, minlength=n * K)
+    return scores.reshape(n, K)
+
+
+def track_beats(onsets: np.ndarray, period: float) -> np.ndarray:
+    """Beat times in seconds, from a beat or more before the first onset to after the last.
+
+    onsets: sorted note onsets in seconds; period: the file's beat length in seconds (the prior).
+    """
+    onsets = np.asarray(onsets, dtype=float)
+    if len(onsets) < 4:
+        return onsets[0] + period * np.arange(-1, (onsets[-1] - onsets[0]) / period + 2)
+    frame = period / FRAMES_PER_BEAT
+    origin = onsets[0] - 2 * period
+    n = int((onsets[-1] - origin) / frame) + 2 * FRAMES_PER_BEAT
+    lengths = np.arange(int(TEMPO_RANGE[0] * FRAMES_PER_BEAT), int(TEMPO_RANGE[1] * FRAMES_PER_BEAT) + 1)
+    beat_scores = _beat_scores((onsets - origin) / frame, ioi_classes(onsets, period), lengths, n)
+    path = _best_path(beat_scores, lengths, int(round((onsets[-1] - origin) / frame)))
+    beats = origin + path * frame
+    return _extend(beats, onsets)
+
+
+def _best_path(beat_scores: np.ndarray, lengths: np.ndarray, last_onset: int) -> np.ndarray:
+    """Frames of the best chain of beats: Viterbi over (frame, beat length), in blocks.
+
+    A beat at frame t with length k follows one at t - k, so every frame of a block shorter than
+    the shortest beat depends only on frames before the block: each block is one numpy step.
+    """
+    n, K = beat_scores.shape
+    log_len = np.log(lengths)
+    prior = TEMPO_PRIOR_COST * (log_len - np.log(FRAMES_PER_BEAT)) ** 2  # (K,)
+    change = TEMPO_CHANGE_COST * (log_len[None, :] - log_len[:, None]) ** 2  # (K from, K to)
+    change[np.abs(np.arange(K)[None, :] - np.arange(K)[:, None]) > MAX_TEMPO_STEP] = np.inf
+    score = np.full((n, K), -np.inf)  # best chain ending with a beat of length k at frame t
+    onward = np.full((n, K), -np.inf)  # best chain at t, ready to be followed by length k
+    came_from = np.zeros((n, K), dtype=np.int32)
+    start_frames = START_BEATS * FRAMES_PER_BEAT
+    column = np.arange(K)[None, :]
+    for t0 in range(0, n, lengths[0]):
+        t = np.arange(t0, min(n, t0 + lengths[0]))
+        before = t[:, None] - lengths[None, :]  # (block, K)
+        safe = np.maximum(before, 0)
+        previous = np.where(before >= 0, onward[safe, column] + beat_scores[safe, column], -np.inf)
+        early = t < start_frames
+        previous[early] = np.maximum(previous[early], 0.0)  # a chain may start here
+        score[t] = previous - prior[None, :]
+        candidates = score[t][:, :, None] - change[None, :, :]  # (block, K from, K to)
+        came_from[t] = np.argmax(candidates, axis=1)
+        onward[t] = np.take_along_axis(candidates, came_from[t][:, None, :], axis=1)[:, 0, :]
+    region = score[last_onset: min(n, last_onset + lengths[-1])]
+    t, k = np.unravel_index(np.argmax(region), region.shape)
+    t += last_onset
+    frames = [t]
+    while True:
+        u = t - lengths[k]
+        if u < 0 or (t < start_frames and onward[u, k] + beat_scores[u, k] <= 0):
+            break
+        t, k = u, came_from[u, k]
+        frames.append(t)
+    return np.array(frames[::-1], dtype=float)
+
+
+def _extend(beats: np.ndarray, onsets: np.ndarray) -> np.ndarray:
+    """Add beats at the end beats' spacing until they reach a beat before the first onset and
+    two after the last."""
+    if len(beats) < 2:
+        beats = np.array([beats[0] - 1.0, beats[0]]) if len(beats) else np.array([onsets[0] - 1, onsets[0]])
+    head, tail = beats[1] - beats[0], beats[-1] - beats[-2]
+    before = int(max(0, np.ceil((beats[0] - onsets[0]) / head))) + 1
+    after = int(max(0, np.ceil((onsets[-1] - beats[-1]) / tail))) + 2
+    return np.concatenate([beats[0] - head * np.arange(before, 0, -1), beats, beats[-1] + tail * np.arange(1, after + 1)])
+
+
+def beat_positions(times: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """Continuous position of each time in beats from beats[0] (linear between beats)."""
+    return np.interp(times, beats, np.arange(len(beats), dtype=float),
+                     left=np.nan, right=np.nan)
+
+
+def quantise(onsets: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """Onset ticks from beats[0], each beat's onsets read as one division (see the module doc)."""
+    position = beat_positions(np.asarray(onsets, dtype=float), beats) - LATE_FEEL
+    position = np.nan_to_num(position, nan=0.0)
+    beat = np.floor(position + EARLY).astype(int)
+    phase = position - beat  # (notes,) in [-EARLY, 1 - EARLY)
+    best_cost = np.full(beat.max() + 1, np.inf)
+    best_ticks = np.zeros(len(phase), dtype=int)
+    for grid, penalty in DIVISIONS.values():
+        slots = np.append(grid, 1.0)
+        slot = np.argmin(np.abs(phase[:, None] - slots[None, :]), axis=1)  # (notes,)
+        error = (phase - slots[slot]) ** 2 / TIMING_SPREAD ** 2
+        cost = np.bincount(beat, weights=error, minlength=len(best_cost)) + penalty
+        if len(grid) < 12:
+            key = beat * 16 + slot
+            _, first, count = np.unique(key, return_index=True, return_counts=True)
+            cost[beat[first[count > 1]]] = np.inf  # two onsets in one slot
+        better = cost < best_cost
+        best_cost = np.where(better, cost, best_cost)
+        ticks = slot * TICKS_PER_BEAT // len(grid)  # the swung 8th is still written on the half beat
+        best_ticks = np.where(better[beat], ticks, best_ticks)
+    return beat * TICKS_PER_BEAT + best_ticks
+
+
+def bar_phase(ticks: np.ndarray, iois: np.ndarray, beats_per_bar: int) -> int:
+    """Beats to add to ticks so that bars start on the downbeat the long notes point to.
+
+    ticks: quantised onsets; iois: inter-onset intervals in beats. A note of a beat or longer on
+    a beat counts for the downbeat (1), less for the middle of the bar and against the other
+    beats; a long note late in the last beat is an anticipation of the downbeat.
+    """
+    if beats_per_bar < 2:
+        return 0
+    on_beat = np.full(beats_per_bar, -0.5)
+    on_beat[0] = 1.0
+    if beats_per_bar % 2 == 0:
+        on_beat[beats_per_bar // 2] = 0.4
+    late = np.zeros(beats_per_bar)
+    late[0], late[-1] = -0.3, 0.3
+    weight = np.minimum(iois, 2.0) * (iois > 0.9)
+    position = ticks % TICKS_PER_BEAT
+    scores = []
+    for shift in range(beats_per_bar):
+        beat = (ticks // TICKS_PER_BEAT + shift) % beats_per_bar
+        scores.append((weight * ((position == 0) * on_beat[beat] + (position >= 6) * late[beat])).sum())
+    return int(np.argmax(scores))
