@@ -13,7 +13,7 @@ three steps:
 2. `quantise`: each onset goes to the beat it is played in (up to EARLY of a beat ahead of it), and
    the onsets of one beat are read together as one of the divisions 1, 2 (swung), 3, 4 or 6,
    whichever fits best after a penalty for the busier ones: the notation a transcriber would write.
-3. `bar_phase`: which beat is the downbeat, from where the long notes fall.
+3. `bar_phase`: which beat is the downbeat, from where long notes and phrase starts fall.
 
 Seconds appear only here and in the MIDI reader; the result is ticks (TICKS_PER_BEAT per beat).
 """
@@ -193,25 +193,48 @@ def quantise(onsets: np.ndarray, beats: np.ndarray) -> np.ndarray:
     return beat * TICKS_PER_BEAT + best_ticks
 
 
-def bar_phase(ticks: np.ndarray, iois: np.ndarray, beats_per_bar: int) -> int:
-    """Beats to add to ticks so that bars start on the downbeat the long notes point to.
+# Log-odds of the beat in the bar a note falls on, by kind of note, as (downbeat, an inner beat,
+# the middle beat of an even bar, the last beat); fitted to the downbeats of the Weimar Jazz
+# Database's 4/4 solos (naive Bayes over these six kinds of note, cross-validated on halves).
+DOWNBEAT_EVIDENCE = {
+    "phrase start on a beat": (0.07, -0.01, 0.13, -0.21),
+    "phrase start on an off-beat 8th": (0.20, -0.06, -0.03, -0.15),
+    "note of 2 beats or more on a beat": (0.18, -0.19, 0.08, -0.11),
+    "note of 1 to 2 beats on a beat": (0.10, -0.06, 0.02, -0.08),
+    "shorter note on a beat": (-0.05, -0.01, 0.02, 0.04),
+    "note of 2 beats or more on an off-beat 8th": (-0.07, 0.08, -0.07, 0.05),
+}
 
-    ticks: quantised onsets; iois: inter-onset intervals in beats. A note of a beat or longer on
-    a beat counts for the downbeat (1), less for the middle of the bar and against the other
-    beats; a long note late in the last beat is an anticipation of the downbeat.
-    """
+
+def _note_kinds(onsets: np.ndarray, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """Which notes are of each DOWNBEAT_EVIDENCE kind; a phrase starts after a rest of a beat."""
+    beat = TICKS_PER_BEAT
+    ioi = np.diff(np.append(onsets, onsets[-1] + 4 * beat))
+    rest = np.append(4 * beat, onsets[1:] - ends[:-1])
+    start, on_beat, off_beat = rest >= beat, onsets % beat == 0, onsets % beat == beat // 2
+    return {
+        "phrase start on a beat": start & on_beat,
+        "phrase start on an off-beat 8th": start & off_beat,
+        "note of 2 beats or more on a beat": ~start & on_beat & (ioi >= 2 * beat),
+        "note of 1 to 2 beats on a beat": ~start & on_beat & (ioi >= beat) & (ioi < 2 * beat),
+        "shorter note on a beat": ~start & on_beat & (ioi < beat),
+        "note of 2 beats or more on an off-beat 8th": ~start & off_beat & (ioi >= 2 * beat),
+    }
+
+
+def bar_phase(onsets: np.ndarray, ends: np.ndarray, beats_per_bar: int) -> int:
+    """Beats to add to the ticks so that bar lines (every beats_per_bar beats from 0) fall on the
+    downbeat that DOWNBEAT_EVIDENCE finds likeliest. onsets, ends: quantised ticks of the notes."""
     if beats_per_bar < 2:
         return 0
-    on_beat = np.full(beats_per_bar, -0.5)
-    on_beat[0] = 1.0
-    if beats_per_bar % 2 == 0:
-        on_beat[beats_per_bar // 2] = 0.4
-    late = np.zeros(beats_per_bar)
-    late[0], late[-1] = -0.3, 0.3
-    weight = np.minimum(iois, 2.0) * (iois > 0.9)
-    position = ticks % TICKS_PER_BEAT
+    column = np.ones(beats_per_bar, dtype=int)  # which DOWNBEAT_EVIDENCE column each beat uses
+    column[0], column[-1] = 0, 3
+    if beats_per_bar % 2 == 0 and beats_per_bar > 2:
+        column[beats_per_bar // 2] = 2
+    kinds = _note_kinds(onsets, ends)
     scores = []
     for shift in range(beats_per_bar):
-        beat = (ticks // TICKS_PER_BEAT + shift) % beats_per_bar
-        scores.append((weight * ((position == 0) * on_beat[beat] + (position >= 6) * late[beat])).sum())
+        beat = (onsets // TICKS_PER_BEAT + shift) % beats_per_bar
+        scores.append(sum(np.asarray(DOWNBEAT_EVIDENCE[kind])[column[beat[notes]]].sum()
+                          for kind, notes in kinds.items()))
     return int(np.argmax(scores))

@@ -10,7 +10,7 @@ reads MIDI, through mido.
    and bar lines exactly. A performance (onsets off that grid) is quantised beat by beat: through the
    file's own beats when most onsets lie near them (a take recorded to a click: the file's beats
    and bar lines are kept), otherwise through beats tracked from the onsets (jazzgen.beats), the
-   downbeat guessed from where the long notes fall (only the file's first meter is kept).
+   downbeat guessed from where long notes and phrase starts fall (only the file's first meter is kept).
    The solo starts at the bar holding its first note.
 4. Chords, the first source that gives any: chord symbols in marker, text, lyric or cue events;
    a sidecar file `<name>.chords` next to the MIDI file, '| Dm7 G7 | Cmaj7 % |', whose first bar
@@ -266,8 +266,9 @@ def _performance_timing(midi: _Midi, notes: np.ndarray) -> _Timing:
     numerator, denominator = (midi.meters[0][1:] if midi.meters else (4, 4))
     bar_ticks = TimeSignature(0, numerator, denominator).bar_ticks
     grid_onsets = beat_tracking.quantise(onsets, beats)
-    iois = np.diff(np.append(onsets, onsets[-1] + 4 * period)) / period
-    shift = TICKS_PER_BEAT * beat_tracking.bar_phase(grid_onsets, iois, max(1, bar_ticks // TICKS_PER_BEAT))
+    to_grid = _beat_grid(midi, beats, 0)
+    ends = np.maximum(to_grid(notes[:, 1]), grid_onsets + 1)
+    shift = TICKS_PER_BEAT * beat_tracking.bar_phase(grid_onsets, ends, max(1, bar_ticks // TICKS_PER_BEAT))
     bpm = 60.0 / float(np.median(np.diff(beats)))
     return _Timing(grid_onsets + shift, _beat_grid(midi, beats, shift), ((0, numerator, denominator),), bpm,
                    f"performance: beats tracked through the onsets (about {bpm:.0f} bpm), downbeat guessed")
@@ -333,7 +334,8 @@ def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Cho
             return spans, "text events", 0
     sidecar = path.with_suffix(".chords") if path is not None else None
     if sidecar is not None and sidecar.is_file():
-        return (*_sidecar_chords(sidecar, meter), f"sidecar file {sidecar.name}")
+        chords, bars = _sidecar_chords(sidecar, meter)
+        return chords, f"sidecar file {sidecar.name}", bars
     others = [p for p in midi.parts if p is not melody and not p.info.is_drum]
     if others:
         chords = estimate_chords(_accompaniment(others, timing, origin), bar_starts(meter, bars_needed(meter, end)))
