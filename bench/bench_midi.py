@@ -157,8 +157,9 @@ def main() -> None:
         for key, value in counts.items():
             totals[key] += value
         notes += len(true)
-    print(f"files read: {len(files) - len(failed)} of {len(files)}; read time {read_seconds:.1f} s "
-          f"({1000 * read_seconds / max(1, len(files) - len(failed)):.0f} ms a file); timing paths: {timings}")
+    read = len(files) - len(failed)
+    print(f"files read: {read} of {len(files)}; read time {read_seconds:.1f} s "
+          f"({1000 * read_seconds / max(1, read):.0f} ms a file); timing paths: {timings}")
     for message in failed:
         print(f"  failed: {message}")
     print(f"agreement with the annotated positions, over {int(notes)} annotated notes:")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from jazzgen.errors import DataError
 from jazzgen.solo import TICKS_PER_BEAT
 
 FRAMES_PER_BEAT = 40  # time resolution of the tracker: 1/40 of the file's beat
@@ -30,6 +31,7 @@ TEMPO_PRIOR_COST = 50.0  # per beat, times log(beat length / file's beat length)
 TEMPO_CHANGE_COST = 3000.0  # per beat, times log(beat length / previous beat length) ** 2
 MAX_TEMPO_STEP = 2  # frames a beat may be longer or shorter than the one before it
 START_BEATS = 3  # a beat chain may start within this many beats of the first onset
+MAX_TRACKED_BEATS = 4000  # memory grows with the length: about 15 kB a beat
 WINDOW_START = -0.2  # an onset up to a fifth of a beat early still belongs to the beat
 PHASE_BINS = 200
 
@@ -75,7 +77,8 @@ def _phase_table() -> np.ndarray:
     """ONSET_PHASE_PRIOR evaluated on PHASE_BINS bins over [WINDOW_START, WINDOW_START + 1)."""
     phase = WINDOW_START + (np.arange(PHASE_BINS) + 0.5) / PHASE_BINS
     angles = 2 * np.pi * np.arange(1, 4)[:, None] * phase[None, :]  # (3 harmonics, bins)
-    basis = np.concatenate([np.ones((1, PHASE_BINS)), np.stack([np.cos(angles), np.sin(angles)], 1).reshape(6, -1)])
+    waves = np.stack([np.cos(angles), np.sin(angles)], axis=1).reshape(6, -1)  # cos 1, sin 1, cos 2, ...
+    basis = np.concatenate([np.ones((1, PHASE_BINS)), waves])
     return ONSET_PHASE_PRIOR @ basis  # (classes, bins)
 
 
@@ -85,7 +88,8 @@ def _beat_scores(frames: np.ndarray, classes: np.ndarray, lengths: np.ndarray, n
     K = len(lengths)
     scores = np.zeros(n * K)
     for k, length in enumerate(lengths):
-        offsets = np.arange(int(np.floor(WINDOW_START * length)), int(np.ceil((1 + WINDOW_START) * length)) + 1)
+        low, high = int(np.floor(WINDOW_START * length)), int(np.ceil((1 + WINDOW_START) * length))
+        offsets = np.arange(low, high + 1)  # frames from a beat to the onsets it may hold
         starts = np.floor(frames).astype(int)[:, None] - offsets[None, :]  # (onsets, offsets)
         bins = np.floor(((frames[:, None] - starts) / length - WINDOW_START) * PHASE_BINS).astype(int)
         ok = (bins >= 0) & (bins < PHASE_BINS) & (starts >= 0) & (starts < n)
@@ -100,6 +104,10 @@ def track_beats(onsets: np.ndarray, period: float) -> np.ndarray:
     onsets: sorted note onsets in seconds; period: the file's beat length in seconds (the prior).
     """
     onsets = np.asarray(onsets, dtype=float)
+    beats = (onsets[-1] - onsets[0]) / period
+    if beats > MAX_TRACKED_BEATS:
+        raise DataError(f"the performance lasts {beats:.0f} beats; beats are tracked through up to "
+                        f"{MAX_TRACKED_BEATS} (about 20 minutes at 200 bpm): cut it into shorter files")
     if len(onsets) < 4:
         return onsets[0] + period * np.arange(-1, (onsets[-1] - onsets[0]) / period + 2)
     frame = period / FRAMES_PER_BEAT
@@ -160,7 +168,8 @@ def _extend(beats: np.ndarray, onsets: np.ndarray) -> np.ndarray:
     head, tail = beats[1] - beats[0], beats[-1] - beats[-2]
     before = int(max(0, np.ceil((beats[0] - onsets[0]) / head))) + 1
     after = int(max(0, np.ceil((onsets[-1] - beats[-1]) / tail))) + 2
-    return np.concatenate([beats[0] - head * np.arange(before, 0, -1), beats, beats[-1] + tail * np.arange(1, after + 1)])
+    lead_in = beats[0] - head * np.arange(before, 0, -1)
+    return np.concatenate([lead_in, beats, beats[-1] + tail * np.arange(1, after + 1)])
 
 
 def beat_positions(times: np.ndarray, beats: np.ndarray) -> np.ndarray:

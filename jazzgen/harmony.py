@@ -1,7 +1,9 @@
-"""Chord symbols estimated from accompaniment notes: pitch-class templates, one chord per half bar.
+"""Chords for a solo read from MIDI: chord-symbol text events, a sidecar file of changes, or
+chord symbols estimated from the accompaniment's notes.
 
-Each half bar (a whole bar where a half bar is not a whole number of beats) gets a pitch-class
-profile: how long each pitch class sounds in it, weighted by how much its part is a comping part.
+Estimation uses pitch-class templates, one chord per half bar. Each half bar (a whole bar where
+a half bar is not a whole number of beats) gets a pitch-class profile: how long each pitch class
+sounds in it, weighted by how much its part is a comping part.
 A chord symbol (every root, every quality of jazzgen.chords.QUALITIES but 7alt) scores the share
 of the profile its chord tones hold, less a share of what falls outside them, plus the bass: the
 pitch class the lowest notes play is most likely the root. The best symbol wins; a half bar with
@@ -11,11 +13,14 @@ less than MIN_SOUNDING beats of accompaniment gets no chord, and repeated symbol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from jazzgen.chords import NOTE_NAMES, QUALITIES, make_chord, merge_repeats
-from jazzgen.solo import TICKS_PER_BEAT, Chord
+from jazzgen.chords import (NOTE_NAMES, QUALITIES, ChordSymbol, chord_from_symbol, make_chord, merge_repeats,
+                            parse_changes, parse_chord)
+from jazzgen.errors import DataError
+from jazzgen.solo import TICKS_PER_BEAT, Chord, TimeSignature
 
 OUTSIDE_COST = 0.5  # per unit of profile outside the chord tones
 BASS_WEIGHT = 0.35  # score for the bass playing the root, per unit of bass profile
@@ -92,3 +97,45 @@ def _profiles(acc: Accompaniment, start: int, end: int) -> tuple[np.ndarray, np.
     is_bass = sounding & (acc.pitches <= low + BASS_SPAN)
     bass = np.bincount(acc.pitches[is_bass] % 12, weights=overlap[is_bass], minlength=12)
     return profile, bass
+
+
+def chord_marks(texts, kinds: tuple[str, ...]) -> list[tuple[int, ChordSymbol]]:
+    """(tick, symbol) from (tick, kind, text) events, of the kinds whose texts are mostly chord
+    symbols (at least two, and half of that kind's texts): lyrics and titles are passed over."""
+    marks = {}
+    for kind in kinds:
+        events = [(tick, text.strip()) for tick, k, text in texts if k == kind and text.strip()]
+        parsed = [(tick, _chord_or_none(text)) for tick, text in events]
+        good = [(tick, symbol) for tick, symbol in parsed if symbol is not None]
+        if len(good) >= 2 and 2 * len(good) >= len(events):
+            marks.update({(tick, symbol.name): (tick, symbol) for tick, symbol in good})
+    return sorted(marks.values(), key=lambda mark: mark[0])
+
+
+def _chord_or_none(text: str):
+    try:
+        return parse_chord(text)
+    except DataError:
+        return None
+
+
+def chords_from_marks(marks: list[tuple[int, ChordSymbol]], end: int) -> tuple[Chord, ...]:
+    """Chord spans from sorted (solo tick, symbol) marks, each lasting to the next mark or to end;
+    an NC mark ends a span. A mark before tick 0 holds from 0 until the next one."""
+    spans = []
+    for (tick, symbol), following in zip(marks, marks[1:] + [(end, None)]):
+        start, stop = max(tick, 0), min(following[0], end)
+        if symbol.root is not None and stop > start:
+            spans.append(chord_from_symbol(symbol, start, stop - start))
+    return tuple(spans)
+
+
+def read_sidecar(sidecar: Path, meter: tuple[TimeSignature, ...]) -> tuple[tuple[Chord, ...], int]:
+    """Chord spans and bar count of a '| Dm7 G7 | Cmaj7 % |' file; its first bar is tick 0."""
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+        return parse_changes(text, meter)
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read the chord file {sidecar} ({err})") from None
+    except DataError as err:
+        raise DataError(f"chord file {sidecar}: {err}") from None

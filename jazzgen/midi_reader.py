@@ -6,12 +6,10 @@ reads MIDI, through mido.
    track's number in the file.
 2. Melody: the part named by melody_track (its number or its name) or the best-scoring part (see
    jazzgen.tracks), reduced to its top voice.
-3. Timing. A quantised file (most onsets on a 12th of its beat) keeps its own ticks, tempo map
-   and bar lines exactly. A performance (onsets off that grid) is quantised beat by beat: through the
-   file's own beats when most onsets lie near them (a take recorded to a click: the file's beats
-   and bar lines are kept), otherwise through beats tracked from the onsets (jazzgen.beats), the
-   downbeat guessed from where long notes and phrase starts fall (only the file's first meter is kept).
-   The solo starts at the bar holding its first note.
+3. Timing (jazzgen.midi_timing): a quantised file keeps its own ticks, tempo map and bar lines;
+   a performance is quantised beat by beat, through the file's beats when it was played to them,
+   otherwise through beats tracked from its onsets (jazzgen.beats). The solo starts at the bar
+   holding its first note.
 4. Chords, the first source that gives any: chord symbols in marker, text, lyric or cue events;
    a sidecar file `<name>.chords` next to the MIDI file, '| Dm7 G7 | Cmaj7 % |', whose first bar
    is the solo's first bar (the bar of the first melody note, not the file's bar 1); chords
@@ -29,19 +27,15 @@ from typing import BinaryIO
 import mido
 import numpy as np
 
-from jazzgen import beats as beat_tracking
-from jazzgen.chords import chord_from_symbol, parse_changes, parse_chord
 from jazzgen.errors import DataError, UsageError
-from jazzgen.harmony import Accompaniment, estimate_chords
+from jazzgen.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
 from jazzgen.tracks import Part, TrackInfo, choose_melody, part_info
-from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, bars_needed, monophonic
+from jazzgen.midi_timing import TempoMap, Timing, melody_timing, solo_notes
+from jazzgen.solo import Chord, Solo, bar_starts, bars_needed
 
 __all__ = ["MidiReading", "TrackInfo", "read_midi"]
 
 TEXT_KINDS = ("marker", "text", "lyrics", "cue_marker")
-ON_GRID_SHARE = 0.85  # a file is quantised when this share of melody onsets sits on its 12-grid
-PLAYED_GRID = (0.0, 0.25, 1 / 3, 0.5, 2 / 3, 0.75, 1.0)  # beats: 16ths and 8th triplets
-NEAR_GRID, NEAR_GRID_SHARE = 0.04, 0.7  # a take played to the file's beat: this share this near
 
 
 @dataclass(frozen=True)
@@ -66,22 +60,9 @@ class _Midi:
     """What the reader keeps of a file; times in the file's ticks."""
 
     name: str
-    ticks_per_beat: int
+    tempo_map: TempoMap
     parts: tuple[Part, ...]
-    tempos: tuple[tuple[int, int], ...]  # (tick, microseconds per quarter note), sorted
-    meters: tuple[tuple[int, int, int], ...]  # (tick, numerator, denominator), sorted
-    texts: tuple[tuple[int, str, str], ...]  # (tick, event type, text)
-
-
-@dataclass(frozen=True)
-class _Timing:
-    """Maps file ticks onto the grid (TICKS_PER_BEAT per beat) that bar lines are drawn on."""
-
-    onsets: np.ndarray  # grid tick of each melody note
-    to_grid: object  # file ticks (array) -> grid ticks (array), for ends, chords, accompaniment
-    meters: tuple[tuple[int, int, int], ...]  # (grid tick, numerator, denominator)
-    tempo: float  # quarter notes per minute
-    description: str
+    texts: tuple[tuple[int, str, str], ...]  # (tick, event type, text), sorted
 
 
 def read_midi(source: str | os.PathLike | BinaryIO, melody_track: int | str | None = None,
@@ -135,9 +116,8 @@ def _parse(midi: mido.MidiFile, name: str) -> _Midi:
             tracks.append((index, track_name, np.array(notes, dtype=np.int64), programs))
     if not tracks:
         raise DataError("holds no notes")
-    tpb = midi.ticks_per_beat
-    parts = _split_parts(tracks, tpb)
-    return _Midi(name, tpb, parts, tuple(sorted(tempos)), tuple(sorted(meters)), tuple(sorted(texts)))
+    tempo_map = TempoMap(midi.ticks_per_beat, tuple(sorted(tempos)), tuple(sorted(meters)))
+    return _Midi(name, tempo_map, _split_parts(tracks, midi.ticks_per_beat), tuple(sorted(texts)))
 
 
 def _track_events(track, tempos: list, meters: list, texts: list) -> tuple[list, dict, str]:
@@ -191,8 +171,8 @@ def _part(index: int, name: str, notes: np.ndarray, programs: dict, tpb: int, sp
 
 def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> MidiReading:
     melody, reason = choose_melody(midi.parts, melody_track)
-    timing = _timing(midi, melody.notes)
-    notes, origin, meter = _solo_notes(melody.notes, timing)
+    timing = melody_timing(midi.tempo_map, melody.notes)
+    notes, origin, meter = solo_notes(melody.notes, timing)
     chords, chords_from, chord_bars = _chords(midi, path, melody, timing, origin, meter, notes)
     bars = max(bars_needed(meter, max(n.end for n in notes)), chord_bars)
     source = midi.name if len(midi.parts) == 1 else f"{midi.name}#{melody.info.name}"
@@ -202,143 +182,26 @@ def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> 
     return MidiReading(solo, tracks, melody.info.index, reason, chords_from, timing.description)
 
 
-# ---------------------------------------------------------------- timing
-
-
-def _timing(midi: _Midi, notes: np.ndarray) -> _Timing:
-    tpb = midi.ticks_per_beat
-    starts = notes[:, 0]
-    grid = tpb / TICKS_PER_BEAT
-    on_grid = np.abs(starts / grid - np.rint(starts / grid)) * grid <= max(1.0, tpb / 100)
-    if on_grid.mean() >= ON_GRID_SHARE:
-        return _file_grid_timing(midi, starts)
-    return _performance_timing(midi, notes)
-
-
-def _file_ticks_to_grid(tpb: int):
-    return lambda ticks: np.rint(np.asarray(ticks) * TICKS_PER_BEAT / tpb).astype(np.int64)
-
-
-def _grid_meters(midi: _Midi, to_grid) -> tuple[tuple[int, int, int], ...]:
-    meters = [(int(to_grid(t)), num, den) for t, num, den in midi.meters]
-    return tuple(meters) or ((0, 4, 4),)
-
-
-def _tempo_at(midi: _Midi, tick: int) -> float:
-    current = 500000
-    for at, tempo in midi.tempos:
-        if at <= tick:
-            current = tempo
-    return mido.tempo2bpm(current)
-
-
-def _file_grid_timing(midi: _Midi, starts: np.ndarray) -> _Timing:
-    to_grid = _file_ticks_to_grid(midi.ticks_per_beat)
-    return _Timing(to_grid(starts), to_grid, _grid_meters(midi, to_grid), _tempo_at(midi, int(starts[0])),
-                   "quantised file: notes kept on its own tick grid")
-
-
-def _seconds(midi: _Midi, ticks: np.ndarray) -> np.ndarray:
-    """File ticks to seconds through the tempo map."""
-    changes = [(0, 500000)] + [(t, us) for t, us in midi.tempos if t > 0]
-    if midi.tempos and midi.tempos[0][0] == 0:
-        changes[0] = (0, midi.tempos[0][1])
-    at = np.array([t for t, _ in changes], dtype=float)
-    per_tick = np.array([us for _, us in changes], dtype=float) / 1e6 / midi.ticks_per_beat
-    elapsed = np.concatenate([[0.0], np.cumsum(np.diff(at) * per_tick[:-1])])
-    index = np.searchsorted(at, ticks, side="right") - 1
-    return elapsed[index] + (np.asarray(ticks, dtype=float) - at[index]) * per_tick[index]
-
-
-def _performance_timing(midi: _Midi, notes: np.ndarray) -> _Timing:
-    tpb = midi.ticks_per_beat
-    onsets = _seconds(midi, notes[:, 0])
-    tempo = _tempo_at(midi, int(notes[0, 0]))
-    if _near_file_grid(notes[:, 0] / tpb):
-        first = int(notes[0, 0] // tpb)
-        beats = _seconds(midi, np.arange(first, notes[-1, 0] // tpb + 3) * tpb)
-        grid_onsets = beat_tracking.quantise(onsets, beats) + TICKS_PER_BEAT * first
-        return _Timing(grid_onsets, _beat_grid(midi, beats, TICKS_PER_BEAT * first),
-                       _grid_meters(midi, _file_ticks_to_grid(tpb)), tempo,
-                       "played to the file's beat: onsets quantised to the file's own beats and bars")
-    period = 60.0 / tempo
-    beats = beat_tracking.track_beats(onsets, period)
-    numerator, denominator = (midi.meters[0][1:] if midi.meters else (4, 4))
-    bar_ticks = TimeSignature(0, numerator, denominator).bar_ticks
-    grid_onsets = beat_tracking.quantise(onsets, beats)
-    to_grid = _beat_grid(midi, beats, 0)
-    ends = np.maximum(to_grid(notes[:, 1]), grid_onsets + 1)
-    shift = TICKS_PER_BEAT * beat_tracking.bar_phase(grid_onsets, ends, max(1, bar_ticks // TICKS_PER_BEAT))
-    bpm = 60.0 / float(np.median(np.diff(beats)))
-    return _Timing(grid_onsets + shift, _beat_grid(midi, beats, shift), ((0, numerator, denominator),), bpm,
-                   f"performance: beats tracked through the onsets (about {bpm:.0f} bpm), downbeat guessed")
-
-
-def _near_file_grid(positions: np.ndarray) -> bool:
-    """Whether onsets (in file beats) were played to the file's beat: most lie within
-    NEAR_GRID beats of a 16th or an 8th-triplet of it (performances off the grid: about half)."""
-    inside = positions - np.floor(positions)
-    distance = np.abs(inside[:, None] - np.array(PLAYED_GRID)[None, :]).min(axis=1)
-    return bool((distance <= NEAR_GRID).mean() >= NEAR_GRID_SHARE)
-
-
-def _beat_grid(midi: _Midi, beats: np.ndarray, offset: int):
-    """File ticks -> grid ticks through beat times in seconds (beats[0] is grid tick offset)."""
-    def to_grid(ticks):
-        position = np.interp(_seconds(midi, np.asarray(ticks)), beats, np.arange(len(beats), dtype=float))
-        return np.rint(position * TICKS_PER_BEAT).astype(np.int64) + offset
-    return to_grid
-
-
-def _bar_grid(meters: tuple[tuple[int, int, int], ...], until: int) -> list[tuple[int, int, int]]:
-    """(start tick, numerator, denominator) of every bar from grid tick 0 past until. A meter
-    change inside a bar takes effect at the next bar line."""
-    bars, tick, index = [], 0, 0
-    current = meters[0][1:] if meters[0][0] <= 0 else (4, 4)
-    while tick <= until:
-        while index < len(meters) and meters[index][0] <= tick:
-            current = meters[index][1:]
-            index += 1
-        bars.append((tick, *current))
-        tick += TimeSignature(0, *current).bar_ticks
-    return bars
-
-
-def _solo_notes(notes: np.ndarray, timing: _Timing) -> tuple[tuple[Note, ...], int, tuple[TimeSignature, ...]]:
-    """The top voice on the solo's grid, the grid tick of the solo's first bar, and its meter."""
-    onsets = timing.onsets
-    ends = np.maximum(timing.to_grid(notes[:, 1]), onsets + 1)
-    bars = _bar_grid(timing.meters, int(onsets.max()))
-    first = max(i for i, bar in enumerate(bars) if bar[0] <= onsets.min())
-    origin = bars[first][0]
-    meter = [TimeSignature(0, *bars[first][1:])]
-    for i in range(first + 1, len(bars)):
-        if bars[i][1:] != bars[i - 1][1:]:
-            meter.append(TimeSignature(i - first, *bars[i][1:]))
-    raw = [Note(int(o - origin), int(e - o), int(p), int(v))
-           for o, e, p, v in zip(onsets, ends, notes[:, 2], notes[:, 3])]
-    return monophonic(raw), origin, tuple(meter)
-
-
 # ---------------------------------------------------------------- chords
 
 
 def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Chord, ...], str, int]:
     """Chord spans, where they came from, and how many bars a sidecar asks for."""
     end = bar_starts(meter, bars_needed(meter, max(n.end for n in notes)))[-1]
-    marks = _text_chords(midi.texts)
+    marks = chord_marks(midi.texts, TEXT_KINDS)
     if marks:
         ticks = timing.to_grid(np.array([t for t, _ in marks])) - origin
-        spans = _spans([(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)], end)
+        spans = chords_from_marks([(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)], end)
         if spans:
             return spans, "text events", 0
     sidecar = path.with_suffix(".chords") if path is not None else None
     if sidecar is not None and sidecar.is_file():
-        chords, bars = _sidecar_chords(sidecar, meter)
+        chords, bars = read_sidecar(sidecar, meter)
         return chords, f"sidecar file {sidecar.name}", bars
     others = [p for p in midi.parts if p is not melody and not p.info.is_drum]
     if others:
-        chords = estimate_chords(_accompaniment(others, timing, origin), bar_starts(meter, bars_needed(meter, end)))
+        starts = bar_starts(meter, bars_needed(meter, end))
+        chords = estimate_chords(_accompaniment(others, timing, origin), starts)
         if chords:
             names = ", ".join(f"{p.info.index} {p.info.name!r}" for p in others[:6])
             more = f" and {len(others) - 6} more" if len(others) > 6 else ""
@@ -346,46 +209,7 @@ def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Cho
     return (), "none (NC)", 0
 
 
-def _text_chords(texts: tuple[tuple[int, str, str], ...]) -> list[tuple[int, object]]:
-    """(file tick, ChordSymbol) from the event types whose texts are mostly chord symbols."""
-    marks = {}
-    for kind in TEXT_KINDS:
-        events = [(tick, text.strip()) for tick, k, text in texts if k == kind and text.strip()]
-        parsed = [(tick, _chord_or_none(text)) for tick, text in events]
-        good = [(tick, symbol) for tick, symbol in parsed if symbol is not None]
-        if len(good) >= 2 and 2 * len(good) >= len(events):
-            marks.update({(tick, symbol.name): (tick, symbol) for tick, symbol in good})
-    return sorted(marks.values(), key=lambda mark: mark[0])
-
-
-def _chord_or_none(text: str):
-    try:
-        return parse_chord(text)
-    except DataError:
-        return None
-
-
-def _spans(marks: list[tuple[int, object]], end: int) -> tuple[Chord, ...]:
-    """Chord spans from (solo tick, symbol) marks: each lasts to the next; NC marks end a span."""
-    spans = []
-    for (tick, symbol), following in zip(marks, marks[1:] + [(end, None)]):
-        start, stop = max(tick, 0), min(following[0], end)
-        if symbol.root is not None and stop > start:
-            spans.append(chord_from_symbol(symbol, start, stop - start))
-    return tuple(spans)
-
-
-def _sidecar_chords(sidecar: Path, meter) -> tuple[tuple[Chord, ...], int]:
-    try:
-        text = sidecar.read_text(encoding="utf-8")
-        return parse_changes(text, meter)
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"cannot read the chord file {sidecar} ({err})") from None
-    except DataError as err:
-        raise DataError(f"chord file {sidecar}: {err}") from None
-
-
-def _accompaniment(parts, timing: _Timing, origin: int) -> Accompaniment:
+def _accompaniment(parts, timing: Timing, origin: int) -> Accompaniment:
     notes = np.concatenate([p.notes for p in parts])
     weights = np.concatenate([np.full(len(p.notes), 0.5 + p.info.polyphony) for p in parts])
     return Accompaniment(timing.to_grid(notes[:, 0]) - origin, timing.to_grid(notes[:, 1]) - origin,

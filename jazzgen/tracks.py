@@ -89,16 +89,20 @@ def choose_melody(parts: tuple[Part, ...], melody_track: int | str | None) -> tu
     """The melody part and one sentence saying why it was chosen."""
     if melody_track is not None:
         part = _named_part(parts, melody_track)
-        return part, f"track {part.info.index} {part.info.name!r} is the melody, as melody_track={melody_track!r} asks"
+        return part, f"{_label(part.info)} is the melody, as melody_track={melody_track!r} asks"
     candidates = [p for p in parts if not p.info.is_drum]
     if not candidates:
         raise DataError("has only drum tracks (channel 10); a solo needs a melody track")
     if len(candidates) == 1:
         part = candidates[0]
-        return part, f"track {part.info.index} {part.info.name!r} is the only track with notes that is not drums"
+        return part, f"{_label(part.info)} is the only track with notes that is not drums"
     scored = sorted(((melody_score(p.info), p) for p in candidates), key=lambda sp: -sum(sp[0].values()))
     (best, part), (runner_up, other) = scored[0], scored[1]
-    return part, f"track {part.info.index} {part.info.name!r} is the melody: {_why(best, runner_up, part.info, other.info)}"
+    return part, f"{_label(part.info)} is the melody: {_why(best, runner_up, part.info, other.info)}"
+
+
+def _label(info: TrackInfo) -> str:
+    return f"track {info.index} {info.name!r}"
 
 
 def _named_part(parts: tuple[Part, ...], wanted: int | str) -> Part:
@@ -135,7 +139,7 @@ def melody_score(info: TrackInfo) -> dict[str, float]:
 
 def _why(best: dict[str, float], runner_up: dict[str, float], info: TrackInfo, other: TrackInfo) -> str:
     key = max(best, key=lambda k: best[k] - runner_up[k])
-    them = f"track {other.index} {other.name!r}"
+    them = _label(other)
     if key == "notes":
         return f"it has the most notes ({info.notes}; next is {them} with {other.notes})"
     if key == "one voice":

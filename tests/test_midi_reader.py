@@ -28,9 +28,13 @@ def make_midi(*parts, tempos=((0, 120.0),), meters=((0, 4, 4),), texts=(), file_
     """An in-memory MIDI file. Times of tempos, meters and texts are jazzgen ticks too; scale
     turns jazzgen ticks into file ticks (default ppq / 12); a float time is taken as file ticks."""
     scale = scale or ppq // 12
-    at = (lambda t: int(round(t)) if isinstance(t, float) else t * scale)
+
+    def at(t):
+        return int(round(t)) if isinstance(t, float) else t * scale
+
     conductor = [(at(t), mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))) for t, bpm in tempos]
-    conductor += [(at(t), mido.MetaMessage("time_signature", numerator=n, denominator=d)) for t, n, d in meters]
+    conductor += [(at(t), mido.MetaMessage("time_signature", numerator=num, denominator=den))
+                  for t, num, den in meters]
     conductor += [(at(t), mido.MetaMessage(kind, text=text)) for t, kind, text in texts]
     tracks = [conductor]
     for p in parts:
@@ -40,7 +44,7 @@ def make_midi(*parts, tempos=((0, 120.0),), meters=((0, 4, 4),), texts=(), file_
         for onset, duration, pitch, *velocity in p["notes"]:
             events.append((at(onset), mido.Message("note_on", channel=p["channel"], note=pitch,
                                                    velocity=velocity[0] if velocity else 90)))
-            events.append((at(onset) + max(1, at(duration) if not isinstance(duration, float) else int(duration)),
+            events.append((at(onset) + max(1, at(duration)),
                            mido.Message("note_off", channel=p["channel"], note=pitch, velocity=0)))
         tracks.append(events)
     if file_type == 0:
@@ -161,7 +165,8 @@ def test_melody_track_by_index_and_by_name():
 
 
 def test_a_missing_melody_track_names_the_tracks_there_are():
-    with pytest.raises(UsageError, match=r"melody track 7 is not in the file; .*1 'Bass', 2 'Piano', 3 'Alto Sax'"):
+    listing = r"melody track 7 is not in the file; .*1 'Bass', 2 'Piano', 3 'Alto Sax'"
+    with pytest.raises(UsageError, match=listing):
         read_midi(band(), melody_track=7)
     with pytest.raises(UsageError, match="'Trumpet'"):
         read_midi(band(), melody_track="Trumpet")
@@ -224,7 +229,8 @@ def test_chords_estimated_from_a_comp_track():
     comp = [(t, 24, p) for t, voicing in ((0, (50, 53, 57, 60)), (24, (43, 53, 59, 64)),
                                           (48, (48, 52, 55, 59)), (72, (48, 52, 55, 59)))
             for p in voicing]
-    reading = read_midi(make_midi(part("Melody", LINE, program=66), part("Piano", comp, program=0, channel=1)))
+    data = make_midi(part("Melody", LINE, program=66), part("Piano", comp, program=0, channel=1))
+    reading = read_midi(data)
     assert reading.chords_from == "estimated from tracks 2 'Piano'"
     assert format_changes(reading.solo.chords, reading.solo.bar_starts) == "| Dm7 G7 | Cmaj7 |"
 
@@ -292,12 +298,11 @@ def performance(pattern, bpm_from, bpm_to, jitter, seed=1, played_to_file=False)
     return make_midi(part("Melody", notes, program=66), tempos=((0, average),))
 
 
-SWING_LINE = [(onset + 48 * bar, duration, pitch)
+A_BAR = [(0, 18, 60), (18, 6, 62), (24, 4, 64), (28, 4, 65), (32, 4, 67), (36, 6, 65), (42, 6, 64)]
+B_BAR = [(0, 12, 64), (12, 6, 62), (18, 6, 60), (24, 4, 59), (28, 4, 60), (32, 4, 62), (36, 12, 64)]
+SWING_LINE = [(onset + 48 * bar, duration, pitch + (bar % 5 if onset == 0 and bar % 2 == 0 else 0))
               for bar in range(16)
-              for onset, duration, pitch in (
-                  [(0, 18, 60 + bar % 5), (18, 6, 62), (24, 4, 64), (28, 4, 65), (32, 4, 67), (36, 6, 65), (42, 6, 64)]
-                  if bar % 2 == 0 else
-                  [(0, 12, 64), (12, 6, 62), (18, 6, 60), (24, 4, 59), (28, 4, 60), (32, 4, 62), (36, 12, 64)])]
+              for onset, duration, pitch in (A_BAR if bar % 2 == 0 else B_BAR)]
 
 
 def relative(reading):
