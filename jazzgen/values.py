@@ -27,8 +27,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import Callable
 
 from jazzgen.chords import NOTE_NAMES, QUALITIES, ChordSymbol, chord_from_symbol, pitch_class
 from jazzgen.errors import DataError
@@ -80,45 +78,55 @@ def token_kind(token: str) -> str:
 
 def encode(solo: Solo) -> list[str]:
     """The value tokens of a solo. Its notes must be one voice (at most one onset per tick)."""
-    first_root = next((c.root for c in solo.chords if not c.is_nc), 0)
     anchor = solo.notes[0].pitch if solo.notes else 60
-    tokens = [START, _meter_token(solo.meter[0]), f"key:{NOTE_NAMES[first_root]}", f"reg:{anchor}"]
-    events = _time_events(solo)
-    previous = _Cursor(onset=0, pitch=anchor, root=first_root)
+    tokens = header(solo, anchor)
+    events = forced_events(solo)
+    previous = _Cursor(onset=0, pitch=anchor)
     event_index = 0
     for note in solo.notes:
         while event_index < len(events) and events[event_index][0] <= note.onset:
-            tokens += events[event_index][2](previous)
+            tokens += events[event_index][1]
             event_index += 1
         tokens += _note_tokens(note, previous, solo.chord_at(note.onset))
-    for _, _, emit in events[event_index:]:
-        tokens += emit(previous)
+    for _, event in events[event_index:]:
+        tokens += event
     tokens.append(END)
     return tokens
 
 
+def header(solo: Solo, anchor: int) -> list[str]:
+    """The forced start of a stream: meter, the first chord's root, the register anchor pitch."""
+    return [START, _meter_token(solo.meter[0]), f"key:{NOTE_NAMES[_first_root(solo)]}", f"reg:{anchor}"]
+
+
+def _first_root(solo: Solo) -> int:
+    return next((c.root for c in solo.chords if not c.is_nc), 0)
+
+
+def forced_events(solo: Solo) -> list[tuple[int, list[str]]]:
+    """(tick, tokens) of every bar line and chord change in stream order, one entry per tick.
+
+    These are what a sampler forces; the note values between them are what it samples.
+    """
+    starts = solo.bar_starts
+    meters = {ts.bar: ts for ts in solo.meter[1:]}
+    events: dict[int, list[str]] = {}
+    for bar in range(solo.bars):
+        events[starts[bar]] = [BAR, _meter_token(meters[bar])] if bar in meters else [BAR]
+    root = _first_root(solo)
+    for span in _chord_changes(solo):
+        at = span.onset - starts[bisect_right(starts, span.onset) - 1]
+        events.setdefault(span.onset, []).extend(_chord_tokens(span, at, root))
+        root = span.root if span.root is not None else root
+    return sorted(events.items())
+
+
 @dataclass
 class _Cursor:
-    """What the next token is relative to: the previous onset, pitch and chord root."""
+    """What the next note value is relative to: the previous onset and pitch."""
 
     onset: int
     pitch: int
-    root: int
-
-
-def _time_events(solo: Solo) -> list[tuple[int, int, Callable[[_Cursor], list[str]]]]:
-    """(tick, order, emit) for every bar line and chord change, sorted: a bar line before a chord."""
-    starts = solo.bar_starts
-    meters = {ts.bar: ts for ts in solo.meter[1:]}
-    events = [(starts[bar], 0, partial(_bar_tokens, meters.get(bar))) for bar in range(solo.bars)]
-    for span in _chord_changes(solo):
-        at = span.onset - starts[bisect_right(starts, span.onset) - 1]
-        events.append((span.onset, 1, partial(_chord_tokens, span, at)))
-    return sorted(events, key=lambda event: event[:2])
-
-
-def _bar_tokens(meter_change: TimeSignature | None, cursor: _Cursor) -> list[str]:
-    return [BAR, _meter_token(meter_change)] if meter_change else [BAR]
 
 
 def _chord_changes(solo: Solo) -> list[Chord]:
@@ -140,16 +148,15 @@ def _no_chord(onset: int, duration: int) -> Chord:
     return Chord(onset, duration, "NC", None, "")
 
 
-def _chord_tokens(chord: Chord, at: int, cursor: _Cursor) -> list[str]:
+def _chord_tokens(chord: Chord, at: int, previous_root: int) -> list[str]:
     tokens = [f"@{at}"] if at else []
     if chord.is_nc:
         return tokens + ["NC"]
-    tokens += [f"R+{(chord.root - cursor.root) % 12}", f"Q{chord.quality or 'maj'}"]
+    tokens += [f"R+{(chord.root - previous_root) % 12}", f"Q{chord.quality or 'maj'}"]
     steps = sorted((p - chord.root) % 12 for p in chord.pitch_classes - chord.chord_tones)
     tokens += [f"T{_TENSION_TOKENS[s]}" for s in steps if s in _TENSION_TOKENS]
     if chord.bass is not None and chord.bass != chord.root:
         tokens.append(f"B+{(chord.bass - chord.root) % 12}")
-    cursor.root = chord.root
     return tokens
 
 

@@ -1,0 +1,150 @@
+"""Commands that sample from a trained model: generate (jazz) and text sample. No TensorFlow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jazzgen.errors import UsageError
+
+
+def _sampling_options(command):
+    options = [
+        click.option("--temperature", type=float, default=1.0, show_default=True,
+                     help="Below 1: safer choices; above 1: wilder."),
+        click.option("--top-k", type=int, default=0, show_default=True, help="Sample among the k likeliest (0: all)."),
+        click.option("--top-p", type=float, default=1.0, show_default=True,
+                     help="Sample among the likeliest tokens holding this much probability."),
+        click.option("--seed", type=int, default=None, help="Same seed, same output."),
+        click.option("-n", "count", type=int, default=1, show_default=True, help="How many samples, drawn as one batch."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.command()
+@click.option("-m", "--model", type=click.Path(), default=None, help="Model bundle [default: trained/jazz].")
+@click.option("--changes", default=None, help="Progression, e.g. '| Dm7 G7 | Cmaj7 % |'.")
+@click.option("--changes-file", type=click.Path(), default=None, help="A file holding the progression.")
+@click.option("--tune", default=None, help="A built-in progression (see --list-tunes) [default: blues].")
+@click.option("--list-tunes", is_flag=True, help="List the built-in progressions and exit.")
+@click.option("--key", default=None, help="Transpose the progression to this key, e.g. Eb.")
+@click.option("--choruses", type=int, default=1, show_default=True, help="Times through the form.")
+@click.option("--bars", type=int, default=None, help="Cut (or loop) the form to this many bars.")
+@click.option("--tempo", type=float, default=None, help="Beats per minute [default: the tune's].")
+@click.option("--swing", type=float, default=0.62, show_default=True, help="0.5 straight .. 0.75 hard swing.")
+@click.option("--instrument", default="tenor sax", show_default=True, help="GM instrument name or number.")
+@click.option("--no-comp", is_flag=True, help="Leave out the piano comping track.")
+@click.option("--bass", is_flag=True, help="Add a walking bass track.")
+@click.option("--primer", type=click.Path(), default=None, help="A MIDI or values file the solo continues.")
+@click.option("--max-tokens", type=int, default=20_000, show_default=True, help="Longest token stream.")
+@_sampling_options
+@click.option("-o", "--output", type=click.Path(), default=None, help="MIDI file to write [default: solo.mid].")
+@click.option("--outdir", type=click.Path(file_okay=False), default=None, help="Folder for numbered files (with -n).")
+@click.option("--wav", is_flag=True, help="Also render a WAV through FluidSynth.")
+@click.option("--png", is_flag=True, help="Also draw a piano roll with the chords.")
+def generate(**o) -> None:
+    """Improvise a solo over a chord progression and write it as MIDI (melody, comp, bass).
+
+    \b
+    Examples:
+      jazzgen generate                                   # a blues chorus from trained/jazz
+      jazzgen generate --tune rhythm --key Eb --choruses 2 --tempo 220 -o rhythm.mid --wav
+      jazzgen generate --changes "| Dm7 G7 | Cmaj7 % |" -n 4 --outdir takes --seed 7 --bass
+    """
+    from jazzgen.tunes import TUNES
+
+    if o["list_tunes"]:
+        for tune in TUNES.values():
+            click.echo(f"{tune.name:<14} {tune.description} (in {tune.key}, {tune.tempo:g} bpm)")
+        return
+    from jazzgen.generate import generate_variations
+
+    solos = generate_variations(
+        o["model"], _changes(o["changes"], o["changes_file"]), o["tune"], n=o["count"], key=o["key"],
+        choruses=o["choruses"], bars=o["bars"], tempo=o["tempo"], temperature=o["temperature"], top_k=o["top_k"],
+        top_p=o["top_p"], seed=o["seed"], primer=_primer(o["primer"]), instrument=o["instrument"],
+        max_tokens=o["max_tokens"])
+    for solo, path in zip(solos, _outputs(o["output"], o["outdir"], len(solos))):
+        _write(solo, path, o)
+
+
+def _changes(changes: str | None, changes_file: str | None) -> str | None:
+    if changes and changes_file:
+        raise UsageError("give --changes or --changes-file, not both")
+    if changes_file is None:
+        return changes
+    try:
+        return Path(changes_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"--changes-file {changes_file}: cannot read it ({err})") from None
+
+
+def _primer(path: str | None):
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise UsageError(f"--primer {path}: no such file")
+    if Path(path).suffix.lower() in (".txt", ".values", ".tokens"):
+        from jazzgen.values import decode
+
+        return decode(Path(path).read_text(encoding="utf-8").split())
+    from jazzgen.reading import read_file
+
+    return read_file(path).solos[0]
+
+
+def _outputs(output: str | None, outdir: str | None, count: int) -> list[Path]:
+    if output and outdir:
+        raise UsageError("give -o for one file or --outdir for numbered files, not both")
+    if outdir:
+        return [Path(outdir) / f"solo_{i + 1:03d}.mid" for i in range(count)]
+    base = Path(output or "solo.mid")
+    if base.suffix.lower() not in (".mid", ".midi"):
+        raise UsageError(f"-o {base}: give a .mid file name")
+    if count == 1:
+        return [base]
+    return [base.with_name(f"{base.stem}_{i + 1:03d}{base.suffix}") for i in range(count)]
+
+
+def _write(solo, path: Path, o: dict) -> None:
+    from jazzgen.render import write_midi
+
+    if not 0.5 <= o["swing"] <= 0.75:
+        raise UsageError(f"--swing {o['swing']}: give 0.5 (straight) to 0.75 (hard swing)")
+    write_midi(solo, path, instrument=o["instrument"], comp=not o["no_comp"], bass=o["bass"], swing=o["swing"],
+               chord_markers=True)
+    written = [str(path)]
+    if o["wav"]:
+        from jazzgen.render import render_wav
+
+        render_wav(path, path.with_suffix(".wav"))
+        written.append(str(path.with_suffix(".wav")))
+    if o["png"]:
+        from jazzgen.render import draw_piano_roll
+
+        draw_piano_roll(solo, path.with_suffix(".png"))
+        written.append(str(path.with_suffix(".png")))
+    click.echo(f"wrote {', '.join(written)}: {len(solo.notes)} notes over {solo.bars} bars")
+
+
+@click.command("sample")
+@click.option("-m", "--model", required=True, type=click.Path(), help="Text model bundle, e.g. trained/dinos.")
+@click.option("--prime", default="", help="Text every sample starts with.")
+@click.option("--max-len", type=int, default=200, show_default=True, help="Most tokens per sample.")
+@_sampling_options
+def text_sample(model, prime, max_len, temperature, top_k, top_p, seed, count) -> None:
+    """Sample text from a text model, one sample per line (stopping at <EOS>).
+
+    \b
+    Example:
+      jazzgen text sample -m trained/dinos -n 10 --prime "Ty" --temperature 0.8 --seed 1
+    """
+    from jazzgen.sampling import SamplingConfig
+    from jazzgen.text_sample import sample_text
+
+    samples = sample_text(model, count, prime, max_len, SamplingConfig(temperature, top_k, top_p, seed))
+    for sample in samples:
+        click.echo(sample)

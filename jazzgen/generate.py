@@ -1,0 +1,149 @@
+"""Generation: a trained bundle improvises over a lead sheet, in NumPy, without TensorFlow.
+
+    solo = jazzgen.generate(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 % |", seed=1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from jazzgen.bundle import load_bundle_meta
+from jazzgen.errors import DataError, UsageError
+from jazzgen.improvise import improvise
+from jazzgen.instruments import program_number
+from jazzgen.numpy_lm import NumpyLM
+from jazzgen.sampling import SamplingConfig
+from jazzgen.solo import Solo, monophonic
+from jazzgen.tunes import lead_sheet
+from jazzgen.values import END, decode, encode, forced_events, header, note_class, token_kind
+
+DEFAULT_MODEL = "trained/jazz"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def find_model(model: str | Path | None) -> Path:
+    """The bundle folder: as given, or trained/jazz here or in the jazzgen checkout."""
+    if model is not None:
+        return Path(model)
+    for candidate in (Path(DEFAULT_MODEL), REPO_ROOT / DEFAULT_MODEL):
+        if (candidate / "config.json").is_file():
+            return candidate
+    raise UsageError(f"no model at {DEFAULT_MODEL}: pass -m trained/NAME, or train one with "
+                     "`jazzgen prepare SOURCES -o corpus && jazzgen train corpus -o trained/jazz`")
+
+
+def load_model(model: str | Path | None = None) -> tuple[NumpyLM, object]:
+    """The NumPy model and the bundle's metadata; refuses a text model."""
+    path = find_model(model)
+    meta = load_bundle_meta(path)
+    if meta.config.tokenizer.kind != "values":
+        raise UsageError(f"{path}: a text model; use `jazzgen text sample -m {path}` for it")
+    return NumpyLM.load(path, meta), meta
+
+
+def generate(model: str | Path | None = None, changes: str | None = None, tune: str | None = None, *,
+             n: int = 1, **options) -> Solo | list[Solo]:
+    """One solo (n=1) or a list of n variations sampled together as one batch.
+
+    Options: key, choruses, bars, tempo, temperature, top_k, top_p, seed, primer (a Solo the
+    improvisation continues), instrument (sets the playable range), max_tokens.
+    """
+    solos = generate_variations(model, changes, tune, n=n, **options)
+    return solos[0] if n == 1 else solos
+
+
+def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=None, choruses: int = 1,
+                        bars: int | None = None, tempo: float | None = None, temperature: float = 1.0,
+                        top_k: int = 0, top_p: float = 1.0, seed: int | None = None, primer: Solo | None = None,
+                        instrument: str | int = "tenor sax", max_tokens: int = 20_000) -> list[Solo]:
+    if not 1 <= n <= 1000:
+        raise UsageError(f"-n {n}: give 1 to 1000 variations")
+    if tempo is not None and not 20 <= tempo <= 400:
+        raise UsageError(f"--tempo {tempo}: give 20 to 400 beats per minute")
+    sampling = SamplingConfig(temperature, top_k, top_p, seed)
+    lm, meta = load_model(model)
+    sheet = lead_sheet(changes, tune, key, choruses, bars)
+    pitch_range = playing_range(program_number(instrument))
+    whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, meta.vocab)
+    streams = improvise(lm, meta.vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at)
+    return [_to_solo(tokens, whole, tempo or sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
+
+
+def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab):
+    """The whole lead sheet, the forced prefix, the events still to come and where a primer ends."""
+    if primer is None or not primer.notes:
+        events = forced_events(sheet)
+        anchor = _known_register(opening_pitch(sheet, pitch_range), vocab)
+        prefix = header(sheet, anchor) + events[0][1]
+        return sheet, prefix, events[1:], None
+    whole = append_sheet(primer, sheet)
+    tokens = encode(whole)
+    last = whole.notes[-1].onset
+    cut = _after_last_note(tokens)
+    events = [(t, e) for t, e in forced_events(whole) if t > last]
+    return whole, tokens[:cut], events, last
+
+
+def _after_last_note(tokens: list[str]) -> int:
+    """Index just past the last note value's duration tokens."""
+    index = max(i for i, t in enumerate(tokens) if token_kind(t) == "duration")
+    return index + 1
+
+
+def _known_register(pitch: int, vocab) -> int:
+    """The register anchor nearest pitch among those the model saw ('reg:P' tokens)."""
+    known = [int(t[4:]) for t in vocab.tokens if t.startswith("reg:") and t[4:].isdigit()]
+    return min(known, key=lambda p: abs(p - pitch)) if known else pitch
+
+
+def append_sheet(primer: Solo, sheet: Solo) -> Solo:
+    """The primer's bars, chords and notes, followed by the lead sheet's bars and chords."""
+    shift = primer.end
+    chords = primer.chords + tuple(replace(c, onset=c.onset + shift) for c in sheet.chords)
+    meter = primer.meter + tuple(replace(ts, bar=ts.bar + primer.bars) for ts in sheet.meter
+                                 if ts.bar > 0 or (ts.numerator, ts.denominator) != _last_meter(primer))
+    return replace(primer, chords=chords, meter=meter, bars=primer.bars + sheet.bars)
+
+
+def _last_meter(solo: Solo) -> tuple[int, int]:
+    return solo.meter[-1].numerator, solo.meter[-1].denominator
+
+
+def opening_pitch(sheet: Solo, pitch_range: tuple[int, int]) -> int:
+    """A chord tone of the first chord near the middle of the range: the register anchor."""
+    low, high = pitch_range
+    middle = (low + high) // 2
+    chord = next((c for c in sheet.chords if not c.is_nc), None)
+    candidates = range(middle - 6, middle + 7)
+    tones = [p for p in candidates if note_class(p, chord) == "C"] if chord else []
+    return min(tones or [middle], key=lambda p: abs(p - middle))
+
+
+def _to_solo(tokens: list[str], sheet: Solo, tempo: float, pitch_range, index: int) -> Solo:
+    if END not in tokens:
+        raise DataError("the sampler stopped without an end token")
+    solo = decode(tokens, chords=sheet.chords, tempo=tempo, pitch_range=pitch_range)
+    notes = monophonic([n for n in solo.notes if n.onset < sheet.end])
+    return replace(solo, notes=notes, bars=sheet.bars, meter=sheet.meter, chords=sheet.chords,
+                   title=f"{sheet.title or 'solo'} {index + 1}".strip(), source="jazzgen generate")
+
+
+# Sounding ranges (MIDI pitches) by GM program family; a soloist's comfortable register.
+_RANGES = [
+    (range(64, 68), (56, 88)),  # saxophones: soprano, alto, tenor, baritone (tenor set below)
+    (range(56, 64), (54, 86)),  # brass
+    (range(24, 32), (50, 86)),  # guitars
+    (range(8, 16), (53, 89)),  # chromatic percussion: vibraphone, marimba ...
+    (range(0, 8), (48, 91)),  # pianos
+    (range(32, 40), (28, 55)),  # basses
+    (range(71, 80), (60, 94)),  # clarinet, flutes
+]
+_BY_PROGRAM = {66: (46, 80), 67: (38, 72), 65: (51, 84), 64: (58, 91), 57: (42, 75), 56: (54, 86)}
+
+
+def playing_range(program: int) -> tuple[int, int]:
+    """The pitch range a generated line is folded into for a GM program."""
+    if program in _BY_PROGRAM:
+        return _BY_PROGRAM[program]
+    return next((r for family, r in _RANGES if program in family), (48, 84))

@@ -1,0 +1,164 @@
+"""One-to-many improvisation: value tokens sampled one at a time over a forced chord progression.
+
+The progression's bar lines and chord changes are forced into each stream at their ticks; only
+note values (gap, pitch, duration) are sampled, each fed back as the next input with the
+recurrent state carried along. A small grammar keeps the stream well formed:
+
+    next  --gap-->  gap  --pitch-->  pitch  --duration-->  held  --gap / event / end-->  ...
+
+When the model asks for the next bar or chord (it samples an event token, or a gap reaching past
+the next event), the progression's real event tokens are forced and the following gap must reach
+at least the event's tick. Bar k of the result therefore always sounds over chord k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jazzgen.sampling import SamplingConfig, draw, probabilities
+from jazzgen.values import END, MAX_STEP, token_kind
+from jazzgen.vocab import Vocab
+
+EVENT_KINDS = ("bar", "chord", "meter")
+
+
+@dataclass
+class _Stream:
+    """One variation being improvised: its tokens, forced queue and where it stands in time."""
+
+    forced: list[str]
+    events: list[tuple[int, list[str]]]
+    end_tick: int
+    tokens: list[str] = field(default_factory=list)
+    phase: str = "next"  # next | gap | pitch | held
+    onset: int = 0  # onset of the previous note (0 before the first)
+    gap: int = 0  # ticks of gap tokens taken for the coming note
+    earliest: int = 0  # the coming note may not start before this tick
+    has_note: bool = False
+    no_chord: bool = True
+    last_step: int = 0  # ticks of the last gap or duration token (MAX_STEP: a chain may go on)
+    done: bool = False
+
+    @property
+    def next_event_tick(self) -> int:
+        return self.events[0][0] if self.events else self.end_tick
+
+
+class _Grammar:
+    """Per-vocabulary lookup arrays: what kind each id is and how many ticks it spells."""
+
+    def __init__(self, vocab: Vocab):
+        kinds = [token_kind(t) for t in vocab.tokens]
+        self.vocab = vocab
+        self.gap = np.array([k == "gap" for k in kinds])
+        self.duration = np.array([k == "duration" for k in kinds])
+        self.pitch = np.array([k == "pitch" for k in kinds])
+        self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
+        self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
+        self.ticks = np.array([int(t[1:]) if k in ("gap", "duration") else -1 for t, k in zip(vocab.tokens, kinds)])
+
+    def mask(self, s: _Stream) -> np.ndarray:
+        """Which ids may come next in stream s (all False: the stream cannot go on)."""
+        start = s.onset + s.gap
+        if s.phase == "pitch":
+            return self.duration.copy()
+        if s.phase == "gap":
+            allowed = self._gaps(s, start) & (start + self.ticks < s.next_event_tick)
+            if s.last_step != MAX_STEP:
+                allowed[:] = False
+            if start >= s.earliest and (start > s.onset or not s.has_note):
+                allowed |= self.no_chord_pitch if s.no_chord else self.pitch & ~self.no_chord_pitch
+            return allowed
+        allowed = self._gaps(s, start) | self.advance  # a gap past the next event asks for that event
+        if s.phase == "held" and s.last_step == MAX_STEP:
+            allowed |= self.duration
+        return allowed
+
+    def _gaps(self, s: _Stream, start: int) -> np.ndarray:
+        """Gap tokens that start a note after the previous one and no earlier than s.earliest
+        (a full MAX_STEP gap may fall short: more gap tokens follow it)."""
+        reach = start + self.ticks
+        after_previous = (reach > s.onset) | (not s.has_note)
+        return self.gap & after_previous & ((reach >= s.earliest) | (self.ticks == MAX_STEP))
+
+
+def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
+              sampling: SamplingConfig, n: int = 1, max_tokens: int = 20_000,
+              resume_at: int | None = None) -> list[list[str]]:
+    """n token streams: the forced prefix, then note values sampled over the forced events.
+
+    events: (tick, tokens) of the bar lines and chord changes still to come, up to end_tick.
+    lm has initial_state(batch) and step(ids, state) -> (logits, state). resume_at: the onset of
+    the prefix's last note when the prefix already holds notes (a primer), else None.
+    """
+    if not prefix:
+        raise ValueError("improvise needs a prefix holding at least the start token")
+    grammar = _Grammar(vocab)
+    rng = np.random.default_rng(sampling.seed)
+    streams = [_Stream(list(prefix), [(t, list(e)) for t, e in events], end_tick) for _ in range(n)]
+    if resume_at is not None:
+        for s in streams:
+            s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
+    state, logits = lm.initial_state(n), None
+    ids = np.zeros(n, np.int64)
+    while not all(s.done for s in streams):
+        need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
+        if need:
+            masks = np.stack([grammar.mask(streams[i]) for i in need])
+            picked = draw(probabilities(logits[need], sampling, masks), rng)
+            for i, token_id, mask in zip(need, picked, masks):
+                token = _accept(streams[i], vocab.tokens[token_id]) if mask.any() else END
+                _emit(streams[i], token, max_tokens)
+        for i, s in enumerate(streams):
+            if not s.done and i not in need:
+                _emit(s, _force(s), max_tokens)
+        ids[:] = [vocab.id(s.tokens[-1]) for s in streams]
+        logits, state = lm.step(ids, state)
+    return [s.tokens if s.tokens[-1] == END else s.tokens + [END] for s in streams]
+
+
+def _emit(s: _Stream, token: str, max_tokens: int) -> None:
+    s.tokens.append(token)
+    s.done = s.done or token == END or len(s.tokens) >= max_tokens
+
+
+def _force(s: _Stream) -> str:
+    token = s.forced.pop(0)
+    if token == "NC":
+        s.no_chord = True
+    elif token.startswith("R+"):
+        s.no_chord = False
+    return token
+
+
+def _accept(s: _Stream, token: str) -> str:
+    """Take a sampled token, or turn a request for the next event into forcing that event."""
+    kind = token_kind(token)
+    start = s.onset + s.gap
+    if kind in EVENT_KINDS or kind == "end" or (kind == "gap" and s.phase in ("next", "held")
+                                                  and start + int(token[1:]) >= s.next_event_tick):
+        return _advance(s)
+    if kind == "gap":
+        s.gap += int(token[1:])
+        s.phase, s.last_step = "gap", int(token[1:])
+    elif kind == "pitch":
+        s.onset, s.gap, s.has_note = start, 0, True
+        s.earliest = s.onset + 1
+        s.phase = "pitch"
+    elif kind == "duration":
+        s.phase, s.last_step = "held", int(token[1:])
+    return token
+
+
+def _advance(s: _Stream) -> str:
+    """Force the next event's tokens (or the end); the next note comes after the event."""
+    s.phase, s.last_step = "next", 0
+    if not s.events:
+        s.forced = [END]
+        return _force(s)
+    tick, tokens = s.events.pop(0)
+    s.earliest = max(s.earliest, tick)
+    s.forced = list(tokens)
+    return _force(s)

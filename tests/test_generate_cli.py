@@ -1,0 +1,98 @@
+"""`jazzgen generate` and `jazzgen text sample` from the command line, with tiny random bundles."""
+
+import subprocess
+import sys
+
+import mido
+import pytest
+from click.testing import CliRunner
+
+from bundle_helpers import random_bundle
+from jazzgen.cli import cli
+from jazzgen.config import TokenizerConfig
+from jazzgen.tunes import TUNES, lead_sheet
+from jazzgen.vocab import Vocab
+from test_improvise import corpus_vocab
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def jazz_bundle(tmp_path):
+    return random_bundle(tmp_path / "jazz", corpus_vocab(), scale=0.3)
+
+
+def test_generate_writes_a_midi_file_with_melody_comp_and_bass(tmp_path, jazz_bundle):
+    out = tmp_path / "solo.mid"
+    result = run("generate", "-m", jazz_bundle, "--changes", "| Dm7 G7 | Cmaj7 % |", "--bass", "--seed", 1,
+                 "--temperature", 2, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    names = [t.name for t in mido.MidiFile(out).tracks]
+    assert {"Melody", "Comp", "Bass"} <= set(names)
+
+
+def test_generate_n_writes_numbered_files(tmp_path, jazz_bundle):
+    result = run("generate", "-m", jazz_bundle, "--tune", "minor-blues", "-n", 3, "--outdir", tmp_path / "takes",
+                 "--seed", 2, "--no-comp")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "takes").iterdir()) == ["solo_001.mid", "solo_002.mid", "solo_003.mid"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--changes", "| H7 |"], "cannot read chord symbol 'H7'"),
+    (["--temperature", "-1"], "--temperature -1.0"),
+    (["--top-p", "0"], "--top-p 0.0"),
+    (["--tune", "nope"], "--tune nope: unknown; choose one of"),
+    (["--instrument", "kazoo"], "kazoo"),
+    (["--swing", "0.9"], "--swing 0.9"),
+    (["-o", "solo.txt"], "-o solo.txt: give a .mid file name"),
+])
+def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message):
+    result = run("generate", "-m", jazz_bundle, *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+    assert result.output.startswith("jazzgen: error: ") and result.output.count("\n") == 1
+
+
+def test_generate_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("generate", "-m", tmp_path / "missing")
+    assert result.exit_code == 2 and "no model bundle here" in result.output
+
+
+def test_list_tunes_names_every_tune():
+    result = run("generate", "--list-tunes")
+    assert all(name in result.output for name in TUNES)
+
+
+def test_tunes_transpose_repeat_and_cut():
+    sheet = lead_sheet(tune="blues", key="Bb", choruses=2, bars=14)
+    assert sheet.bars == 14 and sheet.chords[0].symbol == "Bb7" and sheet.chords[1].symbol == "Eb7"
+    waltz = lead_sheet(tune="waltz")
+    assert waltz.meter[0].name == "3/4" and waltz.bars == 16
+
+
+def test_text_sample_prints_one_sample_per_line(tmp_path):
+    names = ["Tyrannosaurus", "Triceratops", "Stegosaurus"]
+    tokens = [c for name in names for c in (*name, "<EOS>")]
+    vocab = Vocab.build([tokens])
+    settings = TokenizerConfig(kind="text", level="char", lines=True, start_token="<EOS>", end_token="<EOS>")
+    bundle = random_bundle(tmp_path / "dinos", vocab, tokenizer=settings)
+    result = run("text", "sample", "-m", bundle, "-n", 5, "--prime", "Ty", "--max-len", 20, "--seed", 1)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 5 and all(line.startswith("Ty") for line in lines)
+    again = run("text", "sample", "-m", bundle, "-n", 5, "--prime", "Ty", "--max-len", 20, "--seed", 1)
+    assert again.output == result.output
+
+
+def test_generation_never_imports_tensorflow(tmp_path, jazz_bundle):
+    code = (
+        "import sys; from jazzgen.cli import cli\n"
+        f"cli(['generate', '-m', r'{jazz_bundle}', '--seed', '1', '-o', r'{tmp_path / 'x.mid'}'], standalone_mode=False)\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -1,0 +1,129 @@
+"""The one-to-many sampler: forced bars and chords, the note grammar, seeds, and generate()."""
+
+import numpy as np
+import pytest
+
+from bundle_helpers import random_bundle
+from helpers import make_solo
+from jazzgen.errors import UsageError
+from jazzgen.generate import generate, generate_variations, opening_pitch
+from jazzgen.improvise import improvise
+from jazzgen.sampling import SamplingConfig, draw, probabilities
+from jazzgen.tunes import lead_sheet
+from jazzgen.values import decode, encode, forced_events, header, token_kind
+from jazzgen.vocab import Vocab
+
+TRAINING = make_solo([(60 + (i * 7) % 12, i * 6, 5) for i in range(40)], "| Dm7 G7 | Cmaj7 | F7 | Bb7 |")
+
+
+def corpus_vocab() -> Vocab:
+    return Vocab.build([encode(TRAINING), ["g12", "d12", "g48", "C+2", "S-1", "|", "R+5", "Q7", "@24", "<end>"]])
+
+
+class TableLM:
+    """A model whose distribution is one-hot: table[previous token], else the default token."""
+
+    def __init__(self, vocab: Vocab, table: dict[str, str], default: str):
+        self.vocab = vocab
+        self.next_id = np.array([vocab.id(table.get(t, default)) for t in vocab.tokens])
+
+    def initial_state(self, batch):
+        return None
+
+    def step(self, ids, state):
+        logits = np.full((len(ids), len(self.vocab)), -30.0)
+        logits[np.arange(len(ids)), self.next_id[ids]] = 30.0
+        return logits, state
+
+
+QUARTERS = {"g12": "C+2", "C+2": "d12"}  # after a duration or a forced token: g12
+
+
+def run(table, default="g12", changes="| Dm7 G7 | Cmaj7 % |", n=1, seed=0):
+    vocab = corpus_vocab()
+    sheet = lead_sheet(changes)
+    events = forced_events(sheet)
+    prefix = header(sheet, 62) + events[0][1]
+    streams = improvise(TableLM(vocab, table, default), vocab, prefix, events[1:], sheet.end,
+                        SamplingConfig(seed=seed), n=n)
+    return sheet, streams
+
+
+def test_one_hot_model_gives_exactly_its_notes_over_the_forced_bars():
+    # quarter notes: gap 12, pitch C+2, duration 12, asked for forever
+    sheet, (tokens,) = run(QUARTERS)
+    solo = decode(tokens, chords=sheet.chords)
+    assert [n.onset for n in solo.notes] == list(range(12, sheet.end, 12))
+    assert all(n.duration == 12 for n in solo.notes)
+    assert solo.bars == sheet.bars == 3  # '| Cmaj7 % |' is two bars of Cmaj7
+    assert [(c.onset, c.symbol) for c in solo.chords] == [(0, "Dm7"), (24, "G7"), (48, "Cmaj7")]
+    assert tokens.count("|") == 3 and tokens[-1] == "<end>"
+
+
+def test_bar_k_sounds_over_chord_k_when_the_model_rests():
+    # the model asks for the next event all the time: every bar and chord is still forced in order
+    sheet, (tokens,) = run({}, default="|")
+    assert [t for t in tokens if token_kind(t) in ("bar", "chord")] == \
+        [t for _, e in forced_events(sheet) for t in e]
+    assert decode(tokens).notes == ()
+
+
+def test_a_gap_reaching_past_a_bar_line_forces_the_bar_first():
+    sheet, (tokens,) = run({"g48": "C+2", "C+2": "d12"}, default="g48")
+    # every note waits a whole bar: each bar line comes before the gap token reaching into its bar
+    first_gap = tokens.index("g48")
+    assert tokens[first_gap - 3:first_gap] == ["|", "R+5", "Qmaj7"]
+    solo = decode(tokens, chords=sheet.chords)
+    assert [n.onset for n in solo.notes] == [48, 96]
+
+
+def test_same_seed_same_output_and_variations_differ(tmp_path):
+    bundle = random_bundle(tmp_path / "m", corpus_vocab(), scale=0.3)
+    a = generate_variations(bundle, tune="blues", n=3, seed=5, temperature=1.5)
+    b = generate_variations(bundle, tune="blues", n=3, seed=5, temperature=1.5)
+    assert [s.notes for s in a] == [s.notes for s in b]
+    assert len({s.notes for s in a}) > 1
+
+
+def test_generate_keeps_the_progression_and_the_range(tmp_path):
+    bundle = random_bundle(tmp_path / "m", corpus_vocab(), scale=0.3)
+    solo = generate(bundle, changes="| Dm7 G7 | Cmaj7 % |", choruses=2, seed=1, instrument="trumpet",
+                    temperature=2.0)
+    assert solo.bars == 6
+    assert [c.symbol for c in solo.chords] == ["Dm7", "G7", "Cmaj7", "Dm7", "G7", "Cmaj7"]
+    assert all(54 <= n.pitch <= 86 for n in solo.notes)
+    assert all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))  # one voice
+
+
+def test_primer_is_kept_and_continued(tmp_path):
+    bundle = random_bundle(tmp_path / "m", corpus_vocab(), scale=0.3)
+    primer = make_solo([(62, 0, 12), (65, 12, 12), (69, 24, 24)], "| Dm7 | G7 |")
+    solo = generate(bundle, changes="| Cmaj7 | Cmaj7 |", primer=primer, seed=3, temperature=2.0)
+    assert solo.bars == 4
+    assert [(n.onset, n.pitch) for n in solo.notes[:3]] == [(0, 62), (12, 65), (24, 69)]
+    assert [c.symbol for c in solo.chords] == ["Dm7", "G7", "Cmaj7"]
+
+
+def test_opening_pitch_is_a_chord_tone_in_the_middle_of_the_range():
+    sheet = lead_sheet("| Ebmaj7 |")
+    assert opening_pitch(sheet, (46, 80)) % 12 in (3, 7, 10, 2)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"temperature": 0}, "--temperature"), ({"top_p": 1.5}, "--top-p"), ({"top_k": -1}, "--top-k"),
+    ({"tune": "nope"}, "--tune nope: unknown"), ({"instrument": "kazoo"}, "kazoo"), ({"key": "H"}, "--key H"),
+])
+def test_bad_options_are_usage_errors(tmp_path, options, message):
+    bundle = random_bundle(tmp_path / "m", corpus_vocab())
+    with pytest.raises(UsageError, match=message):
+        generate(bundle, **options)
+
+
+def test_sampling_filters():
+    logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05]]))
+    assert np.allclose(probabilities(logits, SamplingConfig(top_k=2)), [[0.625, 0.375, 0, 0]])
+    assert np.allclose(probabilities(logits, SamplingConfig(top_p=0.7)), [[0.625, 0.375, 0, 0]])
+    mask = np.array([[False, True, True, False]])
+    assert np.allclose(probabilities(logits, SamplingConfig(), mask), [[0, 2 / 3, 1 / 3, 0]])
+    one_hot = np.array([[0.0, 0.0, 1.0, 0.0]] * 5)
+    assert list(draw(one_hot, np.random.default_rng(0))) == [2] * 5
