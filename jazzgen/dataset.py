@@ -1,13 +1,14 @@
 """Id sequences -> training windows. Domain-free and NumPy only.
 
-How sequences become windows: the training sequences (solos, each starting with <solo> and
-ending with <end>; or text examples) are concatenated into one stream, which is cut into
-non-overlapping windows of seq_len + 1 tokens overlapping by one, so every token after the first
-is a target exactly once: inputs = window[:-1], targets = window[1:]. The last window is padded
-with id 0, which the trainer masks out of the loss. A window may span the end of one solo and the
-start of the next; the model sees <end> <solo> there and learns that a new solo starts afresh.
-The window count is padded to a whole number of batches with all-padding windows, so every
-worker and replica runs the same number of full steps.
+How sequences become windows: each sequence (a solo from <solo> to <end>, a text, or one line
+of a --lines text, each led by its start token) starts a new window, so the model often sees
+its start token from a zero state, as a sampler feeds it. A sequence longer than a window is
+cut into windows of seq_len + 1 tokens overlapping by one, so every token after the first is a
+target exactly once: inputs = window[:-1], targets = window[1:]. Short sequences (and the tail of
+a long one) are packed whole into the same window while they fit, a later one carrying the
+state of those before it; the first token of every sequence is given, never a target. Unused
+places hold id 0, which the trainer masks out of the loss. The window count is padded to a whole
+number of batches with empty windows, so every worker and replica runs the same number of steps.
 """
 
 from __future__ import annotations
@@ -72,18 +73,37 @@ class Windows:
 
 
 def make_windows(sequences: tuple[np.ndarray, ...], seq_len: int, batch_size: int) -> Windows:
-    """Non-overlapping teacher-forcing windows over the concatenated sequences (see the module doc)."""
-    stream = np.concatenate([np.asarray(s, np.int32) for s in sequences]) if sequences else np.zeros(0, np.int32)
-    count = max(1, -(-(len(stream) - 1) // seq_len))  # ceil((n - 1) / seq_len)
-    count = -(-count // batch_size) * batch_size  # whole batches
-    padded = np.zeros(count * seq_len + 1, np.int32)
-    padded[: len(stream)] = stream
-    starts = np.arange(count) * seq_len
-    index = starts[:, None] + np.arange(seq_len + 1)[None, :]  # (windows, seq_len + 1)
-    blocks = padded[index]
-    targets = blocks[:, 1:].copy()
-    targets[blocks[:, :-1] == PAD_ID] = PAD_ID  # a target after padding is no real continuation
-    return Windows(blocks[:, :-1], targets)
+    """Teacher-forcing windows over the sequences (see the module doc)."""
+    blocks = list(_blocks(sequences, seq_len + 1))
+    count = max(1, -(-len(blocks) // batch_size)) * batch_size  # whole batches
+    inputs = np.zeros((count, seq_len), np.int32)
+    targets = np.zeros((count, seq_len), np.int32)
+    for row, (ids, starts) in enumerate(blocks):
+        inputs[row, :len(ids) - 1] = ids[:-1]
+        targets[row, :len(ids) - 1] = np.where(starts[1:], PAD_ID, ids[1:])  # (seq_len,)
+    return Windows(inputs, targets)
+
+
+def _blocks(sequences, width: int):
+    """(ids, starts) of each window: up to `width` ids, and where a sequence starts among them."""
+    parts: list[np.ndarray] = []
+    flags: list[np.ndarray] = []
+    size = 0
+    for sequence in sequences:
+        sequence = np.asarray(sequence, np.int32)
+        if size and size + len(sequence) > width:
+            yield np.concatenate(parts), np.concatenate(flags)
+            parts, flags, size = [], [], 0
+        pieces = [sequence[a:a + width] for a in range(0, max(len(sequence) - 1, 1), width - 1)]
+        for index, piece in enumerate(pieces):
+            starts = np.zeros(len(piece), bool)
+            starts[0] = index == 0
+            if len(piece) == width:
+                yield piece, starts
+            else:  # a short sequence or a long one's tail: later sequences may pack after it
+                parts, flags, size = parts + [piece], flags + [starts], size + len(piece)
+    if size:
+        yield np.concatenate(parts), np.concatenate(flags)
 
 
 def epoch_order(windows: int, seed: int, epoch: int) -> np.ndarray:

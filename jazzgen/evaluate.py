@@ -19,7 +19,7 @@ from jazzgen.bundle import load_bundle
 from jazzgen.corpus import is_corpus, read_corpus
 from jazzgen.errors import DataError, UsageError
 from jazzgen.ngram import KneserNey
-from jazzgen.text import encode_text, read_text, tokenize
+from jazzgen.text import encode_text, examples, read_text
 from jazzgen.values import encode, token_kind
 from jazzgen.vocab import Vocab
 
@@ -168,7 +168,8 @@ def _solo_tokens(source: Path) -> list[list[str]]:
 
 
 def text_report(model, settings, sequences: list[np.ndarray]) -> dict:
-    """nats and bits per char (char level) or per token (word level) over every token after the start."""
+    """nats and bits per char (char level) or per token (word level) over every token after the
+    start token of each sequence (each line with lines=True, scored from a fresh state)."""
     total = total_scores(sequences, model_scores(model, sequences), None, None)
     unit = "char" if settings.level == "char" else "token"
     per = total.nats / max(total.tokens, 1)
@@ -182,5 +183,7 @@ def evaluate_text(model_path: str | Path, file: str | Path) -> dict:
     settings, vocab = bundle.meta.config.tokenizer, bundle.meta.vocab
     if settings.kind != "text":
         raise UsageError(f"{model_path} is a jazz model; use `jazzgen evaluate`")
-    tokens = tokenize(read_text(file), settings)
-    return text_report(bundle.model, settings, [encode_text(tokens, vocab, settings)])
+    sequences = [encode_text(e, vocab, settings) for e in examples(read_text(file), settings) if e]
+    if not sequences:
+        raise DataError(f"{file}: no tokens to score")
+    return text_report(bundle.model, settings, sequences)

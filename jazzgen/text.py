@@ -4,7 +4,8 @@
 - level 'word': words (letters, digits and inner apostrophes) and single punctuation marks are
   tokens; the vocab_size most common training words are kept and the rest become the
   vocabulary's <unk>; '<EOS>' ends every line (a line is a sentence in verse and in name lists).
-- lines=True: each line is one example ended by '<EOS>' (one dinosaur name a line).
+- lines=True: each line is one example ended by '<EOS>' (one dinosaur name a line), and one
+  sequence for the trainer, which starts each example from a fresh state.
 Case is kept unless lower=True. The token stream starts with the tokenizer's start token, the
 token a sampler feeds first: '<EOS>' for lines and words, '\n' for plain characters.
 Validation is the last val_fraction of the text, cut at a line end, or a separate file.
@@ -54,6 +55,14 @@ def tokenize(text: str, settings: TokenizerConfig) -> list[str]:
         return [token for line in _lines(text) for token in (*line, EOS)]
     return [token for line in text.splitlines() if line.strip() or not settings.lines
             for token in (*_WORD.findall(line), EOS)]
+
+
+def examples(text: str, settings: TokenizerConfig) -> list[list[str]]:
+    """The text's token lists: one a line with lines=True (each ended by <EOS>), else one in all."""
+    if not settings.lines:
+        return [tokenize(text, settings)]
+    return [tokens for line in _lines(text.lower() if settings.lower else text)
+            if (tokens := tokenize(line + "\n", settings))]
 
 
 def _lines(text: str) -> list[str]:
@@ -119,13 +128,13 @@ def load_text_data(path: str | Path, settings: TokenizerConfig, val_fraction: fl
     """Training and validation ids of a text file, by settings (see text_tokenizer)."""
     text = read_text(path)
     train_text, val_text = (text, read_text(val)) if val is not None else split_text(text, val_fraction)
-    train_tokens = tokenize(train_text, settings)
-    if not train_tokens:
+    train_examples = [e for e in examples(train_text, settings) if e]
+    if not train_examples:
         raise DataError(f"{path}: no tokens to train on")
-    vocab = build_text_vocab([settings.start_token, *train_tokens], settings)
-    val_tokens = tokenize(val_text, settings)
-    val_ids = (encode_text(val_tokens, vocab, settings),) if val_tokens else ()
-    return TokenData(vocab, (encode_text(train_tokens, vocab, settings),), val_ids, settings, str(path))
+    vocab = build_text_vocab([settings.start_token, *(t for e in train_examples for t in e)], settings)
+    val_ids = tuple(encode_text(e, vocab, settings) for e in examples(val_text, settings) if e)
+    train_ids = tuple(encode_text(e, vocab, settings) for e in train_examples)
+    return TokenData(vocab, train_ids, val_ids, settings, str(path))
 
 
 def encode_text(tokens: list[str], vocab: Vocab, settings: TokenizerConfig) -> np.ndarray:

@@ -14,16 +14,22 @@ from jazzgen.dataset import epoch_order, make_windows
 from jazzgen.errors import DataError, UsageError
 
 
-def test_windows_predict_every_token_once():
-    sequences = (np.arange(2, 12, dtype=np.int32), np.arange(20, 27, dtype=np.int32))
-    windows = make_windows(sequences, seq_len=4, batch_size=3)
-    stream = np.concatenate(sequences)
-    assert windows.inputs.shape == (6, 4)  # ceil(16 / 4) = 4 windows, padded to 2 batches of 3
-    assert list(windows.targets[windows.targets > 0]) == list(stream[1:])
-    assert windows.tokens == len(stream) - 1
-    np.testing.assert_array_equal(windows.inputs[0], stream[:4])
-    np.testing.assert_array_equal(windows.targets[0], stream[1:5])
-    assert not windows.targets[4:].any() and not windows.inputs[5:].any()
+def test_windows_predict_every_token_but_each_sequences_first_once():
+    first, second = np.arange(2, 12, dtype=np.int32), np.arange(20, 27, dtype=np.int32)
+    windows = make_windows((first, second), seq_len=4, batch_size=3)
+    assert windows.inputs.shape == (6, 4)  # 5 windows, padded to 2 batches of 3
+    assert list(windows.targets[windows.targets > 0]) == list(first[1:]) + list(second[1:])
+    assert windows.tokens == 9 + 6
+    np.testing.assert_array_equal(windows.inputs[:3], [[2, 3, 4, 5], [6, 7, 8, 9], [10, 0, 0, 0]])
+    np.testing.assert_array_equal(windows.targets[:3], [[3, 4, 5, 6], [7, 8, 9, 10], [11, 0, 0, 0]])
+    np.testing.assert_array_equal(windows.inputs[3], [20, 21, 22, 23])  # a sequence starts a window
+    assert not windows.targets[5:].any() and not windows.inputs[5:].any()
+
+
+def test_short_sequences_are_packed_and_their_first_token_is_never_a_target():
+    windows = make_windows((np.array([2, 3, 4]), np.array([5, 6]), np.array([7, 8, 9, 10])), seq_len=6, batch_size=1)
+    np.testing.assert_array_equal(windows.inputs, [[2, 3, 4, 5, 0, 0], [7, 8, 9, 0, 0, 0]])
+    np.testing.assert_array_equal(windows.targets, [[3, 4, 0, 6, 0, 0], [8, 9, 10, 0, 0, 0]])
 
 
 def test_epoch_order_depends_on_seed_and_epoch_only():

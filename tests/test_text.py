@@ -75,6 +75,9 @@ def test_validation_is_the_last_tenth_cut_at_a_line(tmp_path):
     data = load_text_data(path, text_tokenizer("char"), 0.1)
     assert data.vocab.decode(data.val[0])[:5] == ["\n", "l", "i", "n", "e"]
     assert data.train_tokens == len(train) + 1
+    lines = load_text_data(path, text_tokenizer("char", lines=True), 0.1)
+    assert len(lines.train) == 18 and len(lines.val) == 2  # one sequence a line, each led by <EOS>
+    assert lines.vocab.decode(lines.val[1]) == [EOS, *"line 19", EOS]
 
 
 def test_text_file_errors(tmp_path):
