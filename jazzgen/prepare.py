@@ -44,12 +44,15 @@ class PrepareSummary:
     vocab_size: int
     skipped: tuple[tuple[str, str], ...]
     from_cache: int
+    duplicates: int = 0
 
     def line(self) -> str:
         text = (f"prepared {self.solos} solos ({self.notes:,} notes, {self.tokens:,} tokens, "
                 f"vocabulary {self.vocab_size}) from {self.files} files into {self.out_dir}")
         if self.from_cache:
             text += f"; {self.from_cache} from cache"
+        if self.duplicates:
+            text += f"; passed over {self.duplicates} MIDI exports of annotated CSV solos"
         if self.skipped:
             text += f"; skipped {len(self.skipped)} (see {self.out_dir / 'report.json'})"
         return text
@@ -69,21 +72,23 @@ def prepare(
     out_dir = Path(out_dir)
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
-    files, passed = find_sources(list(sources))
+    found = find_sources(list(sources))
+    files = list(found.files)
     if not files:
         raise DataError("no MIDI, MusicXML or Weimar Jazz Database files found in " + ", ".join(map(str, sources)))
     cache = _load_cache(out_dir, melody_track)
     results, from_cache = _process(files, cache, jobs, melody_track, progress)
     entries = [solo for r in results for solo in r.solos]
-    skipped = tuple((p.as_posix(), why) for p, why in passed) + tuple((r.path, r.error) for r in results if r.error)
+    skipped = tuple((p.as_posix(), why) for p, why in found.skipped) + tuple((r.path, r.error) for r in results if r.error)
     if not entries:
         raise DataError(f"no usable solo in {len(files)} files (first problem: {skipped[0][0]}: {skipped[0][1]})")
     vocab = Vocab.build(e["tokens"] for e in entries)
-    _write_corpus(out_dir, entries, vocab, results, skipped)
+    _write_corpus(out_dir, entries, vocab, results, skipped, found.duplicates)
     _save_cache(out_dir, melody_track, results)
     notes = sum(e["notes"] for e in entries)
     tokens = sum(len(e["tokens"]) for e in entries)
-    return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache)
+    return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache,
+                          len(found.duplicates))
 
 
 def _process(files, cache, jobs, melody_track, progress) -> tuple[list[FileResult], int]:
@@ -157,13 +162,15 @@ def _signature(path: Path) -> tuple:
     return tuple(out)
 
 
-def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped) -> None:
+def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped, duplicates) -> None:
     write_text_atomic(out_dir / "tokens.jsonl", "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
     vocab.save(out_dir / "vocab.json")
     report = {
         "used": [{"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
                  for r in results if not r.error],
         "skipped": [{"path": p, "reason": why} for p, why in skipped],
+        "passed_over": [{"path": p.as_posix(), "reason": "a MIDI export of an annotated CSV solo that is also present"}
+                        for p in duplicates],
         "vocab_size": len(vocab),
     }
     write_text_atomic(out_dir / "report.json", json.dumps(report, indent=1, ensure_ascii=False))

@@ -41,13 +41,23 @@ def source_kind(path: Path) -> str | None:
     return None
 
 
-def find_sources(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Every readable file under paths, sorted, and the files passed over with the reason.
+@dataclass(frozen=True)
+class Sources:
+    """What a search for solo files found: files to read, files named but not readable as solos,
+    and MIDI exports passed over because their annotated Weimar Jazz Database CSV is present."""
+
+    files: tuple[Path, ...]
+    skipped: tuple[tuple[Path, str], ...] = ()
+    duplicates: tuple[Path, ...] = ()
+
+
+def find_sources(paths: list[str | Path]) -> Sources:
+    """Every readable file under paths (folders searched recursively), sorted.
 
     A MIDI file that is the Weimar Jazz Database's export of a solo whose annotated CSV is also
     present is passed over: the CSV holds the same solo with its true metrical positions.
     """
-    found, passed = [], []
+    found, skipped = [], []
     for given in paths:
         path = Path(given)
         if not path.exists() and not path.is_symlink():
@@ -55,18 +65,14 @@ def find_sources(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, 
         if path.is_dir():
             found += _walk(path)
         elif source_kind(path) is None:
-            passed.append((path, "not a MIDI, MusicXML or Weimar Jazz Database melody file"))
+            skipped.append((path, "not a MIDI, MusicXML or Weimar Jazz Database melody file"))
         else:
             found.append(path)
     unique = sorted(set(found))
     annotated = {p.name[: -len(".csv")] for p in unique if source_kind(p) == "wjazzd"}
-    kept = []
-    for path in unique:
-        if source_kind(path) == "midi" and path.stem in annotated:
-            passed.append((path, f"same solo as the annotated mcsv_melody/{path.stem}.csv"))
-        else:
-            kept.append(path)
-    return kept, passed
+    duplicates = [p for p in unique if source_kind(p) == "midi" and p.stem in annotated]
+    files = [p for p in unique if p not in set(duplicates)]
+    return Sources(tuple(files), tuple(skipped), tuple(duplicates))
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -129,9 +135,8 @@ def read(path: str | Path, melody_track: int | str | None = None) -> list[Solo]:
     path = Path(path)
     if not path.is_dir():
         return list(read_file(path, melody_track).solos)
-    files, _ = find_sources([path])
     solos = []
-    for file in files:
+    for file in find_sources([path]).files:
         try:
             solos += read_file(file, melody_track).solos
         except DataError as err:

@@ -75,9 +75,9 @@ def test_folder_reading_prefers_annotated_csv_over_its_midi_export(tmp_path):
     write_layout(tmp_path, "Dup", [(0.0, 0.5, 0, 1, 1, 1, 60)], beats_for(1))
     (tmp_path / "midi").mkdir()
     (tmp_path / "midi" / "Dup_FINAL.mid").write_bytes(b"MThd")
-    files, passed = find_sources([tmp_path])
-    assert [f.name for f in files] == ["Dup_FINAL.csv"]
-    assert "same solo" in passed[0][1]
+    found = find_sources([tmp_path])
+    assert [f.name for f in found.files] == ["Dup_FINAL.csv"]
+    assert [f.name for f in found.duplicates] == ["Dup_FINAL.mid"]
     assert len(read(tmp_path)) == 1
 
 
