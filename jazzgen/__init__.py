@@ -6,6 +6,7 @@ The Python API (none of it imports TensorFlow):
     tokens = jazzgen.encode(solos[0])          # value tokens
     solo = jazzgen.decode(tokens)              # and back
     jazzgen.write_midi(solo, "solo.mid")       # melody, comp and bass for a DAW
+    take = jazzgen.generate(model="trained/jazz", tune="blues", seed=1)   # improvise
 """
 
 from jazzgen.errors import DataError, JazzgenError, UsageError
@@ -14,18 +15,16 @@ from jazzgen.values import decode, encode
 
 __all__ = [
     "TICKS_PER_BEAT", "Chord", "DataError", "JazzgenError", "Note", "Solo", "TimeSignature", "UsageError",
-    "decode", "encode", "read", "write_midi",
+    "decode", "encode", "generate", "read", "write_midi",
 ]
+
+_LAZY = {"read": "jazzgen.reading", "write_midi": "jazzgen.render", "generate": "jazzgen.generate"}
 
 
 def __getattr__(name: str):
-    """read and write_midi load their readers and writers on first use, keeping `import jazzgen` light."""
-    if name == "read":
-        from jazzgen.reading import read
+    """read, write_midi and generate load their modules on first use, keeping `import jazzgen` light."""
+    if name in _LAZY:
+        import importlib
 
-        return read
-    if name == "write_midi":
-        from jazzgen.render import write_midi
-
-        return write_midi
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'jazzgen' has no attribute {name!r}")

@@ -33,7 +33,7 @@ def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str
     from jazzgen.prepare import find_sources, prepare as run_prepare
 
     files = find_sources(list(sources)).files
-    with click.progressbar(length=len(files), label="reading", file=sys.stderr) as bar:
+    with click.progressbar(length=len(files), label="reading", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         summary = run_prepare(sources, out_dir, jobs=jobs, melody_track=parse_track(melody_track), progress=bar.update)
     for path, reason in summary.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
