@@ -9,6 +9,7 @@ import mido
 import numpy as np
 import pytest
 
+from jazzgen import beats as beat_tracking
 from jazzgen.chords import format_changes, parse_chord
 from jazzgen.errors import DataError, UsageError
 from jazzgen.midi_reader import read_midi
@@ -339,3 +340,16 @@ def test_metheny_melody_is_the_guitar_and_the_band_gives_the_chords():
     assert covered >= 0.7 * solo.bars
     assert all(parse_chord(c.symbol).root is not None for c in solo.chords)
     assert solo.tempo == pytest.approx(112, abs=0.5)
+
+
+def test_tracked_beats_follow_a_drifting_tempo():
+    bpm = np.linspace(110, 130, 64)  # one tempo a beat
+    true_beats = 1.0 + np.concatenate([[0], np.cumsum(60 / bpm[:-1])])
+    swung = np.array([0.0, 2 / 3, 1.0, 1.5, 2.0, 2 + 2 / 3, 3.0])  # beats in a 4-beat bar
+    positions = np.concatenate([bar * 4 + swung for bar in range(15)])
+    onsets = np.interp(positions, np.arange(64), true_beats)
+    beats = beat_tracking.track_beats(onsets, 60 / 120)
+    inside = beats[(beats > onsets[0] - 0.01) & (beats < onsets[-1])]
+    nearest = np.abs(inside[:, None] - true_beats[None, :]).min(axis=1)
+    assert np.all(nearest < 0.1 * 60 / 130)  # every tracked beat within a tenth of a beat
+    assert len(inside) >= 0.95 * len(true_beats[(true_beats > onsets[0] - 0.01) & (true_beats < onsets[-1])])
