@@ -8,12 +8,15 @@
   sequence for the trainer, which starts each example from a fresh state.
 Case is kept unless lower=True. The token stream starts with the tokenizer's start token, the
 token a sampler feeds first: '<EOS>' for lines and words, '\n' for plain characters.
-Validation is the last val_fraction of the text, cut at a line end, or a separate file.
+Validation is the last val_fraction of the text, cut at a line end; with lines=True a seeded
+val_fraction of the lines (the held-out examples, as jazz holds out whole solos); or a file.
 No TensorFlow here: the sampler detokenizes with this module.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -123,16 +126,34 @@ def split_text(text: str, val_fraction: float) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
+def split_lines(lines: list[list[str]], val_fraction: float, seed: int) -> tuple[list, list]:
+    """(train, val) examples: val is the ceil(val_fraction * n) lines of smallest hash of (seed,
+    position, tokens), so a sorted list (names A to Z) is not held out by its last letters."""
+    count = min(len(lines) - 1, math.ceil(val_fraction * len(lines)))
+    key = lambda i: hashlib.sha1(f"{seed}\0{i}\0{''.join(lines[i])}".encode("utf-8")).hexdigest()  # noqa: E731
+    chosen = set(sorted(range(len(lines)), key=key)[:max(count, 0)])
+    return ([e for i, e in enumerate(lines) if i not in chosen], [e for i, e in enumerate(lines) if i in chosen])
+
+
 def load_text_data(path: str | Path, settings: TokenizerConfig, val_fraction: float = 0.1,
-                   val: str | Path | None = None) -> TokenData:
-    """Training and validation ids of a text file, by settings (see text_tokenizer)."""
+                   val: str | Path | None = None, seed: int = 0) -> TokenData:
+    """Training and validation ids of a text file, by settings (see text_tokenizer).
+
+    Validation: the file val, else the last val_fraction of the text, else (lines=True) a
+    seeded val_fraction of the lines, as jazz holds out whole solos.
+    """
     text = read_text(path)
-    train_text, val_text = (text, read_text(val)) if val is not None else split_text(text, val_fraction)
-    train_examples = [e for e in examples(train_text, settings) if e]
+    if val is not None:
+        train_examples, val_examples = examples(text, settings), examples(read_text(val), settings)
+    elif settings.lines:
+        train_examples, val_examples = split_lines(examples(text, settings), val_fraction, seed)
+    else:
+        train_examples, val_examples = (examples(part, settings) for part in split_text(text, val_fraction))
+    train_examples = [e for e in train_examples if e]
     if not train_examples:
         raise DataError(f"{path}: no tokens to train on")
     vocab = build_text_vocab([settings.start_token, *(t for e in train_examples for t in e)], settings)
-    val_ids = tuple(encode_text(e, vocab, settings) for e in examples(val_text, settings) if e)
+    val_ids = tuple(encode_text(e, vocab, settings) for e in val_examples if e)
     train_ids = tuple(encode_text(e, vocab, settings) for e in train_examples)
     return TokenData(vocab, train_ids, val_ids, settings, str(path))
 

@@ -40,7 +40,7 @@ def train_jazz(corpus: str | Path, output: str | Path, model: ModelConfig = Mode
 def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig, model: ModelConfig = ModelConfig(),
                train: TrainConfig = TrainConfig(), val: str | Path | None = None, **options) -> Path | None:
     """Train on a text file tokenized by tokenizer (jazzgen.text.text_tokenizer)."""
-    data = load_text_data(file, tokenizer, train.val_fraction, val)
+    data = load_text_data(file, tokenizer, train.val_fraction, val, train.seed)
     return train_model(data, output, model, train, **options)
 
 

@@ -75,9 +75,18 @@ def test_validation_is_the_last_tenth_cut_at_a_line(tmp_path):
     data = load_text_data(path, text_tokenizer("char"), 0.1)
     assert data.vocab.decode(data.val[0])[:5] == ["\n", "l", "i", "n", "e"]
     assert data.train_tokens == len(train) + 1
-    lines = load_text_data(path, text_tokenizer("char", lines=True), 0.1)
-    assert len(lines.train) == 18 and len(lines.val) == 2  # one sequence a line, each led by <EOS>
-    assert lines.vocab.decode(lines.val[1]) == [EOS, *"line 19", EOS]
+
+
+def test_lines_are_held_out_whole_and_spread_over_the_file(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_text("".join(f"name {i:02d}\n" for i in range(40)))
+    data = load_text_data(path, text_tokenizer("char", lines=True), 0.1, seed=3)
+    assert len(data.train) == 36 and len(data.val) == 4  # one sequence a line, each led by <EOS>
+    held_out = ["".join(data.vocab.decode(ids[1:-1])) for ids in data.val]
+    assert all(ids[0] == ids[-1] == data.vocab.id(EOS) for ids in data.val)
+    assert held_out != [f"name {i}" for i in range(36, 40)] and all(h.startswith("name ") for h in held_out)
+    again = load_text_data(path, text_tokenizer("char", lines=True), 0.1, seed=3)
+    assert [list(ids) for ids in again.val] == [list(ids) for ids in data.val]
 
 
 def test_text_file_errors(tmp_path):

@@ -6,6 +6,7 @@ Importing this module does not import TensorFlow: each command imports the train
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 
@@ -60,6 +61,11 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     return model, train
 
 
+def _quiet_tensorflow() -> None:
+    """TensorFlow's start-up notes (oneDNN, CPU features) are not for jazzgen's users."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
 def _run_options(options: dict) -> dict:
     command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a != "--resume")
     return {"resume": options["resume"], "progress": not options["quiet"], "command": command}
@@ -80,6 +86,7 @@ def train(corpus, val, **options):
         jazzgen prepare ../shared/data/wjazzd -o corpus/wjazzd
         jazzgen train corpus/wjazzd -o trained/jazz --layers 2 --units 256 --epochs 30
     """
+    _quiet_tensorflow()
     from jazzgen.train import train_jazz
 
     model, train_config = _configs(options)
@@ -102,6 +109,7 @@ def evaluate(model_path, sources, as_json):
     Example:
         jazzgen evaluate -m trained/jazz ../shared/data/wjazzd/mcsv_melody --json
     """
+    _quiet_tensorflow()
     from jazzgen.evaluate import evaluate_jazz
 
     report = evaluate_jazz(model_path, list(sources))
@@ -136,6 +144,7 @@ def text_train(file, level, vocab_size, lines, lower, val, **options):
     Example:
         jazzgen text train ../shared/data/text/dinos.txt --lines -o trained/dinos --units 128
     """
+    _quiet_tensorflow()
     from jazzgen.text import text_tokenizer
     from jazzgen.train import train_text
 
@@ -157,6 +166,7 @@ def text_evaluate(model_path, file, as_json):
     Example:
         jazzgen text evaluate -m trained/shakespeare held_out.txt --json
     """
+    _quiet_tensorflow()
     from jazzgen.evaluate import evaluate_text
 
     report = evaluate_text(model_path, file)
