@@ -45,6 +45,7 @@ def format_text(description: dict) -> str:
     if "melody_track" in description:
         lines.append(f"  melody: track {description['melody_track']} - {description['melody_reason']}")
         lines.append(f"  chords from: {description['chords_from']}")
+    lines += [f"  repaired: {repair}" for repair in description.get("repairs", [])]
     for solo in description["solos"]:
         lines.append(f"  solo {solo['title']!r}: {solo['notes']} notes, {solo['bars']} bars, "
                      f"{', '.join(solo['meter'])}, {solo['tempo']:g} bpm, pitches {solo['pitch_range']}")

@@ -1,6 +1,10 @@
 """Reading one solo from a MIDI file (.mid, .midi, .kar; format 0, 1 or 2). The only module that
 reads MIDI, through mido.
 
+0. Bytes (jazzgen.midi_bytes): broken files are repaired before mido reads them, and every
+   repair is reported. A note with no note-off, or with its note-off at its own onset, ends at
+   the next onset in its track and channel (or the track's end); note-offs with no note sounding
+   are ignored. Track names and texts are read as UTF-8 when they are, else Latin-1, up to a NUL.
 1. Parts: one per track that holds notes. A file whose notes all sit in one track (format 0) is
    split by channel into parts numbered 0, 1, ... in channel order; otherwise a part keeps its
    track's number in the file.
@@ -29,6 +33,8 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
+from jazzgen.midi_bytes import MAX_FILE_BYTES, clean_midi
+from jazzgen.midi_notes import Sounding
 from jazzgen.tracks import Part, TrackInfo, choose_melody, part_info
 from jazzgen.midi_timing import TempoMap, Timing, melody_timing, solo_notes
 from jazzgen.solo import Chord, Solo, bar_starts, bars_needed
@@ -44,7 +50,8 @@ class MidiReading:
 
     tracks: every part with notes; melody_index: the part the solo comes from (TrackInfo.index);
     melody_reason: one sentence on why; chords_from: 'text events', 'sidecar file X.chords',
-    'estimated from tracks ...' or 'none (NC)'; timing: how onsets were placed on the grid.
+    'estimated from tracks ...' or 'none (NC)'; timing: how onsets were placed on the grid;
+    repairs: what was wrong with the file and what the reader did about it, one sentence each.
     """
 
     solo: Solo
@@ -53,6 +60,7 @@ class MidiReading:
     melody_reason: str
     chords_from: str
     timing: str
+    repairs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,7 @@ class _Midi:
     tempo_map: TempoMap
     parts: tuple[Part, ...]
     texts: tuple[tuple[int, str, str], ...]  # (tick, event type, text), sorted
+    repairs: tuple[str, ...]
 
 
 def read_midi(source: str | os.PathLike | BinaryIO, melody_track: int | str | None = None,
@@ -76,61 +85,83 @@ def read_midi(source: str | os.PathLike | BinaryIO, melody_track: int | str | No
     path = Path(source) if isinstance(source, (str, os.PathLike)) else None
     name = name or (str(path) if path else str(getattr(source, "name", "") or "<MIDI data>"))
     try:
-        midi = _parse(_open(source, path, name), name)
-        return _reading(midi, path, melody_track)
+        midi, repairs = _open(source, path, name)
+        return _reading(_parse(midi, name, repairs), path, melody_track)
     except DataError as err:
         message = str(err)
         raise DataError(message if message.startswith(name) else f"{name}: {message}") from None
 
 
-def _open(source, path: Path | None, name: str) -> mido.MidiFile:
-    if path is not None and not path.is_file():
-        raise UsageError(f"{path}: no such file")
+def _open(source, path: Path | None, name: str) -> tuple[mido.MidiFile, tuple[str, ...]]:
+    """The file read by mido after jazzgen.midi_bytes has repaired its bytes, and those repairs."""
+    clean = clean_midi(_read_bytes(source, path))
     try:
-        data = path.read_bytes() if path is not None else source.read()
-    except OSError as err:
-        raise DataError(f"{name}: cannot read ({err.strerror or err})") from None
-    if not isinstance(data, bytes) or not data:
-        raise DataError(f"{name}: empty file, not MIDI")
-    try:
-        return mido.MidiFile(file=io.BytesIO(_unwrap_rmi(data)))
-    except Exception as err:  # noqa: BLE001 - mido raises many kinds for a broken file
+        return mido.MidiFile(file=io.BytesIO(clean.data)), clean.repairs
+    except Exception as err:  # noqa: BLE001 - clean_midi should leave nothing mido refuses
         raise DataError(f"{name}: not a readable MIDI file ({type(err).__name__}: {err})") from None
 
 
-def _unwrap_rmi(data: bytes) -> bytes:
-    """The Standard MIDI File inside a RIFF RMID wrapper (.rmi), or data itself."""
-    if data[:4] == b"RIFF" and data[8:12] == b"RMID":
-        start = data.find(b"MThd")
-        return data[start:] if start >= 0 else data
+def _read_bytes(source, path: Path | None) -> bytes:
+    """The file's bytes; folders, dangling links and files over MAX_FILE_BYTES are refused unread."""
+    if path is not None and path.is_dir():
+        raise DataError("is a folder, not a MIDI file")
+    if path is not None and not path.is_file():
+        if path.is_symlink():
+            raise DataError("is a symbolic link that leads nowhere (broken, or a loop)")
+        raise UsageError(f"{path}: no such file")
+    try:
+        size = path.stat().st_size if path is not None else 0
+        if size > MAX_FILE_BYTES:
+            data = b""
+        else:
+            data = path.read_bytes() if path is not None else source.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise DataError(f"cannot read it ({err.strerror or err})") from None
+    if not isinstance(data, bytes):
+        raise DataError("is not binary data (open the file in 'rb' mode)")
+    if max(size, len(data)) > MAX_FILE_BYTES:
+        raise DataError(f"is {max(size, len(data)) / 2**20:.1f} MiB; jazzgen reads MIDI files of up to "
+                        f"{MAX_FILE_BYTES // 2**20} MiB (a solo is rarely over 1 MiB)")
     return data
 
 
-def _parse(midi: mido.MidiFile, name: str) -> _Midi:
+def _parse(midi: mido.MidiFile, name: str, repairs: tuple[str, ...]) -> _Midi:
     if not 0 < midi.ticks_per_beat < 0x8000:
-        raise DataError("uses SMPTE time code instead of ticks per beat; export it with a tempo grid")
-    tempos, meters, texts, tracks = [], [], [], []
+        raise DataError(f"has {midi.ticks_per_beat} ticks per beat; export it with a tempo grid")
+    tempos, meters, texts, tracks, repairs = [], [], [], [], list(repairs)
     for index, track in enumerate(midi.tracks):
-        notes, programs, track_name = _track_events(track, tempos, meters, texts)
-        if notes:
-            tracks.append((index, track_name, np.array(notes, dtype=np.int64), programs))
+        events = _track_events(track, midi.ticks_per_beat, tempos, meters, texts)
+        if events.notes:
+            tracks.append((index, events.name, np.array(events.notes, dtype=np.int64), events.programs))
+        repairs += [f"track {index}: {line}" for line in events.repairs]
     if not tracks:
         raise DataError("holds no notes")
     tempo_map = TempoMap(midi.ticks_per_beat, tuple(sorted(tempos)), tuple(sorted(meters)))
-    return _Midi(name, tempo_map, _split_parts(tracks, midi.ticks_per_beat), tuple(sorted(texts)))
+    parts = _split_parts(tracks, midi.ticks_per_beat)
+    return _Midi(name, tempo_map, parts, tuple(sorted(texts)), tuple(repairs))
 
 
-def _track_events(track, tempos: list, meters: list, texts: list) -> tuple[list, dict, str]:
-    """Notes (start, end, pitch, velocity, channel) of one track; fills the shared event lists."""
-    tick, notes, sounding, programs, name = 0, [], {}, {}, ""
+@dataclass(frozen=True)
+class _TrackEvents:
+    """One track's notes (start, end, pitch, velocity, channel), first program per channel, name,
+    and what was wrong with its notes."""
+
+    notes: list
+    programs: dict
+    name: str
+    repairs: tuple[str, ...]
+
+
+def _track_events(track, tpb: int, tempos: list, meters: list, texts: list) -> _TrackEvents:
+    """Notes of one track (see jazzgen.midi_notes); fills the shared tempo, meter and text lists."""
+    tick, sounding, programs, name = 0, Sounding(), {}, ""
     for msg in track:
         tick += msg.time
         kind = msg.type
         if kind == "note_on" and msg.velocity > 0:
-            _close(sounding, notes, (msg.channel, msg.note), tick)
-            sounding[(msg.channel, msg.note)] = (tick, msg.velocity)
+            sounding.start((msg.channel, msg.note), tick, msg.velocity)
         elif kind in ("note_off", "note_on"):
-            _close(sounding, notes, (msg.channel, msg.note), tick)
+            sounding.stop((msg.channel, msg.note), tick)
         elif kind == "program_change":
             programs.setdefault(msg.channel, msg.program)
         elif kind == "set_tempo":
@@ -138,18 +169,20 @@ def _track_events(track, tempos: list, meters: list, texts: list) -> tuple[list,
         elif kind == "time_signature":
             meters.append((tick, msg.numerator, msg.denominator))
         elif kind in TEXT_KINDS:
-            texts.append((tick, kind, msg.text))
+            texts.append((tick, kind, _text(msg.text)))
         elif kind == "track_name" and not name:
-            name = msg.name.strip()
-    for key in list(sounding):
-        _close(sounding, notes, key, max(tick, sounding[key][0] + 1))
-    return notes, programs, name
+            name = _text(msg.name)
+    return _TrackEvents(sounding.finish(tick, tpb), programs, name, sounding.repairs())
 
 
-def _close(sounding: dict, notes: list, key: tuple[int, int], tick: int) -> None:
-    if key in sounding:
-        start, velocity = sounding.pop(key)
-        notes.append((start, max(tick, start + 1), key[1], velocity, key[0]))
+def _text(text: str) -> str:
+    """A track name or text event as written: UTF-8 when its bytes are, else Latin-1 (as mido read
+    it); cut at a NUL (C strings), stripped."""
+    try:
+        text = text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return text.split("\x00", 1)[0].strip()
 
 
 def _split_parts(tracks: list, tpb: int) -> tuple[Part, ...]:
@@ -179,7 +212,7 @@ def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> 
     title = path.stem if path else Path(midi.name).stem
     solo = Solo(notes, chords, meter, bars, round(timing.tempo, 2), source, title)
     tracks = tuple(p.info for p in midi.parts)
-    return MidiReading(solo, tracks, melody.info.index, reason, chords_from, timing.description)
+    return MidiReading(solo, tracks, melody.info.index, reason, chords_from, timing.description, midi.repairs)
 
 
 # ---------------------------------------------------------------- chords

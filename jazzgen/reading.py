@@ -63,7 +63,9 @@ def find_sources(paths: list[str | Path]) -> Sources:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
         if path.is_dir():
-            found += _walk(path)
+            files, passed = _walk(path)
+            found += files
+            skipped += passed
         elif source_kind(path) is None:
             skipped.append((path, "not a MIDI, MusicXML or Weimar Jazz Database melody file"))
         else:
@@ -75,9 +77,15 @@ def find_sources(paths: list[str | Path]) -> Sources:
     return Sources(tuple(files), tuple(skipped), tuple(duplicates))
 
 
-def _walk(folder: Path) -> list[Path]:
-    found, seen = [], set()
-    for root, dirs, files in os.walk(folder, followlinks=True, onerror=None):
+def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Solo files under folder, each folder once however symbolic links loop; and what was
+    passed over: links to nothing and folders that cannot be listed."""
+    found, skipped, seen = [], [], set()
+
+    def unlisted(err: OSError) -> None:
+        skipped.append((Path(err.filename), f"cannot list this folder ({err.strerror or err})"))
+
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=unlisted):
         real = os.path.realpath(root)
         if real in seen:  # a symlink loop
             dirs[:] = []
@@ -86,9 +94,13 @@ def _walk(folder: Path) -> list[Path]:
         dirs.sort()
         for name in sorted(files):
             path = Path(root) / name
-            if source_kind(path) is not None and path.is_file():
+            if source_kind(path) is None:
+                continue
+            if path.is_file():
                 found.append(path)
-    return found
+            elif path.is_symlink():
+                skipped.append((path, "a symbolic link that leads nowhere (broken, or a loop)"))
+    return found, skipped
 
 
 def read_file(path: str | Path, melody_track: int | str | None = None) -> Reading:
@@ -119,6 +131,7 @@ def midi_details(midi) -> dict:
         "melody_track": midi.melody_index,
         "melody_reason": midi.melody_reason,
         "chords_from": midi.chords_from,
+        "repairs": list(midi.repairs),
     }
 
 
