@@ -1,0 +1,76 @@
+"""`jazzgen quality`: solos generated over real progressions, measured against real solos. No TensorFlow."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("quality")
+@click.option("-m", "--model", "model_path", required=True, type=click.Path(), help="A jazz model bundle.")
+@click.argument("sources", nargs=-1, type=click.Path())
+@click.option("--corpus", required=True, type=click.Path(),
+              help="The prepared corpus the model was trained on (its training solos for copy length).")
+@click.option("-n", "n_solos", type=int, default=100, show_default=True, help="Solos to generate.")
+@click.option("--bars", type=int, default=32, show_default=True, help="Bars per progression window.")
+@click.option("--temperature", type=float, default=1.0, show_default=True, help="Sampling temperature.")
+@click.option("--top-k", type=int, default=0, show_default=True,
+              help="Sample among the k likeliest (0: all).")
+@click.option("--top-p", type=float, default=1.0, show_default=True, help="Nucleus sampling mass.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the windows and of sampling.")
+@click.option("--instrument", default="tenor sax", show_default=True,
+              help="GM instrument whose range the lines use.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+def quality(model_path, sources, corpus, n_solos, bars, temperature, top_k, top_p, seed, instrument, as_json):
+    """Generate solos over the chord progressions of real solos (32-bar 4/4 windows) and compare
+    their measures (notes per bar, pitch range, pitch-class entropy, scale and groove consistency,
+    empty beats, chord tones, mean interval) with real solos and REFERENCE.md's ranges; report
+    monophony and the longest run of notes copied from the training data.
+
+    SOURCES give the progressions (files, folders or corpus folders); without them the validation
+    solos of --corpus do.
+
+    \b
+    Example:
+        jazzgen quality -m trained/jazz --corpus corpus/wjazzd -n 100 --json
+    """
+    from jazzgen.quality import QualitySettings, quality_report
+
+    settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument)
+    report = quality_report(model_path, corpus, list(sources), settings)
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+        return
+    for line in report_lines(report):
+        click.echo(line)
+
+
+def report_lines(report: dict) -> list[str]:
+    """The report as a table: generated, real and reference mean +- sd per measure."""
+    where = report["progressions"]
+    where = where if isinstance(where, str) else ", ".join(where)
+    lines = [f"{report['solos']} solos of {report['bars']} bars over {report['real_windows']} real windows "
+             f"({where})",
+             f"{'measure':<20} {'generated':>16} {'real':>16} {'reference':>16}  in range"]
+    for name, row in report["measures"].items():
+        cells = [_mean_sd(row[k]) for k in ("generated", "real", "reference")]
+        verdict = "yes" if row["in_range"] else "NO"
+        lines.append(f"{name:<20} {cells[0]:>16} {cells[1]:>16} {cells[2]:>16}  {verdict} "
+                     f"({row['solos_in_range']:.0%} of solos)")
+    copy = report["copy_length"]
+    lines.append(f"monophonic: {report['monophonic']:.0%} of solos")
+    generated, real = copy["generated"], copy["real"]
+    lines.append(f"copy length (notes): generated median {generated['median']:g}, max {generated['max']}; "
+                 f"real median {real['median']:g}, max {real['max']} "
+                 f"(against {copy['training_solos']} training solos)")
+    return lines
+
+
+def _mean_sd(cell: dict) -> str:
+    if cell["mean"] is None:
+        return "-"
+    return f"{cell['mean']:.3g} ± {cell['sd']:.2g}"
+
+
+COMMANDS = [quality]
