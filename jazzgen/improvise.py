@@ -71,10 +71,17 @@ class _Grammar:
             if start >= s.earliest and (start > s.onset or not s.has_note):
                 allowed |= self.no_chord_pitch if s.no_chord else self.pitch & ~self.no_chord_pitch
             return allowed
-        allowed = self._gaps(s, start) | self.advance  # a gap past the next event asks for that event
+        allowed = self._gaps(s, start)  # a gap past the next event asks for that event
+        allowed[self._next_event_id(s)] = True
         if s.phase == "held" and s.last_step == MAX_STEP:
             allowed |= self.duration
         return allowed
+
+    def _next_event_id(self, s: _Stream):
+        """The id of the token that starts the next forced event (a bar line, '@24', ..., or the
+        end): the model's probability of it is its belief that the next note comes after it."""
+        token = s.events[0][1][0] if s.events else END
+        return self.vocab.id(token) if token in self.vocab else self.advance
 
     def _gaps(self, s: _Stream, start: int) -> np.ndarray:
         """Gap tokens that start a note after the previous one and no earlier than s.earliest

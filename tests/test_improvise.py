@@ -21,19 +21,21 @@ def corpus_vocab() -> Vocab:
 
 
 class TableLM:
-    """A model whose distribution is one-hot: table[previous token], else the default token."""
+    """A model sure of its next token: table[previous token], else any of the default tokens."""
 
-    def __init__(self, vocab: Vocab, table: dict[str, str], default: str):
+    def __init__(self, vocab: Vocab, table: dict[str, str], default: str | list[str]):
+        defaults = [default] if isinstance(default, str) else default
+        self.logits = np.full((len(vocab), len(vocab)), -30.0)  # (previous id, next id)
+        for previous, token in enumerate(vocab.tokens):
+            for nxt in [table[token]] if token in table else defaults:
+                self.logits[previous, vocab.id(nxt)] = 30.0
         self.vocab = vocab
-        self.next_id = np.array([vocab.id(table.get(t, default)) for t in vocab.tokens])
 
     def initial_state(self, batch):
         return None
 
     def step(self, ids, state):
-        logits = np.full((len(ids), len(self.vocab)), -30.0)
-        logits[np.arange(len(ids)), self.next_id[ids]] = 30.0
-        return logits, state
+        return self.logits[ids], state
 
 
 QUARTERS = {"g12": "C+2", "C+2": "d12"}  # after a duration or a forced token: g12
@@ -62,7 +64,7 @@ def test_one_hot_model_gives_exactly_its_notes_over_the_forced_bars():
 
 def test_bar_k_sounds_over_chord_k_when_the_model_rests():
     # the model asks for the next event all the time: every bar and chord is still forced in order
-    sheet, (tokens,) = run({}, default="|")
+    sheet, (tokens,) = run({}, default=["|", "@24", "<end>"])
     assert [t for t in tokens if token_kind(t) in ("bar", "chord")] == \
         [t for _, e in forced_events(sheet) for t in e]
     assert decode(tokens).notes == ()
