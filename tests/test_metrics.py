@@ -269,3 +269,19 @@ def test_quality_report_reads_the_split_from_the_bundle_metrics(corpus_and_bundl
     (bundle / "metrics.json").write_text(json.dumps({"train_tokens": 12345}))
     with pytest.raises(DataError, match="the model trained on 12,345 tokens"):
         quality_report(bundle, corpus, n_solos=1, bars=8)
+
+
+@pytest.mark.slow
+def test_measures_reproduce_the_reference_on_the_weimar_jazz_database(shared_data):
+    import numpy as np
+
+    from jazzgen.quality import REFERENCE
+    from jazzgen.wjazzd import read_wjazzd
+
+    solos = [read_wjazzd(p) for p in sorted((shared_data / "wjazzd" / "mcsv_melody").glob("*_FINAL.csv"))]
+    measured = [measure(w) for s in solos for w in windows(s)]
+    assert len(measured) > 650
+    for name, (mean, sd) in REFERENCE.items():
+        values = np.array([getattr(m, name) for m in measured], float)
+        assert abs(np.nanmean(values) - mean) < 0.1 * sd, name
+        assert abs(np.nanstd(values) - sd) < 0.2 * sd, name
