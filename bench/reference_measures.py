@@ -41,10 +41,12 @@ def main() -> None:
     for name, (mean, sd) in REFERENCE.items():
         values = np.array([getattr(m, name) for m in measured], float)
         ours, spread = np.nanmean(values), np.nanstd(values)
-        print(f"{name:<22} {ours:>9.3f} ± {spread:<5.3f} {mean:>9.2f} ± {sd:<5.2f} {(ours - mean) / sd:>+13.2f}")
+        shift = (ours - mean) / sd
+        print(f"{name:<22} {ours:>9.3f} ± {spread:<5.3f} {mean:>9.2f} ± {sd:<5.2f} {shift:>+13.2f}")
     print(f"{'monophonic':<22} {np.mean([m.monophonic for m in measured]):>9.3f}")
     print("\nvariants (mean ± sd):")
-    for per_beat, grid in ((3, "8th triplets"), (4, "16ths"), (6, "16th triplets"), (12, "every tick (used)")):
+    grids = ((3, "8th triplets"), (4, "16ths"), (6, "16th triplets"), (12, "every tick (used)"))
+    for per_beat, grid in grids:
         values = [groove_consistency(w, per_beat) for w in found]
         print(f"  groove consistency, {grid:<22} {np.mean(values):.3f} ± {np.std(values):.3f}")
     values = [onset_empty_beat_rate(w) for w in found]
