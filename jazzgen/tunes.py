@@ -11,6 +11,8 @@ from jazzgen.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_c
 from jazzgen.errors import DataError, UsageError
 from jazzgen.solo import Chord, Solo, TimeSignature
 
+MAX_BARS = 10_000  # the longest lead sheet: over three hours of 4/4 at 200 bpm
+
 
 @dataclass(frozen=True)
 class Tune:
@@ -79,6 +81,9 @@ def lead_sheet(changes: str | None = None, tune: str | None = None, key: str | N
     signature = (TimeSignature(0, numerator, denominator),)
     _, form_bars = parse_changes(text, signature)
     repeats = max(choruses, -(-bars // form_bars)) if bars else choruses  # loop the form to reach --bars
+    if form_bars * repeats > MAX_BARS:
+        raise UsageError(f"{repeats} times through a {form_bars}-bar form is {form_bars * repeats:,} bars; "
+                         f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars")
     spans, total_bars = parse_changes(" | ".join([text] * repeats), signature)
     if key is not None:
         home = chosen.key if chosen else _first_root_name(spans)

@@ -297,7 +297,7 @@ class _ParseState:
             self._flush_note()
             self.onset += self.gap
             self.gap, self.seen_gap = 0, False
-            self.pending = [self.onset, token[0], int(token[1:]), 0]
+            self.pending = [self.onset, token[0], _interval(token), 0]
         else:
             if self.pending is None:
                 raise DataError(f"value token {token!r} has no note before it")
@@ -403,7 +403,17 @@ class _ParseState:
 
 
 def _ticks(token: str) -> int:
-    return int(token[1:])
+    ticks = int(token[1:])
+    if ticks > MAX_STEP:
+        raise DataError(f"value token {token!r} is over {MAX_STEP} ticks; longer spans take several tokens")
+    return ticks
+
+
+def _interval(token: str) -> int:
+    semitones = int(token[1:])
+    if abs(semitones) > 127:
+        raise DataError(f"value token {token!r} leaps further than MIDI's 0..127 reaches")
+    return semitones
 
 
 def _clip(chords: tuple[Chord, ...], meter: tuple[TimeSignature, ...], bars: int) -> tuple[Chord, ...]:

@@ -1,0 +1,227 @@
+"""Fuzz targets and the hypothesis strategies that feed them, shared by tests/test_fuzz.py (a short
+run in the test suite) and fuzz/fuzz_all.py (the long run).
+
+Each target takes one generated case and may raise nothing but jazzgen's own errors
+(JazzgenError and its subclasses); anything else is a bug. Each returns 'ok' or the name of the
+JazzgenError it raised, so a run can count what happened.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import mido
+from hypothesis import strategies as st
+
+from jazzgen.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_chord
+from jazzgen.errors import JazzgenError
+from jazzgen.midi_reader import read_midi
+from jazzgen.solo import TimeSignature
+from jazzgen.tunes import TUNES, lead_sheet
+from jazzgen.values import decode, encode, token_kind
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def outcome(call) -> str:
+    """'ok', or the name of the JazzgenError call raised; any other exception propagates."""
+    try:
+        call()
+    except JazzgenError as err:
+        return type(err).__name__
+    return "ok"
+
+
+# ---------------------------------------------------------------- MIDI reader
+
+
+def _seed_file(tracks: list[list[mido.Message]], file_type: int = 1, ppq: int = 96) -> bytes:
+    midi = mido.MidiFile(type=file_type, ticks_per_beat=ppq)
+    for messages in tracks:
+        midi.tracks.append(mido.MidiTrack(messages))
+    data = io.BytesIO()
+    midi.save(file=data)
+    return data.getvalue()
+
+
+def _line(pitches, step: int, channel: int = 0) -> list[mido.Message]:
+    out = []
+    for pitch in pitches:
+        out += [mido.Message("note_on", channel=channel, note=pitch, velocity=90, time=0),
+                mido.Message("note_off", channel=channel, note=pitch, velocity=0, time=step)]
+    return out
+
+
+def seed_midi_files() -> list[bytes]:
+    """Valid files to mutate: small band and solo files built here, and the repository's examples."""
+    conductor = [mido.MetaMessage("set_tempo", tempo=500000), mido.MetaMessage("time_signature"),
+                 mido.MetaMessage("marker", text="Dm7"), mido.MetaMessage("marker", text="G7", time=192)]
+    melody = [mido.MetaMessage("track_name", name="Sax"), mido.Message("program_change", program=65)]
+    melody += _line([62, 65, 69, 72, 71, 67, 65, 64], 48)
+    bass = [mido.Message("program_change", channel=1, program=33)] + _line([38, 43, 36, 41], 96, channel=1)
+    files = [_seed_file([conductor, melody, bass]), _seed_file([melody + _line([60, 64], 24, channel=2)], 0)]
+    files.append(_seed_file([conductor, _line([60, 62, 64], 37)], ppq=480))
+    files += [path.read_bytes() for path in sorted((REPO / "data" / "midi").glob("*.mid"))]
+    return files
+
+
+SEED_MIDI = seed_midi_files()
+
+_MUTATION = st.tuples(st.sampled_from(["set", "flip", "insert", "delete", "cut", "dup"]),
+                      st.floats(0, 1), st.binary(min_size=1, max_size=6))
+
+
+def _mutate(data: bytes, mutations) -> bytes:
+    out = bytearray(data)
+    for kind, where, payload in mutations:
+        i = int(where * len(out))
+        if kind == "set" and i < len(out):
+            out[i] = payload[0]
+        elif kind == "flip" and i < len(out):
+            out[i] ^= 1 << (payload[0] % 8)
+        elif kind == "insert":
+            out[i:i] = payload
+        elif kind == "delete":
+            del out[i:i + payload[0] % 16 + 1]
+        elif kind == "cut":
+            del out[i:]
+        elif kind == "dup":
+            out[i:i] = out[i:i + payload[0] % 32 + 1]
+    return bytes(out)
+
+
+def midi_cases():
+    """Random bytes (half of them starting with a MIDI header) and mutated valid files."""
+    random_bytes = st.binary(max_size=400)
+    headed = st.binary(max_size=300).map(lambda tail: b"MThd\x00\x00\x00\x06" + tail)
+    mutated = st.builds(_mutate, st.sampled_from(SEED_MIDI), st.lists(_MUTATION, min_size=1, max_size=8))
+    return st.one_of(random_bytes, headed, mutated, mutated)
+
+
+def read_midi_target(data: bytes) -> str:
+    return outcome(lambda: read_midi(io.BytesIO(data), name="fuzz.mid"))
+
+
+# ---------------------------------------------------------------- chord symbols and changes
+
+_SPELLINGS = ["", "m", "-", "7", "maj7", "j7", "^7", "Δ", "m7", "-7", "m7b5", "ø", "o7", "dim", "+", "aug7",
+              "7alt", "sus4", "7sus", "69", "6/9", "13", "9", "11", "m(maj7)", "add9", "5", "°"]
+_TENSIONS = ["", "b9", "#9", "#11", "b13", "13", "9", "11", "b5", "#5", "(b9)", "(b9,#11)", "9b", "911#", "b", "#"]
+_CHORD_CHARS = "ABCDEFGH abcdefgmMjoø°Δ^+-#b♭♯()/,.0123456789sualtdinNCX%|\n\t"
+
+
+def chord_symbols():
+    """Plausible symbols (root, quality, tensions, bass) and raw text, with either accidental style."""
+    def spelled(roots, tensions, basses):
+        return st.builds(lambda r, a, q, t, b: r + a + q + t + b, st.sampled_from(roots),
+                         st.sampled_from(["", "b", "#", "♭", "♯", "##"]), st.sampled_from(_SPELLINGS),
+                         st.sampled_from(tensions), st.sampled_from(basses))
+    likely = spelled("ABCDEFG", ["", "", "b9", "#11", "(b9,#11)", "13", "b13"], ["", "", "/E", "/Bb"])
+    odd = spelled("ABCDEFGHX", _TENSIONS, ["", "/E", "/Bb", "/", "/H", "/C#"])
+    text = st.one_of(likely, likely, odd, st.text(_CHORD_CHARS, max_size=14), st.text(max_size=10))
+    return st.tuples(text, st.booleans())
+
+
+def chord_target(case) -> str:
+    """Parse a symbol and make a chord span of it (its name, tones and scale)."""
+    symbol, suffix_accidentals = case
+    return outcome(lambda: chord_from_symbol(parse_chord(symbol, suffix_accidentals), 0, 12))
+
+
+_METERS = st.sampled_from([(4, 4), (3, 4), (6, 8), (5, 4), (7, 8), (2, 2), (12, 8), (1, 16), (9, 1), (4, 3), (0, 4)])
+
+
+def changes_texts():
+    """Bar-line progressions: cells of symbols, '%', '/' and '.', now and then stray text."""
+    symbol = chord_symbols().map(lambda case: case[0])
+    token = st.one_of(st.sampled_from(["Dm7", "G7", "Cmaj7", "F#m7b5", "Bb7(b9)", "Eb/G", "C"]),
+                      st.sampled_from(["%", "/", ".", "NC", "N.C."]), symbol)
+    cell = st.lists(token, max_size=4).map(" ".join)
+    bars = st.lists(cell, max_size=10).map(lambda cells: "| " + " | ".join(cells) + " |")
+    return st.one_of(bars, bars, bars, st.text(_CHORD_CHARS, max_size=40))
+
+
+def changes_target(case) -> str:
+    text, (numerator, denominator) = case
+    return outcome(lambda: parse_changes(text, (TimeSignature(0, numerator, denominator),)))
+
+
+def lead_sheet_cases():
+    """(changes, tune, key, choruses, bars, meter) as `jazzgen generate` passes them: mostly one of
+    changes or a tune, sometimes both, odd keys, counts and meters."""
+    changes, tune = changes_texts(), st.sampled_from(sorted(TUNES))
+    source = st.one_of(st.tuples(changes, st.none()), st.tuples(st.none(), tune), st.tuples(st.none(), st.none()),
+                       st.tuples(st.one_of(st.none(), changes), st.one_of(tune, st.text(max_size=8))))
+    key = st.one_of(st.sampled_from([None, None, None, *NOTE_NAMES, "F#m", "Bbmaj", "Ebm", "C##", "x", "", "H"]),
+                    st.text(max_size=4))
+    choruses = st.sampled_from([1, 1, 1, 1, 2, 3, 4, 0, -1, 1000, 10**9])
+    bars = st.sampled_from([None, None, None, None, 1, 5, 12, 33, 300, 0, -2, 10**5, 10**12])
+    return st.builds(lambda src, *rest: (*src, *rest), source, key, choruses, bars, st.one_of(st.none(), _METERS))
+
+
+def lead_sheet_target(case) -> str:
+    changes, tune, key, choruses, bars, meter = case
+    return outcome(lambda: lead_sheet(changes, tune, key, choruses, bars, meter))
+
+
+# ---------------------------------------------------------------- value tokens
+
+
+def real_vocabulary() -> tuple[str, ...]:
+    """Every token of the repository's example solos and of the built-in tunes' lead sheets."""
+    tokens = set()
+    for path in sorted((REPO / "data" / "midi").glob("*.mid")):
+        tokens.update(encode(read_midi(path).solo))
+    for name in TUNES:
+        tokens.update(encode(lead_sheet(tune=name, choruses=2)))
+    tokens.update(f"{c}{i:+d}" for c in "CSAXN" for i in range(-14, 15))
+    tokens.update(f"{p}{n}" for p in "gd" for n in range(49))
+    return tuple(sorted(tokens))
+
+
+VOCABULARY = real_vocabulary()
+_JUNK = ["g49", "d0", "g-1", "C+999", "X+99999999999", "N-200", "@-1", "@99999", "R+", "R+-3", "Q", "Qxyz",
+         "Qmaj", "T", "Tb10", "B+", "B+99", "M", "M0/4", "M4/0", "M4/3", "M/", "M4/4/4", "key:", "key:H",
+         "reg:", "reg:-1", "reg:999", "reg:x", "|", "<solo>", "<end>", "<pad>", "<unk>", "NC", ""]
+
+
+def _value_stream():
+    """Streams in the values grammar (header, bars, chord changes, note values), a token here and
+    there dropped, repeated or replaced by junk."""
+    vocab = st.sampled_from(VOCABULARY)
+    of_kind = {kind: st.sampled_from([t for t in VOCABULARY if token_kind(t) == kind] or ["|"])
+               for kind in ("gap", "pitch", "duration", "meter", "header", "chord")}
+    note = st.tuples(st.lists(of_kind["gap"], min_size=1, max_size=2), of_kind["pitch"],
+                     st.lists(of_kind["duration"], min_size=1, max_size=2)).map(lambda g: [*g[0], g[1], *g[2]])
+    chord = st.lists(of_kind["chord"], min_size=1, max_size=4)
+    piece = st.one_of(note, note, note, chord, st.just(["|"]), st.lists(of_kind["meter"], max_size=1),
+                      st.lists(st.one_of(vocab, st.sampled_from(_JUNK)), max_size=2))
+    body = st.lists(piece, max_size=30).map(lambda pieces: [t for p in pieces for t in p])
+    head = st.lists(st.one_of(of_kind["meter"], of_kind["header"]), max_size=4)
+    return st.builds(lambda h, b, end: ["<solo>", *h, "|", *b] + (["<end>"] if end else []), head, body,
+                     st.booleans())
+
+
+def value_token_cases():
+    """Token lists in the grammar or drawn at random from a real vocabulary and junk, decoded over
+    their own chords or a tune's."""
+    token = st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.sampled_from(_JUNK),
+                      st.text(max_size=6))
+    tokens = st.one_of(_value_stream(), _value_stream(), st.lists(token, max_size=80))
+    return st.tuples(tokens, st.one_of(st.none(), st.none(), st.sampled_from(sorted(TUNES))))
+
+
+def decode_target(case) -> str:
+    tokens, tune = case
+    chords = lead_sheet(tune=tune).chords if tune else None
+    return outcome(lambda: decode(tokens, chords=chords))
+
+
+TARGETS = {
+    "read_midi": (read_midi_target, midi_cases),
+    "parse_chord": (chord_target, chord_symbols),
+    "parse_changes": (changes_target, lambda: st.tuples(changes_texts(), _METERS)),
+    "lead_sheet": (lead_sheet_target, lead_sheet_cases),
+    "values.decode": (decode_target, value_token_cases),
+}
