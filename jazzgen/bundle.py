@@ -204,12 +204,12 @@ class Bundle:
 
 def load_bundle(path: str | Path) -> Bundle:
     """The bundle with its Keras model, loaded in safe mode and checked against config and vocab."""
-    import keras
-
     meta = load_bundle_meta(path)
     model_path = meta.path / "model.keras"
     if not model_path.is_file():
         raise DataError(f"{meta.path}: no model.keras; retrain or restore the bundle")
+    import keras
+
     try:
         model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     except Exception as err:  # Keras raises many kinds for a corrupt or unsafe file

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.bundle import load_bundle
+from jazzgen.bundle import load_bundle, load_bundle_meta
 from jazzgen.corpus import is_corpus, read_corpus
 from jazzgen.errors import DataError, UsageError
 from jazzgen.ngram import KneserNey
@@ -144,13 +144,14 @@ def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
     """Score a jazz bundle on solos: prepared corpus folders, or files/folders that prepare reads."""
     if not sources:
         raise UsageError("give at least one file or folder of solos to evaluate on")
-    bundle = load_bundle(model_path)
-    config, vocab = bundle.meta.config, bundle.meta.vocab
-    if config.tokenizer.kind != "values":
+    meta = load_bundle_meta(model_path)  # the solos are read before TensorFlow is imported
+    if meta.config.tokenizer.kind != "values":
         raise UsageError(f"{model_path} is a text model; use `jazzgen text evaluate`")
     token_lists = [tokens for source in sources for tokens in _solo_tokens(Path(source))]
     if not token_lists:
         raise DataError("no solos found in " + ", ".join(map(str, sources)))
+    bundle = load_bundle(model_path)
+    vocab = bundle.meta.vocab
     sequences = [np.asarray(vocab.ids(tokens), np.int32) for tokens in token_lists]
     ngram_path = bundle.meta.path / "ngram.json"
     ngram = KneserNey.load(ngram_path) if ngram_path.is_file() else None
@@ -179,11 +180,11 @@ def text_report(model, settings, sequences: list[np.ndarray]) -> dict:
 
 def evaluate_text(model_path: str | Path, file: str | Path) -> dict:
     """Score a text bundle on a text file, tokenized as the bundle's training text was."""
-    bundle = load_bundle(model_path)
-    settings, vocab = bundle.meta.config.tokenizer, bundle.meta.vocab
+    meta = load_bundle_meta(model_path)
+    settings, vocab = meta.config.tokenizer, meta.vocab
     if settings.kind != "text":
         raise UsageError(f"{model_path} is a jazz model; use `jazzgen evaluate`")
     sequences = [encode_text(e, vocab, settings) for e in examples(read_text(file), settings) if e]
     if not sequences:
         raise DataError(f"{file}: no tokens to score")
-    return text_report(bundle.model, settings, sequences)
+    return text_report(load_bundle(model_path).model, settings, sequences)

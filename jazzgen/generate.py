@@ -61,6 +61,8 @@ def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=
         raise UsageError(f"-n {n}: give 1 to 1000 variations")
     if tempo is not None and not 20 <= tempo <= 400:
         raise UsageError(f"--tempo {tempo}: give 20 to 400 beats per minute")
+    if max_tokens < 1:
+        raise UsageError(f"--max-tokens {max_tokens}: give at least 1 (the default is 20000)")
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
     sheet = lead_sheet(changes, tune, key, choruses, bars)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from jazzgen.errors import DataError, JazzgenError, UsageError
-from jazzgen.fileio import write_text_atomic
+from jazzgen.fileio import check_writable, write_text_atomic
 from jazzgen.reading import find_sources, read_file
 from jazzgen.values import encode, token_kind
 from jazzgen.vocab import Vocab
@@ -72,6 +72,7 @@ def prepare(
     out_dir = Path(out_dir)
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
+    check_writable(out_dir, folder=True)
     found = find_sources(list(sources))
     files = list(found.files)
     if not files:

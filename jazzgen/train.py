@@ -23,6 +23,7 @@ from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
 from jazzgen.dataset import TokenData
 from jazzgen.evaluate import jazz_report, sampled_mask, text_report
+from jazzgen.fileio import check_writable
 from jazzgen.loop import FitResult, fit, run_folder
 from jazzgen.ngram import KneserNey, fit_best
 from jazzgen.runlog import history_csv, loss_png
@@ -53,6 +54,7 @@ def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: 
     that rebuilds the model, for the model card.
     """
     output = Path(output)
+    check_writable(output, folder=True)  # before training, not after it
     result = fit(data, RunConfig(model, train, data.tokenizer), output, resume, progress, on_epoch)
     run_dir = run_folder(output, result.worker)
     if not result.worker.is_chief:

@@ -17,15 +17,25 @@ class UserFacingError(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"jazzgen: error: {self.format_message()}", err=True, file=file)
+        message = " ".join(self.format_message().split("\n"))  # one line, whatever the message holds
+        click.echo(f"jazzgen: error: {message}", err=True, file=file)
 
 
 class JazzgenGroup(click.Group):
-    """A click group that turns JazzgenError (and any bug) into a UserFacingError."""
+    """A click group that turns JazzgenError, click's own usage errors (and any bug) into a
+    UserFacingError: one line, never a traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as err:
+            raise _one_line(err) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as err:
+            raise _one_line(err) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except JazzgenError as err:
@@ -38,6 +48,12 @@ class JazzgenGroup(click.Group):
             raise UserFacingError(
                 f"internal error ({type(err).__name__}: {err}); run again with --debug and report it", 1
             ) from None
+
+
+def _one_line(err: click.UsageError) -> UserFacingError:
+    """click's 'Usage: ... Error: ...' block as one line that names the command's --help."""
+    where = f"; see '{err.ctx.command_path} --help'" if err.ctx is not None else ""
+    return UserFacingError(err.format_message().rstrip(".") + where, err.exit_code)
 
 
 def _maybe_traceback(ctx: click.Context) -> None:

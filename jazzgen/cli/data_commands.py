@@ -59,6 +59,8 @@ def inspect(file: str, as_json: bool, melody_track: str | None, values: int) -> 
 
     if not Path(file).exists():
         raise UsageError(f"{file}: no such file")
+    if Path(file).is_dir():
+        raise UsageError(f"{file}: is a folder; inspect reads one file (prepare reads folders)")
     description = describe(file, parse_track(melody_track), values)
     click.echo(json.dumps(description, indent=1) if as_json else format_text(description))
 

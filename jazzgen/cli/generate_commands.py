@@ -60,26 +60,42 @@ def generate(**o) -> None:
         for tune in TUNES.values():
             click.echo(f"{tune.name:<14} {tune.description} (in {tune.key}, {tune.tempo:g} bpm)")
         return
+    from jazzgen.fileio import check_writable
     from jazzgen.generate import generate_variations
 
+    outputs = _outputs(o["output"], o["outdir"], o["count"])
+    for path in outputs:
+        check_writable(path)  # before sampling, not after it
     solos = generate_variations(
         o["model"], _changes(o["changes"], o["changes_file"]), o["tune"], n=o["count"], key=o["key"],
         choruses=o["choruses"], bars=o["bars"], tempo=o["tempo"], temperature=o["temperature"], top_k=o["top_k"],
         top_p=o["top_p"], seed=o["seed"], primer=_primer(o["primer"]), instrument=o["instrument"],
         max_tokens=o["max_tokens"])
-    for solo, path in zip(solos, _outputs(o["output"], o["outdir"], len(solos))):
+    for solo, path in zip(solos, outputs):
         _write(solo, path, o)
 
 
 def _changes(changes: str | None, changes_file: str | None) -> str | None:
+    """The progression text the user gave, checked: a bad one is a usage error (exit 2)."""
     if changes and changes_file:
         raise UsageError("give --changes or --changes-file, not both")
-    if changes_file is None:
-        return changes
-    try:
-        return Path(changes_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"--changes-file {changes_file}: cannot read it ({err})") from None
+    option = f"--changes {changes!r}" if changes_file is None else f"--changes-file {changes_file}"
+    if changes_file is not None:
+        try:
+            changes = Path(changes_file).read_text(encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"{option}: cannot read it ({err.strerror or err})") from None
+        except UnicodeDecodeError as err:
+            raise UsageError(f"{option}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    if changes is not None:
+        from jazzgen.chords import parse_changes
+        from jazzgen.errors import DataError
+
+        try:
+            parse_changes(changes)
+        except DataError as err:
+            raise UsageError(f"{option}: {err}") from None
+    return changes
 
 
 def _primer(path: str | None):
