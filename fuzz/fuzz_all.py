@@ -47,12 +47,14 @@ def run_target(name: str, cases: int, random_seed: int) -> tuple[Counter, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("targets", nargs="*", default=sorted(TARGETS), help=f"of {', '.join(sorted(TARGETS))}")
+    parser.add_argument("targets", nargs="*", default=sorted(TARGETS),
+                        help=f"of {', '.join(sorted(TARGETS))}")
     parser.add_argument("--cases", type=int, default=10_000, help="generated cases per target")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     found = 0
-    print(f"{'target':<15} {'cases':>7} {'ok':>7} {'DataError':>10} {'UsageError':>10} {'bugs':>5} {'seconds':>8}")
+    print(f"{'target':<15} {'cases':>7} {'ok':>7} {'DataError':>10} {'UsageError':>10} {'bugs':>5} "
+          f"{'seconds':>8}")
     for name in args.targets:
         started = time.perf_counter()
         counts, bugs = run_target(name, args.cases, args.seed)

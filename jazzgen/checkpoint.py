@@ -74,9 +74,7 @@ def save_checkpoint(run_dir: Path, model, optimizer, state: RunState, config: Ru
 
 def restore_checkpoint(run_dir: Path, model, optimizer, config: RunConfig, fingerprint: str) -> RunState:
     """Load the run's last checkpoint into model and optimizer; UsageError when the run differs."""
-    path = run_dir / CHECKPOINT
-    if not path.is_file():
-        raise UsageError(f"--resume: no checkpoint in {run_dir}; start the run without --resume")
+    path = check_resumable(run_dir)
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
@@ -89,6 +87,14 @@ def restore_checkpoint(run_dir: Path, model, optimizer, config: RunConfig, finge
     best = tuple(arrays[f"best/{i}"] for i in range(len(model.trainable_variables)) if f"best/{i}" in arrays)
     return RunState(record["epochs_done"], tuple(Epoch(**e) for e in record["history"]), record["best_loss"],
                     record["best_epoch"], record["stale"], best)
+
+
+def check_resumable(run_dir: Path) -> Path:
+    """The run's checkpoint file; UsageError when there is none to resume from."""
+    path = run_dir / CHECKPOINT
+    if not path.is_file():
+        raise UsageError(f"--resume: no checkpoint in {run_dir}; start the run without --resume")
+    return path
 
 
 def _check_same_run(record: dict, config: RunConfig, fingerprint: str, path: Path) -> None:

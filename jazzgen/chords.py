@@ -184,8 +184,8 @@ def _read_tensions(text: str, suffix_accidentals: bool, symbol: str) -> list[int
         before, number, after = match.group(1), match.group(2), match.groupdict().get("after") or ""
         step = _tension_step(after or before, number)
         if step is not None and step not in _TENSION_NAMES:
-            raise DataError(f"cannot read chord symbol {symbol!r}: {match.group(0)!r} is not a tension jazzgen "
-                            "knows (b9 9 #9 11 #11 b13 13, b5 #5)")
+            raise DataError(f"cannot read chord symbol {symbol!r}: {match.group(0)!r} is not a tension "
+                            "jazzgen knows (b9 9 #9 11 #11 b13 13, b5 #5)")
         steps.append(step)
         pos = match.end()
     return steps

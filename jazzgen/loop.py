@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from jazzgen.checkpoint import Epoch, RunState, restore_checkpoint, save_checkpoint
+from jazzgen.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.config import RunConfig, TrainConfig
 from jazzgen.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
 from jazzgen.errors import UsageError
@@ -93,12 +93,14 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
 
     on_epoch(row) is called after each epoch's checkpoint is written.
     """
+    worker = worker_from_env()
+    run_dir = run_folder(Path(output), worker)
+    if resume:
+        check_resumable(run_dir)  # before TensorFlow is imported
     import keras
 
-    worker = worker_from_env()
     strategy = make_strategy(config.train.strategy, worker)  # before any other TensorFlow op
     config = _with_vocab(config, data)
-    run_dir = run_folder(Path(output), worker)
     run_dir.mkdir(parents=True, exist_ok=True)
     train = config.train
     train_windows = make_windows(data.train, train.seq_len, train.batch_size)

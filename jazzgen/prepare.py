@@ -21,17 +21,19 @@ from jazzgen.values import encode, token_kind
 from jazzgen.vocab import Vocab
 from jazzgen.wjazzd import beat_track_path
 
-CACHE_VERSION = 1  # bump when readers or the value grammar change what a file gives
+CACHE_VERSION = 2  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired)
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """What one file gave: solo records for tokens.jsonl, or the reason it was skipped."""
+    """What one file gave: solo records for tokens.jsonl, or the reason it was skipped; repairs:
+    what was wrong with a file that was read all the same (jazzgen.midi_bytes)."""
 
     path: str
     signature: tuple
     solos: tuple[dict, ...] = ()
     error: str = ""
+    repairs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class PrepareSummary:
     skipped: tuple[tuple[str, str], ...]
     from_cache: int
     duplicates: int = 0
+    repaired: int = 0  # files read in spite of broken bytes (their repairs are in report.json)
 
     def line(self) -> str:
         text = (f"prepared {self.solos} solos ({self.notes:,} notes, {self.tokens:,} tokens, "
@@ -53,8 +56,12 @@ class PrepareSummary:
             text += f"; {self.from_cache} from cache"
         if self.duplicates:
             text += f"; passed over {self.duplicates} MIDI exports of annotated CSV solos"
+        if self.repaired:
+            text += f"; repaired {self.repaired}"
         if self.skipped:
-            text += f"; skipped {len(self.skipped)} (see {self.out_dir / 'report.json'})"
+            text += f"; skipped {len(self.skipped)}"
+        if self.repaired or self.skipped:
+            text += f" (see {self.out_dir / 'report.json'})"
         return text
 
 
@@ -89,7 +96,7 @@ def prepare(
     notes = sum(e["notes"] for e in entries)
     tokens = sum(len(e["tokens"]) for e in entries)
     return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache,
-                          len(found.duplicates))
+                          len(found.duplicates), sum(1 for r in results if r.repairs and not r.error))
 
 
 def _process(files, cache, jobs, melody_track, progress) -> tuple[list[FileResult], int]:
@@ -126,11 +133,28 @@ def _prepare_one(job: tuple[str, int | str | None]) -> FileResult:
     signature = _signature(Path(path))
     try:
         reading = read_file(path, melody_track)
-        return FileResult(path, signature, tuple(_entry(s) for s in reading.solos if s.notes))
+        solos = tuple(_entry(s) for s in reading.solos if s.notes)
+        return FileResult(path, signature, solos, repairs=tuple(reading.details.get("repairs", ())))
     except JazzgenError as err:
-        return FileResult(path, signature, error=str(err))
+        return FileResult(path, signature, error=_reason(str(err), path))
     except Exception as err:  # a reader bug must not lose the other files
         return FileResult(path, signature, error=f"internal error {type(err).__name__}: {err}")
+
+
+def _reason(message: str, path: str) -> str:
+    """Why a file was skipped, without the file name the reader put in front (the report has it)."""
+    return message[len(path) + 2:] if message.startswith(f"{path}: ") else message
+
+
+def _json(data, **options) -> str:
+    """JSON text, readable where it can be; a file name that is not UTF-8 (Python holds its bytes
+    as surrogate escapes) is written with \\u escapes, which read back to the same name."""
+    text = json.dumps(data, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, **options)
+    return text
 
 
 def _entry(solo) -> dict:
@@ -164,17 +188,17 @@ def _signature(path: Path) -> tuple:
 
 
 def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped, duplicates) -> None:
-    write_text_atomic(out_dir / "tokens.jsonl", "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+    write_text_atomic(out_dir / "tokens.jsonl", "".join(_json(e) + "\n" for e in entries))
     vocab.save(out_dir / "vocab.json")
     report = {
         "used": [{"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
-                 for r in results if not r.error],
+                 | ({"repaired": list(r.repairs)} if r.repairs else {}) for r in results if not r.error],
         "skipped": [{"path": p, "reason": why} for p, why in skipped],
         "passed_over": [{"path": p.as_posix(), "reason": "a MIDI export of an annotated CSV solo that is also present"}
                         for p in duplicates],
         "vocab_size": len(vocab),
     }
-    write_text_atomic(out_dir / "report.json", json.dumps(report, indent=1, ensure_ascii=False))
+    write_text_atomic(out_dir / "report.json", _json(report, indent=1))
 
 
 def _cache_path(out_dir: Path) -> Path:
@@ -189,14 +213,14 @@ def _load_cache(out_dir: Path, melody_track) -> dict[str, FileResult]:
     if data.get("version") != CACHE_VERSION or data.get("melody_track") != melody_track:
         return {}
     try:
-        return {r["path"]: FileResult(r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"])
-                for r in data["files"]}
+        return {r["path"]: FileResult(r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"],
+                                      tuple(r["repairs"])) for r in data["files"]}
     except (KeyError, TypeError):
         return {}
 
 
 def _save_cache(out_dir: Path, melody_track, results: list[FileResult]) -> None:
-    files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error}
-             for r in results]
+    files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error,
+              "repairs": list(r.repairs)} for r in results]
     data = {"version": CACHE_VERSION, "melody_track": melody_track, "files": files}
-    write_text_atomic(_cache_path(out_dir), json.dumps(data, ensure_ascii=False))
+    write_text_atomic(_cache_path(out_dir), _json(data))

@@ -107,7 +107,8 @@ def read_midi_target(data: bytes) -> str:
 
 _SPELLINGS = ["", "m", "-", "7", "maj7", "j7", "^7", "Δ", "m7", "-7", "m7b5", "ø", "o7", "dim", "+", "aug7",
               "7alt", "sus4", "7sus", "69", "6/9", "13", "9", "11", "m(maj7)", "add9", "5", "°"]
-_TENSIONS = ["", "b9", "#9", "#11", "b13", "13", "9", "11", "b5", "#5", "(b9)", "(b9,#11)", "9b", "911#", "b", "#"]
+_TENSIONS = ["", "b9", "#9", "#11", "b13", "13", "9", "11", "b5", "#5", "(b9)", "(b9,#11)", "9b", "911#", "b",
+             "#"]
 _CHORD_CHARS = "ABCDEFGH abcdefgmMjoø°Δ^+-#b♭♯()/,.0123456789sualtdinNCX%|\n\t"
 
 
@@ -129,7 +130,8 @@ def chord_target(case) -> str:
     return outcome(lambda: chord_from_symbol(parse_chord(symbol, suffix_accidentals), 0, 12))
 
 
-_METERS = st.sampled_from([(4, 4), (3, 4), (6, 8), (5, 4), (7, 8), (2, 2), (12, 8), (1, 16), (9, 1), (4, 3), (0, 4)])
+_METERS = st.sampled_from([(4, 4), (3, 4), (6, 8), (5, 4), (7, 8), (2, 2), (12, 8), (1, 16), (9, 1), (4, 3),
+                           (0, 4)])
 
 
 def changes_texts():
@@ -151,13 +153,15 @@ def lead_sheet_cases():
     """(changes, tune, key, choruses, bars, meter) as `jazzgen generate` passes them: mostly one of
     changes or a tune, sometimes both, odd keys, counts and meters."""
     changes, tune = changes_texts(), st.sampled_from(sorted(TUNES))
-    source = st.one_of(st.tuples(changes, st.none()), st.tuples(st.none(), tune), st.tuples(st.none(), st.none()),
+    source = st.one_of(st.tuples(changes, st.none()), st.tuples(st.none(), tune),
+                       st.tuples(st.none(), st.none()),
                        st.tuples(st.one_of(st.none(), changes), st.one_of(tune, st.text(max_size=8))))
-    key = st.one_of(st.sampled_from([None, None, None, *NOTE_NAMES, "F#m", "Bbmaj", "Ebm", "C##", "x", "", "H"]),
-                    st.text(max_size=4))
+    keys = [None, None, None, *NOTE_NAMES, "F#m", "Bbmaj", "Ebm", "C##", "x", "", "H"]
+    key = st.one_of(st.sampled_from(keys), st.text(max_size=4))
     choruses = st.sampled_from([1, 1, 1, 1, 2, 3, 4, 0, -1, 1000, 10**9])
     bars = st.sampled_from([None, None, None, None, 1, 5, 12, 33, 300, 0, -2, 10**5, 10**12])
-    return st.builds(lambda src, *rest: (*src, *rest), source, key, choruses, bars, st.one_of(st.none(), _METERS))
+    meter = st.one_of(st.none(), _METERS)
+    return st.builds(lambda src, *rest: (*src, *rest), source, key, choruses, bars, meter)
 
 
 def lead_sheet_target(case) -> str:
@@ -192,8 +196,9 @@ def _value_stream():
     vocab = st.sampled_from(VOCABULARY)
     of_kind = {kind: st.sampled_from([t for t in VOCABULARY if token_kind(t) == kind] or ["|"])
                for kind in ("gap", "pitch", "duration", "meter", "header", "chord")}
-    note = st.tuples(st.lists(of_kind["gap"], min_size=1, max_size=2), of_kind["pitch"],
-                     st.lists(of_kind["duration"], min_size=1, max_size=2)).map(lambda g: [*g[0], g[1], *g[2]])
+    gaps = st.lists(of_kind["gap"], min_size=1, max_size=2)
+    durations = st.lists(of_kind["duration"], min_size=1, max_size=2)
+    note = st.builds(lambda g, p, d: [*g, p, *d], gaps, of_kind["pitch"], durations)
     chord = st.lists(of_kind["chord"], min_size=1, max_size=4)
     piece = st.one_of(note, note, note, chord, st.just(["|"]), st.lists(of_kind["meter"], max_size=1),
                       st.lists(st.one_of(vocab, st.sampled_from(_JUNK)), max_size=2))

@@ -5,6 +5,7 @@ so the notes read back in the ticks they were written in."""
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -146,7 +147,8 @@ def test_notes_never_released_end_at_the_next_onset_or_the_tracks_end():
     track += meta(12, 0x01, b"")  # the track ends 12 ticks after the last onset
     reading = read(smf(track))
     assert notes(reading) == [(0, 6, 60), (6, 6, 62), (12, 12, 64)]
-    assert reading.repairs == ("track 0: 3 notes never released: each ends at the next note or the track's end",)
+    assert reading.repairs == ("track 0: 3 notes never released: each ends at the next note or the "
+                               "track's end",)
 
 
 def test_a_note_never_released_at_the_very_end_lasts_a_beat():
@@ -190,7 +192,8 @@ def test_a_truncated_file_keeps_the_notes_before_the_cut():
     reading = read(data[:-7])  # cuts the end-of-track and the last note-off after its delta time
     assert notes(reading) == LINE
     assert reading.repairs == ("track 1: cut short: read the events before the cut",
-                               "track 1: 1 note never released: each ends at the next note or the track's end")
+                               "track 1: 1 note never released: each ends at the next note or the "
+                               "track's end")
 
 
 def test_a_file_cut_inside_its_header_is_skipped():
@@ -388,3 +391,45 @@ def test_a_chmod_000_file_is_skipped_with_the_reason(tmp_path):
             read_midi(path)
     finally:
         path.chmod(0o644)
+
+
+# ---------------------------------------------------------------- prepare over a mixed folder
+
+
+def test_prepare_keeps_every_usable_file_and_reuses_its_cache(tmp_path):
+    from click.testing import CliRunner
+
+    from jazzgen.cli import cli
+
+    src, out = tmp_path / "src", tmp_path / "corpus"
+    (src / "dir.mid").mkdir(parents=True)  # a folder named like a MIDI file is searched, not read
+    (src / "dir.mid" / "inner.mid").write_bytes(smf(line((67, 69))))
+    (src / "good.mid").write_bytes(smf(TEMPO_100, line()))
+    (src / "Café Ωmega.mid").write_bytes(smf(line((70, 72, 74))))
+    (src / "cut.mid").write_bytes(smf(TEMPO_100, line())[:-7])
+    (src / "empty.mid").write_bytes(b"")
+    (src / "notes.mid").write_text("hello world\n")
+    (src / "zero.mid").write_bytes(smf(line(), division=0))
+    (src / "loop.mid").symlink_to(src / "loop.mid")
+    result = CliRunner().invoke(cli, ["prepare", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"prepared 4 solos (13 notes, 63 tokens, vocabulary 16) from 7 files into {out}; repaired 1; "
+        f"skipped 4 (see {out / 'report.json'})")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [(Path(u["path"]).name, u["notes"], u.get("repaired")) for u in report["used"]] == [
+        ("Café Ωmega.mid", 3, None),
+        ("cut.mid", 4, ["track 1: cut short: read the events before the cut",
+                        "track 1: 1 note never released: each ends at the next note or the track's end"]),
+        ("inner.mid", 2, None), ("good.mid", 4, None)]
+    assert [(Path(s["path"]).name, s["reason"]) for s in report["skipped"]] == [
+        ("loop.mid", "a symbolic link that leads nowhere (broken, or a loop)"),
+        ("empty.mid", "is empty (0 bytes), not MIDI"),
+        ("notes.mid", "is a text file, not MIDI (it starts 'hello world')"),
+        ("zero.mid", "its header gives 0 ticks per beat, so its note times cannot be read; export it again "
+                     "from a sequencer")]
+    (src / "new.mid").write_bytes(smf(line((60, 67))))
+    again = CliRunner().invoke(cli, ["prepare", str(src), "-o", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "prepared 5 solos" in again.output and "from 8 files" in again.output
+    assert "; 7 from cache;" in again.output

@@ -52,7 +52,7 @@ class JazzgenGroup(click.Group):
 
 def _one_line(err: click.UsageError) -> UserFacingError:
     """click's 'Usage: ... Error: ...' block as one line that names the command's --help."""
-    where = f"; see '{err.ctx.command_path} --help'" if err.ctx is not None else ""
+    where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
     return UserFacingError(err.format_message().rstrip(".") + where, err.exit_code)
 
 
