@@ -36,6 +36,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,8 +107,9 @@ def load_weights_npz(path: str | Path, meta: BundleMeta | None = None) -> dict[s
     try:
         with np.load(folder / "weights.npz", allow_pickle=False) as data:
             weights = {name: data[name].astype(np.float32) for name in data.files}
-    except (OSError, ValueError) as err:
-        raise DataError(f"{folder / 'weights.npz'}: unreadable ({err}); retrain or restore the bundle") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:  # never a pickle: allow_pickle=False
+        raise DataError(f"{folder / 'weights.npz'}: unreadable ({err or type(err).__name__}); retrain or "
+                        "restore the bundle") from None
     check_weights(weights, meta.config, folder / "weights.npz")
     return weights
 

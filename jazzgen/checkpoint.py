@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -79,8 +80,9 @@ def restore_checkpoint(run_dir: Path, model, optimizer, config: RunConfig, finge
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         record = json.loads(arrays["record"].tobytes().decode("utf-8"))
-    except (OSError, ValueError, KeyError) as err:
-        raise DataError(f"{path}: unreadable checkpoint ({err}); start the run again without --resume") from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise DataError(f"{path}: unreadable checkpoint ({err or type(err).__name__}); start the run again "
+                        "without --resume") from None
     _check_same_run(record, config, fingerprint, path)
     _assign(model.variables, record["model_paths"], arrays, "model", path)
     _assign(optimizer.variables, record["optimizer_paths"], arrays, "optimizer", path)

@@ -111,7 +111,7 @@ class RunConfig:
     def from_dict(cls, data: dict, where: str = "config") -> RunConfig:
         version = data.get("format_version") if isinstance(data, dict) else None
         if version != FORMAT_VERSION:
-            raise DataError(f"{where}: bundle format version {version}, this jazzgen reads version "
+            raise DataError(f"{where}: bundle format version {version!r}, this jazzgen reads version "
                             f"{FORMAT_VERSION}; retrain the model or use a matching jazzgen")
         try:
             return cls(_record(ModelConfig, data["model"]), _record(TrainConfig, data["train"]),

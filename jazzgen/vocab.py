@@ -59,5 +59,5 @@ class Vocab:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             return cls(tuple(data["tokens"]))
-        except (OSError, ValueError, KeyError, TypeError) as err:
+        except (OSError, ValueError, KeyError, TypeError, DataError) as err:
             raise DataError(f"{path}: not a jazzgen vocabulary ({err})") from None
