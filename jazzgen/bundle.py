@@ -161,8 +161,11 @@ def write_bundle(output: str | Path, model, files: BundleFiles) -> Path:
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: is a file; give -o a folder name for the model")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
+    except OSError as err:
+        raise UsageError(f"cannot write {output}: {err.strerror or err}; choose a writable folder") from None
     try:
         _fill(staging, model, files)
         _publish(staging, output)

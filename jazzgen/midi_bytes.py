@@ -1,8 +1,8 @@
 """The bytes of a Standard MIDI File, checked and repaired before mido reads them.
 
 Collections gathered over years hold files mido cannot read, or reads wrongly. This module walks
-the chunks and every event itself, keeps what the MIDI reader uses (notes, program changes,
-tempo, meter, text events, track names) and writes it back as a clean file mido always reads:
+the file's chunks, has jazzgen.midi_events read and repair each track's events (keeping what the
+MIDI reader uses), and writes it all back as a clean file mido always reads:
 
 - a RIFF RMID wrapper (.rmi) or up to MAX_LEADING_JUNK bytes before 'MThd' are skipped;
 - the header's track count is not trusted (mido reads 32,768 and up as negative): every MTrk
@@ -10,10 +10,6 @@ tempo, meter, text events, track names) and writes it back as a clean file mido 
 - a chunk length that does not land on the next chunk or the file's end (0xFFFFFFFF, a length
   written wrong) is replaced by the track's own extent: up to the next 'MTrk' or the file's end;
 - a file cut short keeps every whole event before the cut;
-- data bytes above 127 are clipped to 127 (as mido's clip=True); running status with no status
-  before it skips to the next status byte; an undefined status byte ends its track;
-- tempo events shorter than 3 bytes or of tempo 0, and time signatures jazzgen cannot use, are
-  dropped; a 2- or 3-byte time signature is completed with the standard clocks and 32nds;
 - SMPTE time division becomes ticks per beat at 120 bpm (ticks doubled, so times stay exact);
 - a format 2 file (independent sequences) gives its first sequence that holds notes.
 
@@ -23,22 +19,17 @@ and so does one over MAX_FILE_BYTES, MAX_NOTES or MAX_EVENTS, so memory and time
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from jazzgen.errors import DataError
+from jazzgen.midi_events import Track, read_track
 
 MAX_FILE_BYTES = 16 * 2**20  # a solo's MIDI file is rarely over 1 MiB
 MAX_NOTES = 100_000  # note-ons a file may hold (a solo has a few thousand)
 MAX_EVENTS = 500_000  # events kept for the reader: notes on and off, tempos, meters, texts
 MAX_TRACKS = 0x7FFF  # mido reads the header's 16-bit track count as signed
-MAX_TEXT = 1024  # longer text events are dropped: a chord symbol or track name is short
 MAX_LEADING_JUNK = 4096
 SMPTE_RATES = {24: 24.0, 25: 25.0, 29: 29.97, 30: 30.0}  # header byte (negated) -> frames a second
-CLOCKS, THIRTY_SECONDS = 24, 8  # time signature bytes 3 and 4 as nearly every file writes them
-TEXT_METAS = (0x01, 0x03, 0x05, 0x06, 0x07)  # text, track name, lyric, marker, cue point
-DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
-SYSTEM_BYTES = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0, 0xF8: 0, 0xFA: 0, 0xFB: 0, 0xFC: 0, 0xFE: 0}
 
 
 @dataclass(frozen=True)
@@ -57,14 +48,6 @@ class _Header:
     tick_scale: int  # file ticks -> clean ticks (2 for SMPTE, else 1)
     smpte_tempo: int | None  # microseconds a beat for a file in SMPTE time, else None
     first_chunk: int  # offset of the first chunk after the header
-
-
-@dataclass(frozen=True)
-class _Track:
-    events: bytes  # clean MTrk body, ending with end-of-track
-    notes: int  # note-ons kept
-    kept: int  # events kept
-    problems: tuple[str, ...]  # what was repaired, one phrase each
 
 
 def clean_midi(data: bytes) -> CleanMidi:
@@ -191,22 +174,27 @@ def _smf(file_format: int, ticks_per_beat: int, tracks: list[bytes]) -> bytes:
 
 
 def _read_tracks(data: bytes, chunks: list[tuple[int, int, int]], header: _Header,
-                 repairs: list[str]) -> list[_Track]:
+                 repairs: list[str]) -> list[Track]:
     tracks, notes, kept = [], 0, 0
     for index, (start, limit, declared_end) in enumerate(chunks):
-        reader = _EventReader(data, start, limit, header, MAX_NOTES - notes, MAX_EVENTS - kept)
-        reader.run()
-        track = reader.track()
+        track = read_track(data, start, limit, header.tick_scale, header.smpte_tempo,
+                           MAX_NOTES - notes, MAX_EVENTS - kept)
         notes, kept = notes + track.notes, kept + track.kept
-        if reader.ended and reader.pos != declared_end and limit != declared_end:
+        if track.over == "notes":
+            raise DataError(f"holds more than {MAX_NOTES:,} notes (a solo has a few thousand): "
+                            "split it into shorter files")
+        if track.over == "events":
+            raise DataError(f"holds more than {MAX_EVENTS:,} note, tempo, meter and text events: "
+                            "split it into shorter files")
+        if track.ended and track.end != declared_end and limit != declared_end:
             repairs.append(f"track {index}'s chunk length ({declared_end - start:,} bytes) is wrong: "
-                           f"read its {reader.pos - start:,} bytes up to its end-of-track event")
+                           f"read its {track.end - start:,} bytes up to its end-of-track event")
         repairs += [f"track {index}: {problem}" for problem in track.problems]
         tracks.append(track)
     return tracks
 
 
-def _first_sequence(tracks: list[_Track], repairs: list[str]) -> list[_Track]:
+def _first_sequence(tracks: list[Track], repairs: list[str]) -> list[Track]:
     """A format 2 file's sequences do not sound together: the first one with notes is the file."""
     with_notes = [i for i, t in enumerate(tracks) if t.notes]
     if len(tracks) > 1 and with_notes:
@@ -215,190 +203,3 @@ def _first_sequence(tracks: list[_Track], repairs: list[str]) -> list[_Track]:
                        f"notes, alone; {others} other sequence{'s' if others > 1 else ''} ignored")
         return [tracks[with_notes[0]]]
     return tracks
-
-
-# ---------------------------------------------------------------- events
-
-
-class _EventReader:
-    """Reads one track's events from data[pos:limit]; `out` gets the kept ones, each with its
-    delta time from the last kept event (dropped events' times are carried over)."""
-
-    def __init__(self, data: bytes, position: int, limit: int, header: _Header, max_notes: int,
-                 max_events: int):
-        self.data, self.pos, self.limit, self.scale = data, position, limit, header.tick_scale
-        self.smpte = header.smpte_tempo is not None
-        self.max_notes, self.max_events = max_notes, max_events
-        self.out, self.pending = bytearray(), 0  # pending: clean ticks since the last kept event
-        self.notes = self.kept = 0
-        self.problems: Counter[str] = Counter()
-        self.ended = self.broken = False  # ended: at its end-of-track event
-        if self.smpte:
-            self._keep(b"\xff\x51\x03" + header.smpte_tempo.to_bytes(3, "big"))
-
-    def run(self) -> None:
-        status = None  # the running status
-        while self.pos < self.limit and not self.ended:
-            delta = self._number()
-            if delta is None:
-                return self._cut()
-            self.pending += delta * self.scale  # time passed, even when the event is cut off
-            if self.pos >= self.limit:
-                return self._cut()
-            byte = self.data[self.pos]
-            if byte < 0x80 and status is None and not self._skip_to_status():
-                return self._cut()
-            byte = self.data[self.pos]
-            if byte >= 0x80:
-                self.pos += 1
-                status = byte if byte < 0xF0 else status
-            if not self._event(byte if byte >= 0x80 else status):
-                return
-
-    def _cut(self) -> None:
-        if not self.broken:
-            self.problems["cut short: read the events before the cut"] += 1
-
-    def _unreadable(self, why: str) -> None:
-        self.problems[f"{why}: the rest of the track is unreadable"] += 1
-        self.broken = True
-
-    def _number(self) -> int | None:
-        """A variable-length number (at most 4 bytes); None when it runs past the track."""
-        value = 0
-        for _ in range(4):
-            if self.pos >= self.limit:
-                return None
-            byte = self.data[self.pos]
-            self.pos += 1
-            value = (value << 7) | (byte & 0x7F)
-            if byte < 0x80:
-                return value
-        self._unreadable("a delta time or length longer than 4 bytes")
-        return None
-
-    def _skip_to_status(self) -> bool:
-        start = self.pos
-        while self.pos < self.limit and self.data[self.pos] < 0x80:
-            self.pos += 1
-        self.problems[f"running status with no status before it: skipped {self.pos - start} data bytes"] += 1
-        return self.pos < self.limit
-
-    def _event(self, status: int) -> bool:
-        """Read (and keep or drop) the event after its status byte; False when the track ends."""
-        if status < 0xF0:
-            return self._channel(status)
-        if status == 0xFF:
-            return self._meta()
-        if status in (0xF0, 0xF7):
-            return self._payload() is not None
-        if status in SYSTEM_BYTES:
-            return self._data_bytes(SYSTEM_BYTES[status]) is not None
-        self._unreadable(f"undefined status byte 0x{status:02X}")
-        return False
-
-    def _data_bytes(self, count: int) -> bytes | None:
-        if self.pos + count > self.limit:
-            self.pos = self.limit
-            self._cut()
-            return None
-        raw = self.data[self.pos:self.pos + count]
-        self.pos += count
-        if max(raw, default=0) > 127:
-            self.problems["data bytes above 127 clipped to 127"] += 1
-            raw = bytes(min(b, 127) for b in raw)
-        return raw
-
-    def _channel(self, status: int) -> bool:
-        kind = status & 0xF0
-        raw = self._data_bytes(DATA_BYTES[kind])
-        if raw is None:
-            return False
-        if kind in (0x80, 0x90, 0xC0):
-            self._keep(bytes([status]) + raw)
-            if kind == 0x90 and raw[1] > 0:
-                self._count_note()
-        return True
-
-    def _count_note(self) -> None:
-        self.notes += 1
-        if self.notes > self.max_notes:
-            raise DataError(f"holds more than {MAX_NOTES:,} notes (a solo has a few thousand): "
-                            "split it into shorter files")
-
-    def _payload(self) -> bytes | None:
-        length = self._number()
-        if length is None or self.pos + length > self.limit:
-            self.pos = self.limit
-            self._cut()
-            return None
-        self.pos += length
-        return self.data[self.pos - length:self.pos]
-
-    def _meta(self) -> bool:
-        if self.pos >= self.limit:
-            self._cut()
-            return False
-        kind = self.data[self.pos]
-        self.pos += 1
-        payload = self._payload()
-        if payload is None:
-            return False
-        if kind == 0x2F:
-            self.ended = True
-        elif kind == 0x51:
-            self._tempo(payload)
-        elif kind == 0x58:
-            self._time_signature(payload)
-        elif kind in TEXT_METAS and len(payload) <= MAX_TEXT:
-            self._keep(bytes([0xFF, kind]) + _number_bytes(len(payload)) + payload)
-        return True
-
-    def _tempo(self, payload: bytes) -> None:
-        if self.smpte:
-            return  # times are absolute in an SMPTE file: its tempo events change nothing
-        if len(payload) < 3:
-            self.problems[f"a tempo event of {len(payload)} bytes (3 needed) ignored"] += 1
-        elif int.from_bytes(payload[:3], "big") == 0:
-            self.problems["a tempo of 0 microseconds a beat ignored"] += 1
-        else:
-            self._keep(b"\xff\x51\x03" + payload[:3])
-
-    def _time_signature(self, payload: bytes) -> None:
-        """numerator, log2(denominator), then MIDI clocks a click and 32nds a quarter (completed
-        with the standard 24 and 8 when missing)."""
-        if len(payload) < 2:
-            self.problems[f"a time signature of {len(payload)} bytes (4 needed) ignored"] += 1
-            return
-        numerator, power = payload[0], payload[1]
-        if numerator == 0 or power > 4:
-            self.problems[f"a time signature {numerator}/{2 ** power} jazzgen cannot use ignored"] += 1
-            return
-        if len(payload) < 4:
-            self.problems[f"a time signature of {len(payload)} bytes completed to 4"] += 1
-        clocks = payload[2] if len(payload) > 2 else CLOCKS
-        thirty_seconds = payload[3] if len(payload) > 3 else THIRTY_SECONDS
-        self._keep(bytes([0xFF, 0x58, 4, numerator, power, min(clocks, 127), min(thirty_seconds, 127)]))
-
-    def _keep(self, event: bytes) -> None:
-        self.out += _number_bytes(self.pending) + event
-        self.pending = 0
-        self.kept += 1
-        if self.kept > self.max_events:
-            raise DataError(f"holds more than {MAX_EVENTS:,} note, tempo, meter and text events: "
-                            "split it into shorter files")
-
-    def track(self) -> _Track:
-        events = bytes(self.out + _number_bytes(self.pending) + b"\xff\x2f\x00")
-        problems = tuple(f"{text} ({n} times)" if n > 1 else text for text, n in self.problems.items())
-        return _Track(events, self.notes, self.kept, problems)
-
-
-def _number_bytes(value: int) -> bytes:
-    """A variable-length number as MIDI files write delta times and lengths."""
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    return bytes(reversed(out))

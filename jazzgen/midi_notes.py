@@ -68,7 +68,8 @@ class Sounding:
     def repairs(self) -> tuple[str, ...]:
         out = []
         if self.unreleased:
-            out.append(f"{_notes(self.unreleased)} never released: each ends at the next note or the track's end")
+            out.append(f"{_notes(self.unreleased)} never released: each ends at the next note or the "
+                       "track's end")
         if self.zero_length:
             out.append(f"{_notes(self.zero_length)} of zero length: each lasts until the next note or the "
                        "track's end")

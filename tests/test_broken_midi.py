@@ -433,3 +433,20 @@ def test_prepare_keeps_every_usable_file_and_reuses_its_cache(tmp_path):
     assert again.exit_code == 0, again.output
     assert "prepared 5 solos" in again.output and "from 8 files" in again.output
     assert "; 7 from cache;" in again.output
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "solo.mid").write_bytes(smf(line()))
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = find_sources([tmp_path])
+    assert found.files == (tmp_path / "open" / "solo.mid",)
+    assert found.skipped == ((tmp_path / "locked", "cannot list this folder (Permission denied)"),)
