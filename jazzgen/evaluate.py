@@ -9,7 +9,9 @@ A sequence longer than MAX_PIECE is scored in pieces, each fed WARMUP earlier to
 
 from __future__ import annotations
 
+
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,7 +167,11 @@ def _solo_tokens(source: Path) -> list[list[str]]:
 
     if not source.exists():
         raise UsageError(f"{source}: no such file or folder")
-    return [encode(solo) for solo in read(source) if solo.notes]
+    return [encode(solo) for solo in read(source, on_skip=_say_skipped) if solo.notes]
+
+
+def _say_skipped(path: Path, reason: str) -> None:
+    print(f"skipped {path}: {reason}", file=sys.stderr)
 
 
 def text_report(model, settings, sequences: list[np.ndarray]) -> dict:

@@ -10,6 +10,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.solo import Solo
@@ -139,11 +140,12 @@ def track_summary(track) -> dict:
     return {k: v for k, v in vars(track).items() if not k.startswith("_")}
 
 
-def read(path: str | Path, melody_track: int | str | None = None) -> list[Solo]:
+def read(path: str | Path, melody_track: int | str | None = None,
+         on_skip: Callable[[Path, str], None] | None = None) -> list[Solo]:
     """Solos from a file, or from every readable file in a folder (recursively).
 
     A file that cannot be read raises DataError when it was named alone; inside a folder it is
-    skipped with a warning naming it and the reason, and the rest is read.
+    skipped, on_skip(path, reason) is told (by default a warning), and the rest is read.
     """
     path = Path(path)
     if not path.is_dir():
@@ -153,5 +155,8 @@ def read(path: str | Path, melody_track: int | str | None = None) -> list[Solo]:
         try:
             solos += read_file(file, melody_track).solos
         except DataError as err:
-            warnings.warn(f"skipped {file}: {err}", stacklevel=2)
+            if on_skip is None:
+                warnings.warn(f"skipped {file}: {err}", stacklevel=2)
+            else:
+                on_skip(file, str(err))
     return solos
