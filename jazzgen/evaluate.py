@@ -9,7 +9,6 @@ A sequence longer than MAX_PIECE is scored in pieces, each fed WARMUP earlier to
 
 from __future__ import annotations
 
-
 import math
 import sys
 from dataclasses import dataclass
