@@ -1,4 +1,4 @@
-"""Reading a prepared jazz corpus (a folder written by `jazzgen prepare`) for the language model.
+"""A prepared jazz corpus (the folder `jazzgen prepare` writes): its tokens.jsonl written and read.
 
 CORPUS/tokens.jsonl holds one solo a line ({"source", "title", "meter", "tempo", "bars",
 "tokens": [...]}) and CORPUS/vocab.json its vocabulary. Validation is split by whole solo:
@@ -19,7 +19,8 @@ import numpy as np
 from jazzgen.config import TokenizerConfig
 from jazzgen.dataset import TokenData
 from jazzgen.errors import DataError, UsageError
-from jazzgen.values import END, START
+from jazzgen.fileio import json_text, write_text_atomic
+from jazzgen.values import END, START, encode, token_kind
 from jazzgen.vocab import Vocab
 
 VALUES_TOKENIZER = TokenizerConfig(kind="values", level="value", start_token=START, end_token=END)
@@ -32,6 +33,25 @@ class CorpusSolo:
     source: str
     title: str
     tokens: tuple[str, ...]
+
+
+def corpus_entry(solo) -> dict:
+    """One line of tokens.jsonl: a solo's value tokens and what it is."""
+    tokens = encode(solo)
+    return {
+        "source": solo.source,
+        "title": solo.title,
+        "meter": solo.meter[0].name,
+        "tempo": solo.tempo,
+        "bars": solo.bars,
+        "notes": sum(1 for t in tokens if token_kind(t) == "pitch"),
+        "tokens": tokens,
+    }
+
+
+def write_tokens(folder: Path, entries: list[dict]) -> None:
+    """CORPUS/tokens.jsonl, one entry a line, written atomically."""
+    write_text_atomic(folder / "tokens.jsonl", "".join(json_text(e) + "\n" for e in entries))
 
 
 def is_corpus(path: str | Path) -> bool:

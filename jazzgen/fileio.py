@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -68,3 +69,14 @@ def _why_unwritable(path: Path) -> str:
     if not os.access(ancestor, os.W_OK | os.X_OK):
         return f"{ancestor} is not writable"
     return ""
+
+
+def json_text(data, **options) -> str:
+    """JSON text, readable where it can be; a file name that is not UTF-8 (Python holds its bytes
+    as surrogate escapes) is written with \\u escapes, which read back to the same name."""
+    text = json.dumps(data, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, **options)
+    return text

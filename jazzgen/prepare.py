@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from jazzgen.errors import DataError, JazzgenError, UsageError
-from jazzgen.fileio import check_writable, write_text_atomic
+from jazzgen.corpus import corpus_entry, write_tokens
+from jazzgen.fileio import check_writable, json_text, write_text_atomic
 from jazzgen.reading import find_sources, read_file
-from jazzgen.values import encode, token_kind
 from jazzgen.vocab import Vocab
 from jazzgen.wjazzd import beat_track_path
 
@@ -133,7 +133,7 @@ def _prepare_one(job: tuple[str, int | str | None]) -> FileResult:
     signature = _signature(Path(path))
     try:
         reading = read_file(path, melody_track)
-        solos = tuple(_entry(s) for s in reading.solos if s.notes)
+        solos = tuple(corpus_entry(s) for s in reading.solos if s.notes)
         return FileResult(path, signature, solos, repairs=tuple(reading.details.get("repairs", ())))
     except JazzgenError as err:
         return FileResult(path, signature, error=_reason(str(err), path))
@@ -144,30 +144,6 @@ def _prepare_one(job: tuple[str, int | str | None]) -> FileResult:
 def _reason(message: str, path: str) -> str:
     """Why a file was skipped, without the file name the reader put in front (the report has it)."""
     return message[len(path) + 2:] if message.startswith(f"{path}: ") else message
-
-
-def _json(data, **options) -> str:
-    """JSON text, readable where it can be; a file name that is not UTF-8 (Python holds its bytes
-    as surrogate escapes) is written with \\u escapes, which read back to the same name."""
-    text = json.dumps(data, ensure_ascii=False, **options)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(data, **options)
-    return text
-
-
-def _entry(solo) -> dict:
-    tokens = encode(solo)
-    return {
-        "source": solo.source,
-        "title": solo.title,
-        "meter": solo.meter[0].name,
-        "tempo": solo.tempo,
-        "bars": solo.bars,
-        "notes": sum(1 for t in tokens if token_kind(t) == "pitch"),
-        "tokens": tokens,
-    }
 
 
 def _signature(path: Path) -> tuple:
@@ -188,7 +164,7 @@ def _signature(path: Path) -> tuple:
 
 
 def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped, duplicates) -> None:
-    write_text_atomic(out_dir / "tokens.jsonl", "".join(_json(e) + "\n" for e in entries))
+    write_tokens(out_dir, entries)
     vocab.save(out_dir / "vocab.json")
     report = {
         "used": [{"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
@@ -198,7 +174,7 @@ def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped, duplic
                         for p in duplicates],
         "vocab_size": len(vocab),
     }
-    write_text_atomic(out_dir / "report.json", _json(report, indent=1))
+    write_text_atomic(out_dir / "report.json", json_text(report, indent=1))
 
 
 def _cache_path(out_dir: Path) -> Path:
@@ -223,4 +199,4 @@ def _save_cache(out_dir: Path, melody_track, results: list[FileResult]) -> None:
     files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error,
               "repairs": list(r.repairs)} for r in results]
     data = {"version": CACHE_VERSION, "melody_track": melody_track, "files": files}
-    write_text_atomic(_cache_path(out_dir), _json(data))
+    write_text_atomic(_cache_path(out_dir), json_text(data))
