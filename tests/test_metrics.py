@@ -10,6 +10,7 @@ from bundle_helpers import random_bundle
 from helpers import make_solo
 from jazzgen.cli.common import JazzgenGroup
 from jazzgen.cli.quality_commands import COMMANDS
+from jazzgen.corpus import corpus_entry, write_tokens
 from jazzgen.metrics import (
     CopyIndex,
     chord_tone_rate,
@@ -190,8 +191,8 @@ def test_token_symbols_read_the_same_symbols_as_the_notes():
 
 def tiny_corpus(folder, solos):
     folder.mkdir()
-    entries = [{"source": f"s{i}", "title": f"s{i}", "tokens": encode(s)} for i, s in enumerate(solos)]
-    (folder / "tokens.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    entries = [corpus_entry(s.with_(source=f"s{i}", title=f"s{i}")) for i, s in enumerate(solos)]
+    write_tokens(folder, entries)
     vocab = Vocab.build(e["tokens"] for e in entries)
     vocab.save(folder / "vocab.json")
     return folder, vocab
