@@ -65,14 +65,12 @@ class _Grammar:
         if s.phase == "pitch":
             return self.duration.copy()
         if s.phase == "gap":
-            allowed = self._gaps(s, start) & (start + self.ticks < s.next_event_tick)
-            if s.last_step != MAX_STEP:
-                allowed[:] = False
+            allowed = self._gaps(s, start) if s.last_step == MAX_STEP else np.zeros_like(self.gap)
             if start >= s.earliest and (start > s.onset or not s.has_note):
                 allowed |= self.no_chord_pitch if s.no_chord else self.pitch & ~self.no_chord_pitch
             return allowed
-        allowed = self._gaps(s, start)  # a gap past the next event asks for that event
-        allowed[self._next_event_id(s)] = True
+        allowed = self._gaps(s, start)
+        allowed[self._next_event_id(s)] = True  # the next note comes after the next bar or chord
         if s.phase == "held" and s.last_step == MAX_STEP:
             allowed |= self.duration
         return allowed
@@ -84,11 +82,13 @@ class _Grammar:
         return self.vocab.id(token) if token in self.vocab else self.advance
 
     def _gaps(self, s: _Stream, start: int) -> np.ndarray:
-        """Gap tokens that start a note after the previous one and no earlier than s.earliest
-        (a full MAX_STEP gap may fall short: more gap tokens follow it)."""
+        """Gap tokens that start a note after the previous one, no earlier than s.earliest (a
+        full MAX_STEP gap may fall short: more gap tokens follow it) and before the next event,
+        as in training streams, where every event comes before the gap tokens that pass it."""
         reach = start + self.ticks
         after_previous = (reach > s.onset) | (not s.has_note)
-        return self.gap & after_previous & ((reach >= s.earliest) | (self.ticks == MAX_STEP))
+        in_window = ((reach >= s.earliest) | (self.ticks == MAX_STEP)) & (reach < s.next_event_tick)
+        return self.gap & after_previous & in_window
 
 
 def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
@@ -118,8 +118,9 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
             for i, token_id, mask in zip(need, picked, masks):
                 token = _accept(streams[i], vocab.tokens[token_id]) if mask.any() else END
                 _emit(streams[i], token, max_tokens)
+        sampled = set(need)
         for i, s in enumerate(streams):
-            if not s.done and i not in need:
+            if not s.done and i not in sampled:
                 _emit(s, _force(s), max_tokens)
         ids[:] = [vocab.id(s.tokens[-1]) for s in streams]
         logits, state = lm.step(ids, state)
@@ -141,11 +142,10 @@ def _force(s: _Stream) -> str:
 
 
 def _accept(s: _Stream, token: str) -> str:
-    """Take a sampled token, or turn a request for the next event into forcing that event."""
+    """Take a sampled token; the next event's first token means: force that event now."""
     kind = token_kind(token)
     start = s.onset + s.gap
-    if kind in EVENT_KINDS or kind == "end" or (kind == "gap" and s.phase in ("next", "held")
-                                                  and start + int(token[1:]) >= s.next_event_tick):
+    if kind in EVENT_KINDS or kind == "end":
         return _advance(s)
     if kind == "gap":
         s.gap += int(token[1:])

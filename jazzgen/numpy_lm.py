@@ -50,6 +50,8 @@ class NumpyLM:
     def _layer(self, weights, k: int, first: bool) -> _Layer:
         name = recurrent_name(k)
         kernel, recurrent, bias = (weights[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias"))
+        if self.cell == "lstm":  # gate blocks i, f, g, o -> i, f, o, g: one sigmoid over the first 3H
+            kernel, recurrent, bias = (_ifog(a, self.units) for a in (kernel, recurrent, bias))
         input_bias, recurrent_bias = (bias[0], bias[1]) if self.cell == "gru" else (bias, None)
         if first:
             table = weights[EMBEDDING] @ kernel + input_bias  # (V, G*H)
@@ -90,10 +92,16 @@ def _lstm_step(layer: _Layer, ids, x, state):
     else:
         z = np.concatenate([x, h], axis=1) @ layer.stacked + layer.bias
     H = layer.units
-    i, f, o = (_sigmoid(z[:, k * H:(k + 1) * H]) for k in (0, 1, 3))
-    c = f * c + i * np.tanh(z[:, 2 * H:3 * H])
-    h = o * np.tanh(c)
+    gates = _sigmoid(z[:, :3 * H])  # i, f, o
+    c = gates[:, H:2 * H] * c + gates[:, :H] * np.tanh(z[:, 3 * H:])
+    h = gates[:, 2 * H:] * np.tanh(c)
     return h, (h, c)
+
+
+def _ifog(array: np.ndarray, units: int) -> np.ndarray:
+    """Keras' LSTM column blocks (i, f, g, o) reordered to (i, f, o, g) along the last axis."""
+    i, f, g, o = (array[..., k * units:(k + 1) * units] for k in range(4))
+    return np.ascontiguousarray(np.concatenate([i, f, o, g], axis=-1))
 
 
 def _gru_step(layer: _Layer, ids, x, state):
