@@ -66,10 +66,19 @@ def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
     sheet = lead_sheet(changes, tune, key, choruses, bars)
+    if tempo is not None:
+        sheet = replace(sheet, tempo=tempo)
+    return improvise_over(lm, meta.vocab, sheet, sampling, n, instrument, primer, max_tokens)
+
+
+def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1, instrument: str | int = "tenor sax",
+                   primer: Solo | None = None, max_tokens: int = 20_000) -> list[Solo]:
+    """n solos over a lead sheet (a note-less Solo) from a loaded model: the register anchor on a
+    chord tone mid-range, bars and chords forced, each line folded into the instrument's range."""
     pitch_range = playing_range(program_number(instrument))
-    whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, meta.vocab)
-    streams = improvise(lm, meta.vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at)
-    return [_to_solo(tokens, whole, tempo or sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
+    whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, vocab)
+    streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at)
+    return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
 
 
 def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab):

@@ -21,13 +21,11 @@ import numpy as np
 
 from jazzgen.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.errors import DataError, UsageError
-from jazzgen.generate import load_model, opening_pitch, playing_range
-from jazzgen.improvise import improvise
-from jazzgen.instruments import program_number
+from jazzgen.generate import improvise_over, load_model
 from jazzgen.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.sampling import SamplingConfig
-from jazzgen.solo import Solo, monophonic
-from jazzgen.values import decode, forced_events, header
+from jazzgen.solo import Solo
+from jazzgen.values import decode
 
 # REFERENCE.md, "Measuring a solo": mean and sd over 698 32-bar windows of 4/4 WJazzD solos.
 REFERENCE = {
@@ -79,7 +77,7 @@ def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str
     real = real_windows(sources, held_out, corpus, settings.bars)
     sheets = pick_progressions(real, settings.n_solos, settings.seed)
     started = time.perf_counter()
-    generated = [improvise_over(lm, meta.vocab, sheet, settings.sampling(i), settings.instrument)
+    generated = [improvise_over(lm, meta.vocab, sheet, settings.sampling(i), 1, settings.instrument)[0]
                  for i, sheet in enumerate(sheets)]
     generate_seconds = time.perf_counter() - started
     measured = [measure(s) for s in generated]
@@ -162,19 +160,6 @@ def pick_progressions(real: list[Solo], count: int, seed: int) -> list[Solo]:
     else:
         chosen = [i % len(real) for i in range(count)]
     return [replace(real[i], notes=()) for i in chosen]
-
-
-def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, instrument: str | int = "tenor sax"
-                   ) -> Solo:
-    """One solo over a lead sheet, as jazzgen.generate samples one (no primer): register anchor
-    on a chord tone mid-range, bars and chords forced, the line folded into the instrument's range."""
-    pitch_range = playing_range(program_number(instrument))
-    events = forced_events(sheet)
-    prefix = header(sheet, opening_pitch(sheet, pitch_range)) + events[0][1]
-    (tokens,) = improvise(lm, vocab, prefix, events[1:], sheet.end, sampling)
-    solo = decode(tokens, chords=sheet.chords, tempo=sheet.tempo, pitch_range=pitch_range)
-    notes = monophonic([n for n in solo.notes if n.onset < sheet.end])
-    return replace(sheet, notes=notes, source="jazzgen quality")
 
 
 def compare(generated: list[SoloMeasures], real: list[SoloMeasures]) -> dict:

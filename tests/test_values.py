@@ -7,13 +7,11 @@ from hypothesis import strategies as st
 from helpers import make_solo
 from jazzgen.chords import parse_changes
 from jazzgen.errors import DataError
-from jazzgen.solo import Note, TimeSignature
-from jazzgen.values import MAX_STEP, decode, encode, note_class, token_kind
 
+from jazzgen.values import MAX_STEP, decode, encode, note_class, token_kind
 
 def triples(solo):
     return [(n.pitch, n.onset, n.duration) for n in solo.notes]
-
 
 def test_round_trip_of_a_ii_v_i_line():
     solo = make_solo([(62, 0, 6), (65, 6, 6), (69, 12, 12), (72, 30, 3), (71, 59, 60)], "| Dm7 G7 | Cmaj7 % |")
@@ -23,7 +21,6 @@ def test_round_trip_of_a_ii_v_i_line():
         (0, 24, "Dm7"), (24, 24, "G7"), (48, 96, "Cmaj7")]
     assert back.bars == solo.bars and back.meter == solo.meter
 
-
 def test_round_trip_over_every_tick_of_the_grid():
     # one note on every tick position of two bars, with every duration up to two bars
     notes = [(60 + (t % 13), t, 1 + (t * 7) % 96) for t in range(96)]
@@ -31,13 +28,11 @@ def test_round_trip_over_every_tick_of_the_grid():
     solo = make_solo(notes, "| C7 F7 | Bb7(b9,#11)/D |")
     assert triples(decode(encode(solo))) == triples(solo)
 
-
 def test_long_gaps_and_durations_are_spelled_as_several_tokens():
     solo = make_solo([(60, 0, 200), (64, 500, 7)], "| C7 |", bars=11)
     tokens = encode(solo)
     assert tokens.count(f"d{MAX_STEP}") == 200 // MAX_STEP
     assert triples(decode(tokens)) == triples(solo)
-
 
 def test_meter_changes_and_mid_bar_chords_survive():
     meter = ((0, 4, 4), (1, 3, 4), (2, 5, 4))
@@ -49,7 +44,6 @@ def test_meter_changes_and_mid_bar_chords_survive():
     assert triples(back) == triples(solo)
     assert [c.onset for c in back.chords] == [c.onset for c in solo.chords]
 
-
 def test_stream_is_the_same_for_every_transposition_but_the_header():
     notes = [(62, 0, 6), (65, 6, 6), (69, 12, 12), (68, 30, 3)]
     base = encode(make_solo(notes, "| Dm7 G7 | Cmaj7 |"))
@@ -60,11 +54,9 @@ def test_stream_is_the_same_for_every_transposition_but_the_header():
         assert other[4:] == base[4:]
         assert other[:4] != base[:4]
 
-
 def _names(shift):
     names = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
     return names[(2 + shift) % 12] + "m7", names[(7 + shift) % 12] + "7", names[shift % 12] + "maj7"
-
 
 def test_note_classes():
     chords, _ = parse_changes("| C7 |")
@@ -73,7 +65,6 @@ def test_note_classes():
     assert note_class(62, c7) == "S" and note_class(69, c7) == "S"
     assert note_class(61, c7) == "A"  # a semitone above the root, outside mixolydian
     assert note_class(60, None) == "N"
-
 
 def test_decoding_over_other_chords_keeps_each_class_and_range():
     solo = make_solo([(60 + (i * 5) % 17, i * 6, 6) for i in range(32)], "| Cmaj7 | A7 | Dm7 | G7 |")
@@ -94,10 +85,8 @@ def test_decoding_over_other_chords_keeps_each_class_and_range():
         asked = [int(t[1:]) for t in tokens if token_kind(t) == "pitch"][1:]
         assert all(abs(s - a) <= 6 or abs(abs(s - a) - 12) <= 6 for s, a in zip(steps, asked))
 
-
 def _offers(chord, cls):
     return any(note_class(p, chord) == cls for p in range(60, 72))
-
 
 @pytest.mark.parametrize(
     "tokens",
@@ -107,7 +96,6 @@ def _offers(chord, cls):
 def test_malformed_streams_raise_data_error(tokens):
     with pytest.raises(DataError):
         decode(tokens)
-
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 100), st.integers(36, 96)), min_size=1, max_size=40),
@@ -119,7 +107,6 @@ def test_any_monophonic_line_round_trips(steps, changes):
         onset += gap
     solo = make_solo(notes, changes)
     assert triples(decode(encode(solo))) == triples(solo)
-
 
 def test_every_shared_weimar_solo_round_trips_exactly(shared_data):
     from jazzgen.wjazzd import read_wjazzd

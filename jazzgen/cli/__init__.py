@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from jazzgen.cli import data_commands, generate_commands, model_commands
+from jazzgen.cli import data_commands, generate_commands, model_commands, quality_commands
 from jazzgen.cli.common import JazzgenGroup
 
 
@@ -26,6 +26,8 @@ for command in model_commands.COMMANDS:
     cli.add_command(command)
 
 cli.add_command(generate_commands.generate)
+for command in quality_commands.COMMANDS:
+    cli.add_command(command)
 model_commands.text_group.add_command(generate_commands.text_sample)
 
 
