@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 .PHONY: demo test setup system-deps bench clean
 
 demo: setup
-	$(BIN)/jazzgen prepare data/midi -o out/example-corpus
-	$(BIN)/jazzgen inspect data/midi/blues_in_f.mid
+	mkdir -p out
+	$(BIN)/jazzgen generate --tune blues --choruses 2 --bass -o out/solo.mid --png
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q
