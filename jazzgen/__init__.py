@@ -11,7 +11,8 @@ The Python API (none of it imports TensorFlow):
 
 from jazzgen.errors import DataError, JazzgenError, UsageError
 from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature
-from jazzgen.values import decode, encode
+from jazzgen.value_decoding import decode
+from jazzgen.values import encode
 
 __all__ = [
     "TICKS_PER_BEAT", "Chord", "DataError", "JazzgenError", "Note", "Solo", "TimeSignature", "UsageError",

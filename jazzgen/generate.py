@@ -16,7 +16,8 @@ from jazzgen.numpy_lm import NumpyLM
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo, monophonic
 from jazzgen.tunes import lead_sheet
-from jazzgen.values import END, decode, encode, forced_events, header, note_class, token_kind
+from jazzgen.value_decoding import decode
+from jazzgen.values import END, encode, forced_events, header, note_class, token_kind
 
 DEFAULT_MODEL = "trained/jazz"
 REPO_ROOT = Path(__file__).resolve().parents[1]

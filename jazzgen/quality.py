@@ -25,7 +25,7 @@ from jazzgen.generate import improvise_over, load_model
 from jazzgen.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo
-from jazzgen.values import decode
+from jazzgen.value_decoding import decode
 
 # REFERENCE.md, "Measuring a solo": mean and sd over 698 32-bar windows of 4/4 WJazzD solos.
 REFERENCE = {

@@ -19,7 +19,8 @@ from jazzgen.errors import JazzgenError
 from jazzgen.midi_reader import read_midi
 from jazzgen.solo import TimeSignature
 from jazzgen.tunes import TUNES, lead_sheet
-from jazzgen.values import decode, encode, token_kind
+from jazzgen.value_decoding import decode
+from jazzgen.values import encode, token_kind
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -228,5 +229,5 @@ TARGETS = {
     "parse_chord": (chord_target, chord_symbols),
     "parse_changes": (changes_target, lambda: st.tuples(changes_texts(), _METERS)),
     "lead_sheet": (lead_sheet_target, lead_sheet_cases),
-    "values.decode": (decode_target, value_token_cases),
+    "value_decoding.decode": (decode_target, value_token_cases),
 }

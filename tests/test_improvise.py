@@ -10,7 +10,8 @@ from jazzgen.generate import generate, generate_variations, opening_pitch
 from jazzgen.improvise import improvise
 from jazzgen.sampling import SamplingConfig, draw, probabilities
 from jazzgen.tunes import lead_sheet
-from jazzgen.values import decode, encode, forced_events, header, token_kind
+from jazzgen.value_decoding import decode
+from jazzgen.values import encode, forced_events, header, token_kind
 from jazzgen.vocab import Vocab
 
 TRAINING = make_solo([(60 + (i * 7) % 12, i * 6, 5) for i in range(40)], "| Dm7 G7 | Cmaj7 | F7 | Bb7 |")

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from helpers import make_solo
 from jazzgen.chords import parse_changes
 from jazzgen.errors import DataError
-from jazzgen.values import MAX_STEP, decode, encode, note_class, token_kind
+from jazzgen.value_decoding import decode
+from jazzgen.values import MAX_STEP, encode, note_class, token_kind
 
 def triples(solo):
     return [(n.pitch, n.onset, n.duration) for n in solo.notes]

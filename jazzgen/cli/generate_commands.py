@@ -104,7 +104,7 @@ def _primer(path: str | None):
     if not Path(path).is_file():
         raise UsageError(f"--primer {path}: no such file")
     if Path(path).suffix.lower() in (".txt", ".values", ".tokens"):
-        from jazzgen.values import decode
+        from jazzgen.value_decoding import decode
 
         return decode(Path(path).read_text(encoding="utf-8").split())
     from jazzgen.reading import read_file
