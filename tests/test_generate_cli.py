@@ -96,3 +96,33 @@ def test_generation_never_imports_tensorflow(tmp_path, jazz_bundle):
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_generate_continues_a_primer_from_a_values_file_or_a_midi_file(tmp_path, jazz_bundle):
+    from helpers import make_solo
+    from jazzgen.render import write_midi
+    from jazzgen.values import encode
+
+    primer = make_solo([(62, 0, 12), (65, 12, 12), (69, 24, 24), (67, 48, 48)], "| Dm7 | G7 |")
+    (tmp_path / "primer.values").write_text(" ".join(encode(primer)))
+    write_midi(primer, tmp_path / "primer.mid", chord_markers=True)
+    for source in ("primer.values", "primer.mid"):
+        out = tmp_path / f"from_{source}.mid"
+        result = run("generate", "-m", jazz_bundle, "--primer", tmp_path / source, "--changes", "| Cmaj7 |",
+                     "--seed", 1, "-o", out, "--no-comp")
+        assert result.exit_code == 0, result.output
+        assert "over 3 bars" in result.output
+
+
+def test_generate_reads_changes_from_a_file(tmp_path, jazz_bundle):
+    (tmp_path / "tune.chords").write_text("| Cm7 | F7 |\n| Bbmaj7 % |\n")
+    result = run("generate", "-m", jazz_bundle, "--changes-file", tmp_path / "tune.chords", "-o", tmp_path / "t.mid")
+    assert result.exit_code == 0 and "over 4 bars" in result.output
+
+
+def test_generate_with_no_options_uses_the_shipped_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("generate", "--seed", 1)
+    assert result.exit_code == 0, result.output
+    assert "wrote solo.mid" in result.output and "over 12 bars" in result.output
+    assert (tmp_path / "solo.mid").is_file()
