@@ -22,6 +22,7 @@ from jazzgen.values import END, MAX_STEP, token_kind
 from jazzgen.vocab import Vocab
 
 EVENT_KINDS = ("bar", "chord", "meter")
+_PHASES = {"next": 0, "gap": 1, "pitch": 2, "held": 3}
 
 
 @dataclass
@@ -59,36 +60,35 @@ class _Grammar:
         self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
         self.ticks = np.array([int(t[1:]) if k in ("gap", "duration") else -1 for t, k in zip(vocab.tokens, kinds)])
 
-    def mask(self, s: _Stream) -> np.ndarray:
-        """Which ids may come next in stream s (all False: the stream cannot go on)."""
-        start = s.onset + s.gap
-        if s.phase == "pitch":
-            return self.duration.copy()
-        if s.phase == "gap":
-            allowed = self._gaps(s, start) if s.last_step == MAX_STEP else np.zeros_like(self.gap)
-            if start >= s.earliest and (start > s.onset or not s.has_note):
-                allowed |= self.no_chord_pitch if s.no_chord else self.pitch & ~self.no_chord_pitch
-            return allowed
-        allowed = self._gaps(s, start)
-        allowed[self._next_event_id(s)] = True  # the next note comes after the next bar or chord
-        if s.phase == "held" and s.last_step == MAX_STEP:
-            allowed |= self.duration
+    def masks(self, streams: list[_Stream]) -> np.ndarray:
+        """Which ids may come next in each stream: (streams, vocab) bool; an all-False row means
+        the stream cannot go on."""
+        stats = np.array([(s.onset + s.gap, s.onset, s.earliest, not s.has_note, _PHASES[s.phase],
+                           s.last_step == MAX_STEP, s.next_event_tick, s.no_chord) for s in streams])
+        start, onset, earliest, first, phase, chained, next_tick, no_chord = (
+            stats[:, k:k + 1] for k in range(8))  # each (streams, 1)
+        first, chained, no_chord = first.astype(bool), chained.astype(bool), no_chord.astype(bool)
+        reach = start + self.ticks  # (streams, vocab): where each gap token would put the note
+        gaps = (self.gap & ((reach > onset) | first) & (reach < next_tick)
+                & ((reach >= earliest) | (self.ticks == MAX_STEP)))
+        pitches = np.where(no_chord, self.no_chord_pitch, self.pitch & ~self.no_chord_pitch)
+        in_gap, held = phase == _PHASES["gap"], phase == _PHASES["held"]
+        moving_on = held | (phase == _PHASES["next"])
+        allowed = self.duration & ((phase == _PHASES["pitch"]) | (held & chained))
+        allowed |= gaps & ((in_gap & chained) | moving_on)
+        allowed |= pitches & in_gap & (start >= earliest) & ((start > onset) | first)
+        for row, s in enumerate(streams):
+            if moving_on[row, 0]:  # the next note may come after the next bar or chord
+                allowed[row, self._next_event_id(s)] = True
         return allowed
 
     def _next_event_id(self, s: _Stream):
         """The id of the token that starts the next forced event (a bar line, '@24', ..., or the
-        end): the model's probability of it is its belief that the next note comes after it."""
+        end): the model's probability of it is its belief that the next note comes after it.
+        Gap tokens reach no further than the event, as in training streams, where every event
+        comes before the gap tokens that pass it."""
         token = s.events[0][1][0] if s.events else END
         return self.vocab.id(token) if token in self.vocab else self.advance
-
-    def _gaps(self, s: _Stream, start: int) -> np.ndarray:
-        """Gap tokens that start a note after the previous one, no earlier than s.earliest (a
-        full MAX_STEP gap may fall short: more gap tokens follow it) and before the next event,
-        as in training streams, where every event comes before the gap tokens that pass it."""
-        reach = start + self.ticks
-        after_previous = (reach > s.onset) | (not s.has_note)
-        in_window = ((reach >= s.earliest) | (self.ticks == MAX_STEP)) & (reach < s.next_event_tick)
-        return self.gap & after_previous & in_window
 
 
 def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
@@ -113,7 +113,7 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
     while not all(s.done for s in streams):
         need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
         if need:
-            masks = np.stack([grammar.mask(streams[i]) for i in need])
+            masks = grammar.masks([streams[i] for i in need])
             picked = draw(probabilities(logits[need], sampling, masks), rng)
             for i, token_id, mask in zip(need, picked, masks):
                 token = _accept(streams[i], vocab.tokens[token_id]) if mask.any() else END
