@@ -43,21 +43,21 @@ def load_model(model: str | Path | None = None) -> tuple[NumpyLM, object]:
     return NumpyLM.load(path, meta), meta
 
 
-def generate(model: str | Path | None = None, changes: str | None = None, tune: str | None = None, *,
-             n: int = 1, **options) -> Solo | list[Solo]:
-    """One solo (n=1) or a list of n variations sampled together as one batch.
+def generate(model: str | Path | None = None, changes: str | None = None, tune: str | None = None,
+             **options) -> Solo:
+    """One solo over changes ('| Dm7 G7 | Cmaj7 % |') or a built-in tune (default: the blues).
 
     Options: key, choruses, bars, tempo, temperature, top_k, top_p, seed, primer (a Solo the
     improvisation continues), instrument (sets the playable range), max_tokens.
     """
-    solos = generate_variations(model, changes, tune, n=n, **options)
-    return solos[0] if n == 1 else solos
+    return generate_variations(model, changes, tune, n=1, **options)[0]
 
 
 def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=None, choruses: int = 1,
                         bars: int | None = None, tempo: float | None = None, temperature: float = 1.0,
                         top_k: int = 0, top_p: float = 1.0, seed: int | None = None, primer: Solo | None = None,
                         instrument: str | int = "tenor sax", max_tokens: int = 20_000) -> list[Solo]:
+    """n variations sampled together as one batch, with generate's options."""
     if not 1 <= n <= 1000:
         raise UsageError(f"-n {n}: give 1 to 1000 variations")
     if tempo is not None and not 20 <= tempo <= 400:
