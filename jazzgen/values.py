@@ -131,16 +131,16 @@ class _Cursor:
 
 def _chord_changes(solo: Solo) -> list[Chord]:
     """The solo's chord spans, with an NC span wherever the harmony stops before the solo ends."""
-    out, tick = [], 0
+    out, tick, end = [], 0, solo.end  # solo.end walks the bars: read it once
     for chord in solo.chords:
-        if chord.onset >= solo.end:
+        if chord.onset >= end:
             break
         if chord.onset > tick and out:
             out.append(_no_chord(tick, chord.onset - tick))
         out.append(chord)
         tick = chord.end
-    if out and tick < solo.end:
-        out.append(_no_chord(tick, solo.end - tick))
+    if out and tick < end:
+        out.append(_no_chord(tick, end - tick))
     return out
 
 
