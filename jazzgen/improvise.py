@@ -6,9 +6,12 @@ recurrent state carried along. A small grammar keeps the stream well formed:
 
     next  --gap-->  gap  --pitch-->  pitch  --duration-->  held  --gap / event / end-->  ...
 
-When the model asks for the next bar or chord (it samples an event token, or a gap reaching past
-the next event), the progression's real event tokens are forced and the following gap must reach
-at least the event's tick. Bar k of the result therefore always sounds over chord k.
+After a note, the model may sample a gap that stays before the progression's next event, or that
+event's first token (its bar line, or '@24' for a chord change inside a bar): its probability is
+the model's belief that the next note comes after the event. Gaps reaching past the event are
+masked, as in training streams, where every event comes before the gap tokens that pass it. When
+the event's token is sampled, all its tokens are forced and the next note may not start before
+its tick. Bar k of the result therefore always sounds over chord k.
 """
 
 from __future__ import annotations
