@@ -8,6 +8,7 @@ exactly. Seconds appear only at the MIDI edge (readers and the renderer).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from fractions import Fraction
 
 from jazzgen.errors import DataError
@@ -131,9 +132,10 @@ class Solo:
         if self.notes and self.notes[-1].onset >= self.end:
             raise DataError(f"a note starts at tick {self.notes[-1].onset}, after the solo's {self.bars} bars")
 
-    @property
+    @cached_property
     def bar_starts(self) -> tuple[int, ...]:
-        """Tick at which each bar starts, plus the tick where the last bar ends."""
+        """Tick at which each bar starts, plus the tick where the last bar ends (computed once:
+        the record is frozen)."""
         return bar_starts(self.meter, self.bars)
 
     @property

@@ -131,7 +131,7 @@ class _Cursor:
 
 def _chord_changes(solo: Solo) -> list[Chord]:
     """The solo's chord spans, with an NC span wherever the harmony stops before the solo ends."""
-    out, tick, end = [], 0, solo.end  # solo.end walks the bars: read it once
+    out, tick, end = [], 0, solo.end
     for chord in solo.chords:
         if chord.onset >= end:
             break
