@@ -46,12 +46,13 @@ def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig,
 
 
 def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: TrainConfig, resume: bool = False,
-                progress: bool = True, command: str = "", on_epoch: Callable[[Epoch], None] | None = None
-                ) -> Path | None:
+                progress: bool = True, command: str = "", on_epoch: Callable[[Epoch], None] | None = None,
+                notice: str = "") -> Path | None:
     """Fit a model to data and write its bundle to output (see jazzgen.bundle).
 
     resume: continue the run from its last checkpoint in OUTPUT.run; command: the command line
-    that rebuilds the model, for the model card.
+    that rebuilds the model, and notice: the data's licence and citation (Markdown), both for the
+    model card.
     """
     output = Path(output)
     check_writable(output, folder=True)  # before training, not after it
@@ -66,7 +67,7 @@ def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: 
     extra = [("history.csv", history_csv(history).encode()), ("loss.png", loss_png(history, output.name))]
     if ngram is not None:
         extra.append(("ngram.json", ngram.to_json().encode()))
-    card = model_card(output.name, result.config, metrics, data, command)
+    card = model_card(output.name, result.config, metrics, data, command, notice)
     write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, card, tuple(extra)))
     shutil.rmtree(run_dir, ignore_errors=True)
     return output
@@ -98,8 +99,9 @@ def _metrics(result: FitResult, data: TokenData, ngram: KneserNey | None) -> dic
     return metrics
 
 
-def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, command: str) -> str:
-    """The bundle's README.md: what the model is, how it was trained and how well it does."""
+def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, command: str, notice: str = "") -> str:
+    """The bundle's README.md: what the model is, how it was trained and how well it does.
+    notice: the data's licence and citation, placed under Data as given."""
     m, t = config.model, config.train
     lines = [f"# {name}", "",
              f"A {m.layers}-layer {m.cell.upper()} language model ({m.units} units, embedding {m.embedding}, "
@@ -107,8 +109,10 @@ def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, com
              "trained with jazzgen.", "",
              "## Data", "", f"- source: `{data.source}`",
              f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}",
-             f"- tokenizer: {asdict(config.tokenizer)}", "",
-             "## Training", "",
+             f"- tokenizer: {asdict(config.tokenizer)}", ""]
+    if notice.strip():
+        lines += [notice.strip(), ""]
+    lines += ["## Training", "",
              f"- {metrics['epochs_run']} epochs (best {metrics['best_epoch']}), {metrics['training_seconds']} s "
              f"of training at {metrics['tokens_per_second']:,} tokens/s on {metrics['machine']}",
              f"- seq_len {t.seq_len}, batch {t.batch_size}, Adam lr {t.lr} (cosine to {t.lr * t.min_lr_fraction:g}), "

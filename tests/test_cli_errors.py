@@ -148,6 +148,12 @@ CASES = {
         (["generate", "-m", "{T}/jazz", "--primer", "{T}/notes.mid"], 1,
          "{T}/notes.mid: is a text file, not MIDI (it starts 'hello')"),
     ],
+    "sweep": [
+        (["sweep", "{T}/nope", "-o", "{T}/s"], 2,
+         "{T}/nope: no such folder; make one with `jazzgen prepare SOURCES -o {T}/nope`"),
+        (["sweep", "{T}/corpus", "-o", "{T}/afile"], 2, "cannot write {T}/afile: it is a file; give a folder name"),
+        (["sweep", "{T}/corpus", "-o", "{T}/s", "--units", "0"], 2, "--units 0: give 1 to 8192"),
+    ],
     "text train": [
         (["text", "train", "{T}/nope.txt", "-o", "{T}/t"], 2, "{T}/nope.txt: no such text file"),
         (["text", "train", "{T}/blank.txt", "-o", "{T}/t"], 1, "{T}/blank.txt: the file is empty"),
@@ -158,6 +164,8 @@ CASES = {
         (["text", "train", "{T}/abc.txt", "-o", "{T}/t", "--level", "byte"], 2,
          "Invalid value for '--level': 'byte' is not one of 'char', 'word' "
          "(see 'jazzgen text train --help')"),
+        (["text", "train", "{T}/abc.txt", "-o", "{T}/t", "--notice", "{T}/nope.md"], 2,
+         "--notice {T}/nope.md: cannot read it (No such file or directory); give a UTF-8 text file"),
     ],
     "text evaluate": [
         (["text", "evaluate", "-m", "{T}/nope", "{T}/abc.txt"], 2,

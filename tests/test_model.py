@@ -26,7 +26,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("jazz")
     corpus = make_corpus(root / "corpus")
     bundle = train_jazz(corpus, root / "trained" / "tiny", tiny_model(), tiny_train(), progress=False,
-                        command="jazzgen train corpus -o trained/tiny")
+                        command="jazzgen train corpus -o trained/tiny", notice="Data notice: licence X 1.0.\n")
     return bundle, corpus
 
 
@@ -43,7 +43,9 @@ def test_training_writes_a_complete_bundle(trained):
         "nats_per_token", "bits_per_note", "perplexity", "accuracy"}
     assert metrics["ngram_order"] in (3, 4, 5)
     assert (bundle / "history.csv").read_text().splitlines()[0].startswith("epoch,train_loss,val_loss")
-    assert "jazzgen train corpus -o trained/tiny" in (bundle / "README.md").read_text()
+    card = (bundle / "README.md").read_text()
+    assert "jazzgen train corpus -o trained/tiny" in card
+    assert card.index("## Data") < card.index("Data notice: licence X 1.0.") < card.index("## Training")
     assert (bundle / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
 

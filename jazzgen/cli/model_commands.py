@@ -9,16 +9,18 @@ import json
 import os
 import shlex
 import sys
+from pathlib import Path
 
 import click
 
 from jazzgen.config import CELLS, STRATEGIES, ModelConfig, TrainConfig
+from jazzgen.errors import UsageError
 
 _DEFAULT_MODEL, _DEFAULT_TRAIN = ModelConfig(), TrainConfig()
 
 
-def _shared_train_options(command):
-    """The options both train commands share; each becomes a field of ModelConfig or TrainConfig."""
+def _config_options(command):
+    """The options that become fields of ModelConfig or TrainConfig (train, text train, sweep)."""
     options = [
         click.option("--layers", type=int, default=_DEFAULT_MODEL.layers, show_default=True, help="Stacked recurrent layers."),
         click.option("--units", type=int, default=_DEFAULT_MODEL.units, show_default=True, help="Units per recurrent layer."),
@@ -40,15 +42,26 @@ def _shared_train_options(command):
         click.option("--clipnorm", type=float, default=_DEFAULT_TRAIN.clipnorm, show_default=True,
                      help="Gradient norm clip."),
         click.option("--seed", type=int, default=_DEFAULT_TRAIN.seed, show_default=True, help="Seed of the run."),
-        click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
         click.option("--strategy", type=click.Choice(STRATEGIES), default=_DEFAULT_TRAIN.strategy, show_default=True,
                      help="tf.distribute strategy; multiworker reads TF_CONFIG."),
         click.option("--quiet", is_flag=True, help="No progress line."),
-        click.option("-o", "--output", required=True, type=click.Path(), help="Bundle folder to write, e.g. trained/NAME."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _shared_train_options(command):
+    """The options both train commands share: the config options and those of one run."""
+    options = [
+        click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
+        click.option("--notice", type=click.Path(), help="A Markdown file with the data's licence and citation, "
+                     "copied into the model card (e.g. the ODbL notice a model of the Weimar Jazz Database must carry)."),
+        click.option("-o", "--output", required=True, type=click.Path(), help="Bundle folder to write, e.g. trained/NAME."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return _config_options(command)
 
 
 def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
@@ -68,7 +81,19 @@ def _quiet_tensorflow() -> None:
 
 def _run_options(options: dict) -> dict:
     command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a != "--resume")
-    return {"resume": options["resume"], "progress": not options["quiet"], "command": command}
+    return {"resume": options["resume"], "progress": not options["quiet"], "command": command,
+            "notice": _notice_text(options["notice"])}
+
+
+def _notice_text(path: str | None) -> str:
+    """The --notice file's text, read before training so that a wrong path fails at once."""
+    if path is None:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--notice {path}: cannot read it ({error.strerror if isinstance(error, OSError) else 'not UTF-8 text'}); "
+                         "give a UTF-8 text file") from None
 
 
 @click.command("train")
@@ -176,4 +201,28 @@ def text_evaluate(model_path, file, as_json):
         click.echo("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in report.items()))
 
 
-COMMANDS = [train, evaluate, text_group]
+@click.command("sweep")
+@click.argument("corpus", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="Folder for the runs, sweep.jsonl (one row a finished run) and sweep.md (the table).")
+@_config_options
+def sweep(corpus, output, **options):
+    """Train a small grid of jazz models on CORPUS and tabulate them: the base config (the options)
+    and one change at a time: GRU, 1 and 3 layers, 128/256/512 units, dropout 0.1, seq len 128.
+
+    Every run uses the same epochs and validation split (--seed), so their validation bits per
+    note compare; run it again to finish an interrupted sweep (finished runs are kept).
+
+    \b
+    Example:
+        jazzgen sweep out/wjazzd -o runs/sweep --units 384 --embedding 96 --dropout 0.3 --seq-len 256 --epochs 6
+    """
+    _quiet_tensorflow()
+    from jazzgen import sweep as grid
+
+    model, train_config = _configs(options)
+    rows = grid.run_sweep(corpus, output, grid.DEFAULT_VARIANTS, model, train_config, progress=not options["quiet"])
+    click.echo(grid.sweep_table(rows))
+
+
+COMMANDS = [train, evaluate, sweep, text_group]
