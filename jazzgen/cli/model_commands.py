@@ -20,7 +20,7 @@ _DEFAULT_MODEL, _DEFAULT_TRAIN = ModelConfig(), TrainConfig()
 
 
 def _config_options(command):
-    """The options that become fields of ModelConfig or TrainConfig (train, text train, sweep)."""
+    """The options that become fields of ModelConfig or TrainConfig, and --quiet (train, text train, sweep)."""
     options = [
         click.option("--layers", type=int, default=_DEFAULT_MODEL.layers, show_default=True, help="Stacked recurrent layers."),
         click.option("--units", type=int, default=_DEFAULT_MODEL.units, show_default=True, help="Units per recurrent layer."),
@@ -91,9 +91,11 @@ def _notice_text(path: str | None) -> str:
         return ""
     try:
         return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"--notice {path}: cannot read it ({error.strerror if isinstance(error, OSError) else 'not UTF-8 text'}); "
-                         "give a UTF-8 text file") from None
+    except OSError as error:
+        why = error.strerror
+    except UnicodeDecodeError:
+        why = "not UTF-8 text"
+    raise UsageError(f"--notice {path}: cannot read it ({why}); give a UTF-8 text file")
 
 
 @click.command("train")
