@@ -4,8 +4,9 @@
     print(sweep_table(rows))
 
 Every variant trains for the same epochs on the same validation split (the base seed), so their
-validation bits per note compare fairly; the rows are appended to OUT/sweep.jsonl as each run ends,
-and a sweep started again skips the variants already there. Imports TensorFlow (through jazzgen.train).
+validation bits per note compare fairly; the rows are appended to OUT/sweep.jsonl as each run ends.
+A sweep started again skips the variants already there and resumes one cut off mid-run from its
+last checkpoint. Imports TensorFlow (through jazzgen.train).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jazzgen.checkpoint import CHECKPOINT
 from jazzgen.config import ModelConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
 from jazzgen.fileio import check_writable, write_text_atomic
@@ -55,8 +57,9 @@ def run_sweep(corpus: str | Path, out: str | Path, variants=DEFAULT_VARIANTS,
         config_model, config_train = replace(model, **variant.model), replace(train, **variant.train)
         if variant.name in done or (variant.model or variant.train) and (config_model, config_train) == (model, train):
             continue  # finished before, or the base itself under another name
-        bundle = train_model(data, out / _folder(variant.name), config_model, config_train, progress=progress,
-                             command=f"(sweep variant '{variant.name}')")
+        folder = out / _folder(variant.name)
+        bundle = train_model(data, folder, config_model, config_train, resume=_interrupted(folder),
+                             progress=progress, command=f"(sweep variant '{variant.name}')")
         done[variant.name] = _row(variant, config_model, config_train, bundle)
         with log.open("a", encoding="utf-8") as f:  # one whole line per finished run
             f.write(json.dumps(done[variant.name]) + "\n")
@@ -103,6 +106,11 @@ def _row(variant: Variant, model: ModelConfig, train: TrainConfig, bundle: Path)
             "val_nats_per_token": metrics["val_nats_per_token"], "parameters": metrics["parameters"],
             "epochs_run": metrics["epochs_run"], "best_epoch": metrics["best_epoch"],
             "training_seconds": metrics["training_seconds"], "tokens_per_second": metrics["tokens_per_second"]}
+
+
+def _interrupted(folder: Path) -> bool:
+    """Whether a run of this variant was cut off after a checkpoint (it goes on from there)."""
+    return (folder.with_name(folder.name + ".run") / CHECKPOINT).is_file()
 
 
 def _folder(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model, tiny_train
 
@@ -61,3 +62,24 @@ def test_sweep_command_prints_the_table(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("| variant | cell | layers")
     assert "| base **best** | LSTM | 1 | 8 |" in result.output
+
+
+def test_a_variant_cut_off_mid_run_goes_on_from_its_checkpoint(tmp_path, monkeypatch):
+    corpus = make_corpus(tmp_path / "corpus")
+    real_train = sweep_module.train_model
+
+    def killed_after_one_epoch(*args, **kwargs):
+        def stop(row):
+            raise KeyboardInterrupt
+        return real_train(*args, **kwargs, on_epoch=stop)
+
+    monkeypatch.setattr(sweep_module, "train_model", killed_after_one_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(corpus, tmp_path / "sweep", VARIANTS[:1], tiny_model(), tiny_train(epochs=2), progress=False)
+    assert not (tmp_path / "sweep" / "sweep.jsonl").exists()
+
+    epochs_run = []
+    monkeypatch.setattr(sweep_module, "train_model", lambda *args, **kwargs: real_train(
+        *args, **kwargs, on_epoch=lambda row: epochs_run.append(row.epoch)))
+    rows = run_sweep(corpus, tmp_path / "sweep", VARIANTS[:1], tiny_model(), tiny_train(epochs=2), progress=False)
+    assert epochs_run == [2] and rows[0]["epochs_run"] == 2
