@@ -10,16 +10,19 @@ from pathlib import Path
 
 from jazzgen.bundle import load_bundle_meta
 from jazzgen.errors import DataError, UsageError
-from jazzgen.improvise import improvise
+from jazzgen.improvise import Register, improvise
 from jazzgen.instruments import program_number
 from jazzgen.numpy_lm import NumpyLM
 from jazzgen.sampling import SamplingConfig
-from jazzgen.solo import Solo, monophonic
+from jazzgen.solo import Solo, chord_at, monophonic
 from jazzgen.tunes import lead_sheet
-from jazzgen.value_decoding import decode
+from jazzgen.value_decoding import decode, realise
 from jazzgen.values import END, encode, forced_events, header, note_class, token_kind
 
 DEFAULT_MODEL = "trained/jazz"
+# Semitones the sampler keeps a line inside the instrument's range: the decoder may move a value
+# a little to land on its class (a chord tone ...), and past the range it would fold an octave.
+SNAP_ROOM = 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -75,11 +78,23 @@ def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=
 def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1, instrument: str | int = "tenor sax",
                    primer: Solo | None = None, max_tokens: int = 20_000) -> list[Solo]:
     """n solos over a lead sheet (a note-less Solo) from a loaded model: the register anchor on a
-    chord tone mid-range, bars and chords forced, each line folded into the instrument's range."""
+    chord tone mid-range, bars and chords forced, each line kept inside the instrument's range."""
     pitch_range = playing_range(program_number(instrument))
     whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, vocab)
-    streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at)
+    register = _register(whole, prefix, pitch_range)
+    streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at, register)
     return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
+
+
+def _register(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -> Register:
+    """The instrument's range, the pitch the lines go on from, and the decoder's way to a pitch."""
+    primed = decode(prefix, chords=whole.chords, pitch_range=pitch_range).notes
+    start = primed[-1].pitch if primed else int(next(t for t in prefix if t.startswith("reg:"))[4:])
+
+    def pitch_of(previous: int, token: str, onset: int) -> int:
+        return realise(previous, int(token[1:]), token[0], chord_at(whole.chords, onset), pitch_range)
+    low, high = pitch_range
+    return Register(low + SNAP_ROOM, high - SNAP_ROOM, start, pitch_of)
 
 
 def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab):

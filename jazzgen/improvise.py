@@ -12,10 +12,15 @@ the model's belief that the next note comes after the event. Gaps reaching past 
 masked, as in training streams, where every event comes before the gap tokens that pass it. When
 the event's token is sampled, all its tokens are forced and the next note may not start before
 its tick. Bar k of the result therefore always sounds over chord k.
+
+The value tokens know intervals, not pitches, so a line left to itself wanders out of the
+instrument's range and the decoder has to fold it back by an octave. Given a Register, the
+sampler follows each line's pitch and offers only the pitch values whose interval stays in range.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +31,21 @@ from jazzgen.vocab import Vocab
 
 EVENT_KINDS = ("bar", "chord", "meter")
 _PHASES = {"next": 0, "gap": 1, "pitch": 2, "held": 3}
+
+
+@dataclass(frozen=True)
+class Register:
+    """The range [low, high] each line keeps to while it is sampled.
+
+    pitch: where the lines start (the register anchor, or a primer's last note);
+    realise(previous, token, onset): the pitch the decoder gives a pitch token played at onset
+    after previous (jazzgen.value_decoding.realise over the progression's chords).
+    """
+
+    low: int
+    high: int
+    pitch: int
+    realise: Callable[[int, str, int], int]
 
 
 @dataclass
@@ -43,6 +63,7 @@ class _Stream:
     has_note: bool = False
     no_chord: bool = True
     last_step: int = 0  # ticks of the last gap or duration token (MAX_STEP: a chain may go on)
+    pitch: int = 0  # of the previous note, followed when there is a Register
     done: bool = False
 
     @property
@@ -61,9 +82,10 @@ class _Grammar:
         self.pitch = np.array([k == "pitch" for k in kinds])
         self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
         self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
+        self.interval = np.array([int(t[1:]) if k == "pitch" else 0 for t, k in zip(vocab.tokens, kinds)])
         self.ticks = np.array([int(t[1:]) if k in ("gap", "duration") else -1 for t, k in zip(vocab.tokens, kinds)])
 
-    def masks(self, streams: list[_Stream]) -> np.ndarray:
+    def masks(self, streams: list[_Stream], register: Register | None = None) -> np.ndarray:
         """Which ids may come next in each stream: (streams, vocab) bool; an all-False row means
         the stream cannot go on."""
         stats = np.array([(s.onset + s.gap, s.onset, s.earliest, not s.has_note, _PHASES[s.phase],
@@ -75,6 +97,8 @@ class _Grammar:
         gaps = (self.gap & ((reach > onset) | first) & (reach < next_tick)
                 & ((reach >= earliest) | (self.ticks == MAX_STEP)))
         pitches = np.where(no_chord, self.no_chord_pitch, self.pitch & ~self.no_chord_pitch)
+        if register is not None:
+            pitches = self._in_range(pitches, streams, register)
         in_gap, held = phase == _PHASES["gap"], phase == _PHASES["held"]
         moving_on = held | (phase == _PHASES["next"])
         allowed = self.duration & ((phase == _PHASES["pitch"]) | (held & chained))
@@ -84,6 +108,13 @@ class _Grammar:
             if moving_on[row, 0]:  # the next note may come after the next bar or chord
                 allowed[row, self._next_event_id(s)] = True
         return allowed
+
+    def _in_range(self, pitches: np.ndarray, streams: list[_Stream], register: Register) -> np.ndarray:
+        """The pitch values whose interval keeps each line in range; all of them for a line that
+        has none (the decoder folds that one back)."""
+        target = np.array([[s.pitch] for s in streams]) + self.interval
+        inside = pitches & (target >= register.low) & (target <= register.high)
+        return np.where(inside.any(axis=1, keepdims=True), inside, pitches)
 
     def _next_event_id(self, s: _Stream):
         """The id of the token that starts the next forced event (a bar line, '@24', ..., or the
@@ -96,18 +127,20 @@ class _Grammar:
 
 def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
               sampling: SamplingConfig, n: int = 1, max_tokens: int = 20_000,
-              resume_at: int | None = None) -> list[list[str]]:
+              resume_at: int | None = None, register: Register | None = None) -> list[list[str]]:
     """n token streams: the forced prefix, then note values sampled over the forced events.
 
     events: (tick, tokens) of the bar lines and chord changes still to come, up to end_tick.
     lm has initial_state(batch) and step(ids, state) -> (logits, state). resume_at: the onset of
     the prefix's last note when the prefix already holds notes (a primer), else None.
+    register: the range the lines keep to (see Register); None leaves pitch to the decoder.
     """
     if not prefix:
         raise ValueError("improvise needs a prefix holding at least the start token")
     grammar = _Grammar(vocab)
     rng = np.random.default_rng(sampling.seed)
-    streams = [_Stream(list(prefix), [(t, list(e)) for t, e in events], end_tick) for _ in range(n)]
+    streams = [_Stream(list(prefix), [(t, list(e)) for t, e in events], end_tick,
+                       pitch=register.pitch if register else 0) for _ in range(n)]
     if resume_at is not None:
         for s in streams:
             s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
@@ -116,10 +149,10 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
     while not all(s.done for s in streams):
         need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
         if need:
-            masks = grammar.masks([streams[i] for i in need])
+            masks = grammar.masks([streams[i] for i in need], register)
             picked = draw(probabilities(logits[need], sampling, masks), rng)
             for i, token_id, mask in zip(need, picked, masks):
-                token = _accept(streams[i], vocab.tokens[token_id]) if mask.any() else END
+                token = _accept(streams[i], vocab.tokens[token_id], register) if mask.any() else END
                 _emit(streams[i], token, max_tokens)
         sampled = set(need)
         for i, s in enumerate(streams):
@@ -144,7 +177,7 @@ def _force(s: _Stream) -> str:
     return token
 
 
-def _accept(s: _Stream, token: str) -> str:
+def _accept(s: _Stream, token: str, register: Register | None) -> str:
     """Take a sampled token; the next event's first token means: force that event now."""
     kind = token_kind(token)
     start = s.onset + s.gap
@@ -154,6 +187,8 @@ def _accept(s: _Stream, token: str) -> str:
         s.gap += int(token[1:])
         s.phase, s.last_step = "gap", int(token[1:])
     elif kind == "pitch":
+        if register is not None:
+            s.pitch = register.realise(s.pitch, token, start)
         s.onset, s.gap, s.has_note = start, 0, True
         s.earliest = s.onset + 1
         s.phase = "pitch"

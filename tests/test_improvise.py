@@ -7,7 +7,8 @@ from bundle_helpers import random_bundle
 from helpers import make_solo
 from jazzgen.errors import UsageError
 from jazzgen.generate import generate, generate_variations, opening_pitch
-from jazzgen.improvise import improvise
+import jazzgen.generate as generate_module
+from jazzgen.improvise import Register, improvise
 from jazzgen.sampling import SamplingConfig, draw, probabilities
 from jazzgen.tunes import lead_sheet
 from jazzgen.value_decoding import decode
@@ -42,13 +43,13 @@ class TableLM:
 QUARTERS = {"g12": "C+2", "C+2": "d12"}  # after a duration or a forced token: g12
 
 
-def run(table, default="g12", changes="| Dm7 G7 | Cmaj7 % |", n=1, seed=0):
+def run(table, default="g12", changes="| Dm7 G7 | Cmaj7 % |", n=1, seed=0, register=None):
     vocab = corpus_vocab()
     sheet = lead_sheet(changes)
     events = forced_events(sheet)
     prefix = header(sheet, 62) + events[0][1]
     streams = improvise(TableLM(vocab, table, default), vocab, prefix, events[1:], sheet.end,
-                        SamplingConfig(seed=seed), n=n)
+                        SamplingConfig(seed=seed), n=n, register=register)
     return sheet, streams
 
 
@@ -105,6 +106,45 @@ def test_primer_is_kept_and_continued(tmp_path):
     assert solo.bars == 4
     assert [(n.onset, n.pitch) for n in solo.notes[:3]] == [(0, 62), (12, 65), (24, 69)]
     assert [c.symbol for c in solo.chords] == ["Dm7", "G7", "Cmaj7"]
+
+
+def _line(tokens, start=62):
+    """The pitches of plain intervals from start (no chord snapping)."""
+    return list(start + np.cumsum([int(t[1:]) for t in tokens if token_kind(t) == "pitch"]))
+
+
+def test_a_register_turns_a_climbing_line_before_it_leaves_the_range():
+    climbing = {"g12": "C+2", "C+2": "d12"}  # the model only ever wants to go up a tone
+    _, (free,) = run(climbing, changes="| C7 | F7 | C7 | F7 |")
+    assert max(_line(free)) > 80
+
+    register = Register(55, 70, 62, lambda previous, token, onset: previous + int(token[1:]))
+    _, (kept,) = run(climbing, changes="| C7 | F7 | C7 | F7 |", register=register)
+    line = _line(kept)
+    assert len(line) >= 12 and all(55 <= p <= 70 for p in line)
+    assert line[:4] == [64, 66, 68, 70]  # the model's own choice while it fits
+
+
+def test_generated_lines_are_not_folded_back_by_octaves(tmp_path, monkeypatch):
+    """The sampler keeps each line in range, so decoding with no range at all gives the same pitches."""
+    sampled = []
+    real_improvise = generate_module.improvise
+
+    def keep(*args, **kwargs):
+        streams = real_improvise(*args, **kwargs)
+        sampled.extend(streams)
+        return streams
+
+    monkeypatch.setattr(generate_module, "improvise", keep)
+    bundle = random_bundle(tmp_path / "m", corpus_vocab(), scale=0.3)
+    primer = make_solo([(62, 0, 12), (65, 12, 12), (69, 24, 24)], "| Dm7 | G7 |")
+    for options in ({"tune": "rhythm"}, {"changes": "| Cmaj7 | A7 | Dm7 | G7 |", "primer": primer}):
+        sampled.clear()
+        solos = generate_variations(bundle, n=4, seed=5, temperature=1.5, **options)
+        for solo, tokens in zip(solos, sampled):
+            unfolded = decode(tokens, chords=solo.chords, pitch_range=(0, 127))
+            assert [n.pitch for n in unfolded.notes] == [n.pitch for n in solo.notes]
+            assert all(46 <= n.pitch <= 80 for n in solo.notes)  # tenor sax, the default instrument
 
 
 def test_opening_pitch_is_a_chord_tone_in_the_middle_of_the_range():
