@@ -5,6 +5,8 @@ Prints one table of tokens per second (a token: one id through the model, every 
 counted; forced bar and chord tokens count, they take a step like any other):
 
     numpy grammar   jazzgen.improvise.improvise over rhythm changes (masks, forced events, draw)
+    ... + range     the same with the Register generate uses (each line's pitch followed, values
+                    leaving the tenor sax's range not offered)
     numpy raw       NumpyLM.step + sampling.probabilities + sampling.draw, nothing else
     keras step      the same weights in Keras cells, one token per tf.function call, state carried,
                     the draw on the host as above
@@ -46,7 +48,9 @@ import numpy as np
 from jazzgen.bundle import expected_shapes, load_bundle_meta, load_weights_npz
 from jazzgen.config import ModelConfig, RunConfig, TrainConfig
 from jazzgen.corpus import VALUES_TOKENIZER, read_corpus
+from jazzgen.generate import playing_range, register_for
 from jazzgen.improvise import improvise
+from jazzgen.instruments import program_number
 from jazzgen.model import EMBEDDING, LOGITS, recurrent_name
 from jazzgen.numpy_lm import NumpyLM
 from jazzgen.sampling import SamplingConfig, draw, probabilities
@@ -100,13 +104,16 @@ def random_bundle(folder: Path, vocab: Vocab, token_lists: list[tuple[str, ...]]
 # ---------------------------------------------------------------- NumPy
 
 
-def numpy_grammar(lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: int = 0) -> tuple[float, int]:
-    """(tokens/s, tokens) of improvise over rhythm changes, batch streams at once."""
+def numpy_grammar(lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: int = 0,
+                  register: bool = False) -> tuple[float, int]:
+    """(tokens/s, tokens) of improvise over rhythm changes, batch streams at once; register: keep
+    the lines in the tenor sax's range as generate does (each pitch followed through the chords)."""
     sheet = lead_sheet(tune="rhythm", choruses=choruses)
     events = forced_events(sheet)
     prefix = header(sheet, 65) + events[0][1]
+    kept = register_for(sheet, prefix, playing_range(program_number("tenor sax"))) if register else None
     start = time.perf_counter()
-    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch)
+    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch, register=kept)
     seconds = time.perf_counter() - start
     steps = max(len(s) for s in streams)  # every row goes through every step until the last stream ends
     return batch * steps / seconds, batch * steps
@@ -312,6 +319,9 @@ def numpy_rows(lm: NumpyLM, vocab: Vocab, args, label: str) -> list[str]:
         rates = [r for r, _ in runs]
         rows.append(_row(f"numpy grammar{label}", batch, statistics.median(rates), TARGETS[f"batch {batch}"],
                          f"{runs[0][1]:,} tokens a run", max(rates)))
+    for batch in (1, 64):
+        rates = [numpy_grammar(lm, vocab, batch, args.choruses, seed, register=True)[0] for seed in range(args.repeats)]
+        rows.append(_row(f"numpy grammar + range{label}", batch, statistics.median(rates), best=max(rates)))
     for batch in (1, 64):
         rates = [numpy_raw(lm, batch, args.steps, seed) for seed in range(args.repeats)]
         rows.append(_row(f"numpy raw step+draw{label}", batch, statistics.median(rates), best=max(rates)))

@@ -81,12 +81,12 @@ def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1,
     chord tone mid-range, bars and chords forced, each line kept inside the instrument's range."""
     pitch_range = playing_range(program_number(instrument))
     whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, vocab)
-    register = _register(whole, prefix, pitch_range)
+    register = register_for(whole, prefix, pitch_range)
     streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at, register)
     return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
 
 
-def _register(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -> Register:
+def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -> Register:
     """The instrument's range, the pitch the lines go on from, and the decoder's way to a pitch."""
     primed = decode(prefix, chords=whole.chords, pitch_range=pitch_range).notes
     start = primed[-1].pitch if primed else int(next(t for t in prefix if t.startswith("reg:"))[4:])
