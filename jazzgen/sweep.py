@@ -4,7 +4,7 @@
     print(sweep_table(rows))
 
 Every variant trains for the same epochs on the same validation split (the base seed), so their
-validation bits per note compare fairly; the rows are appended to OUT/sweep.jsonl as each run ends.
+validation bits per note compare fairly; OUT/sweep.jsonl gets each run's row as soon as it ends.
 A sweep started again skips the variants already there and resumes one cut off mid-run from its
 last checkpoint. Imports TensorFlow (through jazzgen.train).
 """
@@ -61,15 +61,14 @@ def run_sweep(corpus: str | Path, out: str | Path, variants=DEFAULT_VARIANTS,
         bundle = train_model(data, folder, config_model, config_train, resume=_interrupted(folder),
                              progress=progress, command=f"(sweep variant '{variant.name}')")
         done[variant.name] = _row(variant, config_model, config_train, bundle)
-        with log.open("a", encoding="utf-8") as f:  # one whole line per finished run
-            f.write(json.dumps(done[variant.name]) + "\n")
+        write_text_atomic(log, "".join(json.dumps(row) + "\n" for row in done.values()))
     rows = [done[v.name] for v in variants if v.name in done]
     write_text_atomic(out / "sweep.md", sweep_table(rows) + "\n")
     return rows
 
 
 def read_rows(log: Path) -> list[dict]:
-    """The rows of a sweep log; a line cut short by a killed run is left out."""
+    """The rows of a sweep log; a line that is not JSON (edited by hand, say) is left out."""
     if not log.exists():
         return []
     rows = []

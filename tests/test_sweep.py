@@ -47,7 +47,7 @@ def test_the_table_marks_the_best_row():
     assert "**best**" not in lines[2]
 
 
-def test_a_cut_log_line_is_left_out(tmp_path):
+def test_a_log_line_that_is_not_json_is_left_out(tmp_path):
     log = tmp_path / "sweep.jsonl"
     log.write_text(json.dumps({"name": "base"}) + "\n" + '{"name": "gr')
     assert read_rows(log) == [{"name": "base"}]
