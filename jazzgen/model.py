@@ -7,9 +7,27 @@ Only stock Keras layers (no Lambda, nothing pickled), so a saved model loads wit
 
 from __future__ import annotations
 
+import os
+
 from jazzgen.config import ModelConfig
 
 EMBEDDING, LOGITS = "embedding", "logits"
+
+
+def load_tensorflow_quietly() -> None:
+    """Import TensorFlow without its start-up notes (oneDNN, CPU features, absl's logging): they
+    are not for jazzgen's users, and TF_CPP_MIN_LOG_LEVEL no longer silences all of them, so the
+    import runs with the process's stderr pointed at /dev/null. An import error is still raised,
+    and reported, after stderr is back."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def recurrent_name(index: int) -> str:

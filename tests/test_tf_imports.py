@@ -38,3 +38,13 @@ def test_only_training_tests_import_tensorflow():
         text = path.read_text(encoding="utf-8")
         trains = IMPORT.search(text) or re.search(r"jazzgen\.(train|loop|model|evaluate)\b|load_bundle\(", text)
         assert not trains or path.name in TRAINING_TESTS, f"{path.name} imports TensorFlow; list it in TRAINING_TESTS if it must"
+
+
+def test_a_training_command_prints_only_its_own_lines(tmp_path):
+    """TensorFlow's start-up notes (oneDNN, absl) do not reach the user of `text evaluate`."""
+    names = tmp_path / "names.txt"
+    names.write_text("Tyrannosaurus\nVelociraptor\nStegosaurus\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "jazzgen", "text", "evaluate", "-m", str(ROOT / "trained" / "dinos"),
+                           str(names)], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("nats_per_char ") and len(done.stdout.splitlines()) == 1

@@ -6,7 +6,6 @@ Importing this module does not import TensorFlow: each command imports the train
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -75,8 +74,10 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
 
 
 def _quiet_tensorflow() -> None:
-    """TensorFlow's start-up notes (oneDNN, CPU features) are not for jazzgen's users."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Load TensorFlow before a command needs it, without its start-up notes (see jazzgen.model)."""
+    from jazzgen.model import load_tensorflow_quietly
+
+    load_tensorflow_quietly()
 
 
 def _run_options(options: dict) -> dict:
