@@ -219,14 +219,18 @@ def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> 
 
 
 def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Chord, ...], str, int]:
-    """Chord spans, where they came from, and how many bars a sidecar asks for."""
+    """Chord spans, where they came from, and how many bars the chords ask for (a sidecar's bars,
+    or the bar of the last chord mark: a lead sheet's changes may go on after its melody ends)."""
     end = bar_starts(meter, bars_needed(meter, max(n.end for n in notes)))[-1]
     marks = chord_marks(midi.texts, TEXT_KINDS)
     if marks:
         ticks = timing.to_grid(np.array([t for t, _ in marks])) - origin
-        spans = chords_from_marks([(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)], end)
+        placed = [(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)]
+        last_chord = max((t for t, symbol in placed if symbol.root is not None), default=0)
+        end = max(end, bar_starts(meter, bars_needed(meter, last_chord + 1))[-1])  # chords after the melody's end
+        spans = chords_from_marks(placed, end)
         if spans:
-            return spans, "text events", 0
+            return spans, "text events", bars_needed(meter, end)
     sidecar = path.with_suffix(".chords") if path is not None else None
     if sidecar is not None and sidecar.is_file():
         chords, bars = read_sidecar(sidecar, meter)

@@ -21,7 +21,8 @@ from jazzgen.reading import find_sources, read_file
 from jazzgen.vocab import Vocab
 from jazzgen.wjazzd import beat_track_path
 
-CACHE_VERSION = 2  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired)
+CACHE_VERSION = 3  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired,
+# 3: chord marks after the melody keep their bars)
 
 
 @dataclass(frozen=True)

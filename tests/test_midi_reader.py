@@ -194,6 +194,14 @@ def test_chords_from_marker_events():
     assert symbols(reading) == [(0, 24, "Dm7"), (24, 24, "G7"), (48, 24, "Cmaj7")]
 
 
+def test_chords_marked_after_the_melody_ends_are_kept_with_their_bars():
+    texts = ((0, "marker", "Dm7"), (48, "marker", "G7"), (96, "marker", "Cmaj7"), (144, "marker", "F7"),
+             (240, "marker", "NC"))
+    reading = read_midi(make_midi(part("Melody", LINE + [(84, 12, 60)]), texts=texts))
+    assert symbols(reading) == [(0, 48, "Dm7"), (48, 48, "G7"), (96, 48, "Cmaj7"), (144, 48, "F7")]
+    assert reading.solo.bars == 4  # the melody fills two; an NC mark adds no bar
+
+
 def test_a_chord_set_before_the_solo_holds_at_its_start():
     line = [(onset + 48, duration, pitch) for onset, duration, pitch in LINE]
     texts = ((0, "text", "F7"), (24, "text", "Bb7"), (96, "text", "C7"))
