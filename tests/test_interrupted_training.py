@@ -55,9 +55,11 @@ class Training:
         return None
 
     def finish(self, timeout: float = 300) -> tuple[int, str]:
-        stdout, _ = self.process.communicate(timeout=timeout)
+        """Wait for the end; stderr stays with the reader thread (communicate() would take a share
+        of it too, and the progress lines it took would be missing from self.stderr)."""
+        self.process.wait(timeout=timeout)
         self.reader.join(timeout=10)
-        return self.process.returncode, stdout.decode()
+        return self.process.returncode, self.process.stdout.read().decode()  # one short line
 
 
 def checkpoint_record(run_dir: Path) -> dict:
