@@ -19,6 +19,7 @@ from jazzgen.checkpoint import CHECKPOINT
 from jazzgen.config import ModelConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
 from jazzgen.fileio import check_writable, write_text_atomic
+from jazzgen.loop import run_folder, worker_from_env
 from jazzgen.train import train_model
 
 
@@ -109,7 +110,7 @@ def _row(variant: Variant, model: ModelConfig, train: TrainConfig, bundle: Path)
 
 def _interrupted(folder: Path) -> bool:
     """Whether a run of this variant was cut off after a checkpoint (it goes on from there)."""
-    return (folder.with_name(folder.name + ".run") / CHECKPOINT).is_file()
+    return (run_folder(folder, worker_from_env()) / CHECKPOINT).is_file()
 
 
 def _folder(name: str) -> str:
