@@ -333,6 +333,9 @@ def test_a_take_played_to_the_files_click_keeps_the_files_bars():
     pattern = [(onset + 24, duration, pitch) for onset, duration, pitch in SWING_LINE[:40]]
     reading = read_midi(performance(pattern, 120, 120, jitter=0.006, played_to_file=True))
     assert reading.timing.startswith("played to the file's beat")
+    # every onset on its written position, counted from the file's own bar line (the take starts
+    # half a bar in)
+    assert [(n.onset, n.pitch) for n in reading.solo.notes] == [(onset, pitch) for onset, _, pitch in pattern]
 
 
 # ---------------------------------------------------------------- shared data
