@@ -16,7 +16,7 @@ from jazzgen.numpy_lm import NumpyLM
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo, chord_at, monophonic
 from jazzgen.tunes import lead_sheet
-from jazzgen.value_decoding import decode, realise
+from jazzgen.value_decoding import decode, last_pitch, realise
 from jazzgen.values import END, encode, forced_events, header, note_class, token_kind
 
 DEFAULT_MODEL = "trained/jazz"
@@ -88,8 +88,7 @@ def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1,
 
 def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -> Register:
     """The instrument's range, the pitch the lines go on from, and the decoder's way to a pitch."""
-    primed = decode(prefix, chords=whole.chords, pitch_range=pitch_range).notes
-    start = primed[-1].pitch if primed else int(next(t for t in prefix if t.startswith("reg:"))[4:])
+    start = last_pitch(prefix, whole.chords, pitch_range)
 
     def pitch_of(previous: int, token: str, onset: int) -> int:
         return realise(previous, int(token[1:]), token[0], chord_at(whole.chords, onset), pitch_range)

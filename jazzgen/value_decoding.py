@@ -37,13 +37,26 @@ def decode(
     """
     parsed = _parse(tokens)
     spans = parsed.chords if chords is None else tuple(chords)
+    notes = _notes(parsed, spans, pitch_range)
+    end = max([n.end for n in notes] + [parsed.bar_end] + [c.end for c in spans if chords is None])
+    bars = max(parsed.bars, bars_needed(parsed.meter, end))
+    return Solo(tuple(notes), _clip(spans, parsed.meter, bars), parsed.meter, bars, tempo, source)
+
+
+def last_pitch(tokens: list[str], chords: tuple[Chord, ...], pitch_range: tuple[int, int] = DEFAULT_RANGE) -> int:
+    """The pitch the next value's interval counts from: the last note's as decode places it over
+    chords, or the stream's register anchor while it has no note."""
+    parsed = _parse(tokens)
+    notes = _notes(parsed, tuple(chords), pitch_range)
+    return notes[-1].pitch if notes else parsed.anchor
+
+
+def _notes(parsed: _Parsed, spans: tuple[Chord, ...], pitch_range: tuple[int, int]) -> list[Note]:
     notes, pitch = [], parsed.anchor
     for value in parsed.values:
         pitch = realise(pitch, value.interval, value.note_class, chord_at(spans, value.onset), pitch_range)
         notes.append(Note(value.onset, value.duration, pitch))
-    end = max([n.end for n in notes] + [parsed.bar_end] + [c.end for c in spans if chords is None])
-    bars = max(parsed.bars, bars_needed(parsed.meter, end))
-    return Solo(tuple(notes), _clip(spans, parsed.meter, bars), parsed.meter, bars, tempo, source)
+    return notes
 
 
 def realise(previous: int, interval: int, wanted: str, chord: Chord | None, pitch_range: tuple[int, int]) -> int:

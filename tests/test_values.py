@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from helpers import make_solo
 from jazzgen.chords import parse_changes
 from jazzgen.errors import DataError
-from jazzgen.value_decoding import decode
+from jazzgen.value_decoding import decode, last_pitch
 from jazzgen.values import MAX_STEP, encode, note_class, token_kind
 
 def triples(solo):
@@ -84,6 +84,14 @@ def test_decoding_over_other_chords_keeps_each_class_and_range():
         steps = [b.pitch - a.pitch for a, b in zip(moved.notes, moved.notes[1:])]
         asked = [int(t[1:]) for t in tokens if token_kind(t) == "pitch"][1:]
         assert all(abs(s - a) <= 6 or abs(abs(s - a) - 12) <= 6 for s, a in zip(steps, asked))
+
+def test_last_pitch_is_the_last_decoded_note_or_the_register_anchor():
+    solo = make_solo([(62, 0, 6), (65, 6, 6), (69, 12, 12)], "| Dm7 G7 |")
+    tokens = encode(solo)
+    first_note = next(i for i, t in enumerate(tokens) if token_kind(t) == "gap")
+    assert last_pitch(tokens[:first_note], solo.chords) == 62  # the anchor: the first note's pitch
+    other, _ = parse_changes("| Ebm7 Ab7 |")
+    assert last_pitch(tokens, other) == decode(tokens, chords=other).notes[-1].pitch != 69
 
 def _offers(chord, cls):
     return any(note_class(p, chord) == cls for p in range(60, 72))
