@@ -11,6 +11,8 @@ position is (bar, beat, tick) on the solo's own bar grid. Per solo, the bar numb
 one constant (the best one is taken). Figures, as shares of all annotated notes:
 
 - exact: same bar (after that offset), same beat in the bar, same 12-tick position in the beat;
+- tick in beat: the same 12-tick position in the beat, any beat (what beat tracking decides; see
+  bench/midi_ceiling.py for how much of it a soloist's onsets allow);
 - beat and tick: same beat in the bar and same tick, any bar (a bar-level slip forgiven);
 - same beat: same bar and beat, any tick in it;
 - within 1 tick: the two positions at most 1 tick apart (same bar offset);
@@ -48,7 +50,7 @@ from jazzgen.solo import TICKS_PER_BEAT  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
 CSV_NAMES = {"BranfordMarsalis_UMMG": "BranfordMarsalis_U.M.M.G."}
-FIGURES = ("exact", "beat and tick", "same beat", "within 1 tick", "grid, any downbeat", "naive")
+FIGURES = ("exact", "tick in beat", "beat and tick", "same beat", "within 1 tick", "grid, any downbeat", "naive")
 
 
 def truth(csv_path: Path) -> tuple[np.ndarray, np.ndarray, int]:
@@ -90,6 +92,7 @@ def agreement(ours: np.ndarray, true: np.ndarray, beats_per_bar: int) -> dict[st
     true_abs = true[:, 0] * bar_ticks + true[:, 1] * TICKS_PER_BEAT + true[:, 2]
     return {
         "exact": int((same_bar & same_place).sum()),
+        "tick in beat": int((ours[:, 2] == true[:, 2]).sum()),
         "beat and tick": int(same_place.sum()),
         "same beat": int((same_bar & (ours[:, 1] == true[:, 1])).sum()),
         "within 1 tick": int((np.abs(ours_abs - true_abs) <= 1).sum()),
