@@ -93,7 +93,7 @@ def agreeing(quantised: np.ndarray, true_ticks: np.ndarray) -> tuple[int, int]:
 
 def evidence(onsets: np.ndarray, beats: np.ndarray, period: float) -> np.ndarray:
     """The tracker's evidence score of each onset against the given beats (NaN outside them)."""
-    table = tracking._phase_table()
+    table = tracking.phase_table()
     position = tracking.beat_positions(onsets, beats)
     phase = position - np.floor(position - tracking.WINDOW_START)
     bins = np.clip(((phase - tracking.WINDOW_START) * tracking.PHASE_BINS).astype(int), 0,
@@ -108,7 +108,7 @@ PHASES = np.arange(0, 1, 0.02)
 
 def window_phase_errors(onsets: np.ndarray, beats: np.ndarray, period: float) -> list[float]:
     """Per window: the best-scoring straight beat line's phase error at the window's centre, in beats."""
-    table = tracking._phase_table()[tracking.ioi_classes(onsets, period)]
+    table = tracking.phase_table()[tracking.ioi_classes(onsets, period)]
     errors = []
     for start in range(0, len(beats) - WINDOW, 3 * WINDOW // 4):
         slope, intercept = np.polyfit(np.arange(WINDOW), beats[start:start + WINDOW], 1)
@@ -164,7 +164,7 @@ def main() -> None:
         phases.append((position - np.floor(position))[~np.isnan(position)])
         tracked = tracking.track_beats(onsets, period)
         for name, beats in (("annotated", band), ("smoothed", smoothed(band, SMOOTH)), ("tracked", tracked)):
-            quantised = tracking.quantise(onsets, tracking._extend(beats, onsets))
+            quantised = tracking.quantise(onsets, tracking.extend_beats(beats, onsets))
             in_beat, exact = agreeing(quantised[ours], true_ticks[theirs])
             counts[name] += in_beat
             counts[f"{name} exact"] += exact
@@ -174,7 +174,7 @@ def main() -> None:
         counts["beats"] += len(true_beats)
         counts["beat hits"] += int((nearest < 0.1 * np.median(np.diff(true_beats))).sum())
         mine, theirs_score = (np.nanmean(evidence(onsets, tracked, period)),
-                              np.nanmean(evidence(onsets, tracking._extend(band, onsets), period)))
+                              np.nanmean(evidence(onsets, tracking.extend_beats(band, onsets), period)))
         score_tracked.append(mine)
         score_annotated.append(theirs_score)
         tracked_better += mine > theirs_score

@@ -74,7 +74,7 @@ def ioi_classes(onsets: np.ndarray, period: float) -> np.ndarray:
     return np.searchsorted(np.asarray(IOI_EDGES), ioi)
 
 
-def _phase_table() -> np.ndarray:
+def phase_table() -> np.ndarray:
     """ONSET_PHASE_PRIOR evaluated on PHASE_BINS bins over [WINDOW_START, WINDOW_START + 1)."""
     phase = WINDOW_START + (np.arange(PHASE_BINS) + 0.5) / PHASE_BINS
     angles = 2 * np.pi * np.arange(1, 4)[:, None] * phase[None, :]  # (3 harmonics, bins)
@@ -85,7 +85,7 @@ def _phase_table() -> np.ndarray:
 
 def _beat_scores(frames: np.ndarray, classes: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
     """(n, K): score of a beat starting at frame u with length lengths[k], from the onsets in it."""
-    table = _phase_table()
+    table = phase_table()
     K = len(lengths)
     scores = np.zeros(n * K)
     for k, length in enumerate(lengths):
@@ -118,7 +118,7 @@ def track_beats(onsets: np.ndarray, period: float) -> np.ndarray:
     beat_scores = _beat_scores((onsets - origin) / frame, ioi_classes(onsets, period), lengths, n)
     path = _best_path(beat_scores, lengths, int(round((onsets[-1] - origin) / frame)))
     beats = origin + path * frame
-    return _extend(beats, onsets)
+    return extend_beats(beats, onsets)
 
 
 def _best_path(beat_scores: np.ndarray, lengths: np.ndarray, last_onset: int) -> np.ndarray:
@@ -161,7 +161,7 @@ def _best_path(beat_scores: np.ndarray, lengths: np.ndarray, last_onset: int) ->
     return np.array(frames[::-1], dtype=float)
 
 
-def _extend(beats: np.ndarray, onsets: np.ndarray) -> np.ndarray:
+def extend_beats(beats: np.ndarray, onsets: np.ndarray) -> np.ndarray:
     """Add beats at the end beats' spacing until they reach a beat before the first onset and
     two after the last."""
     if len(beats) < 2:
