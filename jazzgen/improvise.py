@@ -13,6 +13,10 @@ masked, as in training streams, where every event comes before the gap tokens th
 the event's token is sampled, all its tokens are forced and the next note may not start before
 its tick. Bar k of the result therefore always sounds over chord k.
 
+The rhythm choices (a gap, the next event, a duration: when the next note comes and how long it
+lasts) may be sampled at their own temperature. Left at the model's own (1.0), a line feeding on
+its own output drifts sparser than the solos it learned from; see jazzgen.generate.RHYTHM_TEMPERATURE.
+
 The value tokens know intervals, not pitches, so a line left to itself wanders out of the
 instrument's range and the decoder has to fold it back by an octave. Given a Register, the
 sampler follows each line's pitch and offers only the pitch values whose interval stays in range.
@@ -31,6 +35,7 @@ from jazzgen.vocab import Vocab
 
 EVENT_KINDS = ("bar", "chord", "meter")
 _PHASES = {"next": 0, "gap": 1, "pitch": 2, "held": 3}
+RHYTHM_PHASES = ("next", "pitch", "held")  # the choice after them is a gap, an event or a duration
 
 
 @dataclass(frozen=True)
@@ -127,13 +132,15 @@ class _Grammar:
 
 def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
               sampling: SamplingConfig, n: int = 1, max_tokens: int = 20_000,
-              resume_at: int | None = None, register: Register | None = None) -> list[list[str]]:
+              resume_at: int | None = None, register: Register | None = None,
+              rhythm_temperature: float | None = None) -> list[list[str]]:
     """n token streams: the forced prefix, then note values sampled over the forced events.
 
     events: (tick, tokens) of the bar lines and chord changes still to come, up to end_tick.
     lm has initial_state(batch) and step(ids, state) -> (logits, state). resume_at: the onset of
     the prefix's last note when the prefix already holds notes (a primer), else None.
     register: the range the lines keep to (see Register); None leaves pitch to the decoder.
+    rhythm_temperature: the temperature of the rhythm choices; None: sampling.temperature.
     """
     if not prefix:
         raise ValueError("improvise needs a prefix holding at least the start token")
@@ -146,11 +153,14 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
             s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
     state, logits = lm.initial_state(n), None
     ids = np.zeros(n, np.int64)
+    rhythm_scale = sampling.temperature / (rhythm_temperature or sampling.temperature)
     while not all(s.done for s in streams):
         need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
         if need:
             masks = grammar.masks([streams[i] for i in need], register)
-            picked = draw(probabilities(logits[need], sampling, masks), rng)
+            # probabilities divides by sampling.temperature: a rhythm row ends up divided by rhythm_temperature
+            scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
+            picked = draw(probabilities(logits[need] * scale[:, None], sampling, masks), rng)
             for i, token_id, mask in zip(need, picked, masks):
                 token = _accept(streams[i], vocab.tokens[token_id], register) if mask.any() else END
                 _emit(streams[i], token, max_tokens)

@@ -21,7 +21,7 @@ import numpy as np
 
 from jazzgen.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.errors import DataError, UsageError
-from jazzgen.generate import improvise_over, load_model
+from jazzgen.generate import RHYTHM_TEMPERATURE, check_rhythm_temperature, improvise_over, load_model
 from jazzgen.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo
@@ -52,8 +52,10 @@ class QualitySettings:
     top_k: int = 0
     top_p: float = 1.0
     instrument: str | int = "tenor sax"
+    rhythm_temperature: float = RHYTHM_TEMPERATURE
 
     def __post_init__(self):
+        check_rhythm_temperature(self.rhythm_temperature)
         if not 1 <= self.n_solos <= 10_000:
             raise UsageError(f"-n {self.n_solos}: give 1 to 10000 solos")
         if not 2 <= self.bars <= 1000:
@@ -77,7 +79,8 @@ def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str
     real = real_windows(sources, held_out, corpus, settings.bars)
     sheets = pick_progressions(real, settings.n_solos, settings.seed)
     started = time.perf_counter()
-    generated = [improvise_over(lm, meta.vocab, sheet, settings.sampling(i), 1, settings.instrument)[0]
+    generated = [improvise_over(lm, meta.vocab, sheet, settings.sampling(i), 1, settings.instrument,
+                                rhythm_temperature=settings.rhythm_temperature)[0]
                  for i, sheet in enumerate(sheets)]
     generate_seconds = time.perf_counter() - started
     measured = [measure(s) for s in generated]
@@ -85,7 +88,8 @@ def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str
         "model": str(model_path), "corpus": str(corpus),
         "progressions": [str(s) for s in sources] or "validation solos of the corpus",
         "solos": len(generated), "real_windows": len(real), "bars": settings.bars,
-        "sampling": {"temperature": settings.temperature, "top_k": settings.top_k, "top_p": settings.top_p,
+        "sampling": {"temperature": settings.temperature, "rhythm_temperature": settings.rhythm_temperature,
+                     "top_k": settings.top_k, "top_p": settings.top_p,
                      "seed": settings.seed, "instrument": settings.instrument},
         "measures": compare(measured, [measure(s) for s in real]),
         "monophonic": float(np.mean([m.monophonic for m in measured])),

@@ -44,6 +44,7 @@ def test_generate_n_writes_numbered_files(tmp_path, jazz_bundle):
 @pytest.mark.parametrize("args, message", [
     (["--changes", "| H7 |"], "cannot read chord symbol 'H7'"),
     (["--temperature", "-1"], "--temperature -1.0"),
+    (["--rhythm-temperature", "0"], "--rhythm-temperature 0.0"),
     (["--top-p", "0"], "--top-p 0.0"),
     (["--tune", "nope"], "--tune nope: unknown; choose one of"),
     (["--instrument", "kazoo"], "kazoo"),
@@ -55,6 +56,13 @@ def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message
     assert result.exit_code in (1, 2)
     assert message in result.output
     assert result.output.startswith("jazzgen: error: ") and result.output.count("\n") == 1
+
+
+def test_generate_help_gives_the_rhythm_temperature_default():
+    from jazzgen.generate import RHYTHM_TEMPERATURE
+
+    help_text = " ".join(run("generate", "--help").output.split())
+    assert f"[default: {RHYTHM_TEMPERATURE};" in help_text
 
 
 def test_generate_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):

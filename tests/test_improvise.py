@@ -108,6 +108,37 @@ def test_primer_is_kept_and_continued(tmp_path):
     assert [c.symbol for c in solo.chords] == ["Dm7", "G7", "Cmaj7"]
 
 
+class LeaningLM:
+    """A model with the same mild preferences after every token: g6 over g12, C+2 over S-1."""
+
+    def __init__(self, vocab: Vocab):
+        self.logits = np.full(len(vocab), -30.0)
+        for token, logit in {"g6": 1.0, "g12": 0.0, "C+2": 1.0, "S-1": 0.0, "d5": 0.0}.items():
+            self.logits[vocab.id(token)] = logit
+
+    def initial_state(self, batch):
+        return None
+
+    def step(self, ids, state):
+        return np.tile(self.logits, (len(ids), 1)), state
+
+
+def test_the_rhythm_temperature_sets_the_rhythm_choices_alone():
+    vocab = corpus_vocab()
+    sheet = lead_sheet("| Cmaj7 | Cmaj7 | F7 | F7 |")  # 8th notes always fit before the next bar
+    events = forced_events(sheet)
+    prefix = header(sheet, 62) + events[0][1]
+
+    def used(rhythm_temperature):
+        streams = improvise(LeaningLM(vocab), vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=1), n=16,
+                            rhythm_temperature=rhythm_temperature)
+        tokens = [t for stream in streams for t in stream[len(prefix):]]
+        return {t for t in tokens if token_kind(t) == "gap"}, {t for t in tokens if token_kind(t) == "pitch"}
+
+    assert used(None) == ({"g6", "g12"}, {"C+2", "S-1"})  # the model as trained: both of each
+    assert used(0.01) == ({"g6"}, {"C+2", "S-1"})  # rhythm all but greedy, pitch as trained
+
+
 def _line(tokens, start=62):
     """The pitches of plain intervals from start (no chord snapping)."""
     return list(start + np.cumsum([int(t[1:]) for t in tokens if token_kind(t) == "pitch"]))
@@ -153,7 +184,8 @@ def test_opening_pitch_is_a_chord_tone_in_the_middle_of_the_range():
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"temperature": 0}, "--temperature"), ({"top_p": 1.5}, "--top-p"), ({"top_k": -1}, "--top-k"),
+    ({"temperature": 0}, "--temperature"), ({"rhythm_temperature": 0}, "--rhythm-temperature"),
+    ({"top_p": 1.5}, "--top-p"), ({"top_k": -1}, "--top-k"),
     ({"tune": "nope"}, "--tune nope: unknown"), ({"instrument": "kazoo"}, "kazoo"), ({"key": "H"}, "--key H"),
 ])
 def test_bad_options_are_usage_errors(tmp_path, options, message):

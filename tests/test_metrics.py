@@ -231,8 +231,11 @@ def test_quality_command_prints_a_table_and_json(corpus_and_bundle):
     result = CliRunner().invoke(GROUP, args)
     assert result.exit_code == 0, result.output
     assert "chord_tone_rate" in result.output and "copy length" in result.output
-    result = CliRunner().invoke(GROUP, args + ["--json"])
+    result = CliRunner().invoke(GROUP, args + ["--json", "--rhythm-temperature", "0.9"])
     assert json.loads(result.output)["solos"] == 2
+    assert json.loads(result.output)["sampling"]["rhythm_temperature"] == 0.9
+    result = CliRunner().invoke(GROUP, args + ["--rhythm-temperature", "20"])
+    assert result.exit_code == 2 and "--rhythm-temperature 20.0" in result.output
 
 
 def test_quality_command_names_a_missing_corpus(corpus_and_bundle, tmp_path):

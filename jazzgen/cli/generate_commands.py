@@ -51,6 +51,10 @@ def _sampling_options(command):
 @click.option("--primer", type=click.Path(), default=None, help="A MIDI or values file the solo continues.")
 @click.option("--max-tokens", type=int, default=20_000, show_default=True, help="Longest token stream.")
 @_sampling_options
+@click.option("--rhythm-temperature", type=float, default=None,
+              help="Temperature of the rhythm choices: when each note comes and how long it lasts; "
+                   "--temperature sets the pitch choices [default: 0.8; at 1.0 lines come out sparser "
+                   "than real solos].")
 @click.option("-o", "--output", type=click.Path(), default=None, help="MIDI file to write [default: solo.mid].")
 @click.option("--outdir", type=click.Path(file_okay=False), default=None, help="Folder for numbered files (with -n).")
 @click.option("--wav", is_flag=True, help="Also render a WAV through FluidSynth.")
@@ -71,16 +75,17 @@ def generate(**o) -> None:
             click.echo(f"{tune.name:<14} {tune.description} (in {tune.key}, {tune.tempo:g} bpm)")
         return
     from jazzgen.fileio import check_writable
-    from jazzgen.generate import generate_variations
+    from jazzgen.generate import RHYTHM_TEMPERATURE, generate_variations
 
     outputs = _outputs(o["output"], o["outdir"], o["count"])
     for path in outputs:
         check_writable(path)  # before sampling, not after it
     solos = generate_variations(
         o["model"], _changes(o["changes"], o["changes_file"]), o["tune"], n=o["count"], key=o["key"],
-        choruses=o["choruses"], bars=o["bars"], tempo=o["tempo"], temperature=o["temperature"], top_k=o["top_k"],
-        top_p=o["top_p"], seed=o["seed"], primer=_primer(o["primer"]), instrument=o["instrument"],
-        max_tokens=o["max_tokens"])
+        choruses=o["choruses"], bars=o["bars"], tempo=o["tempo"], temperature=o["temperature"],
+        rhythm_temperature=RHYTHM_TEMPERATURE if o["rhythm_temperature"] is None else o["rhythm_temperature"],
+        top_k=o["top_k"], top_p=o["top_p"], seed=o["seed"], primer=_primer(o["primer"]),
+        instrument=o["instrument"], max_tokens=o["max_tokens"])
     for solo, path in zip(solos, outputs):
         _write(solo, path, o)
 

@@ -14,7 +14,9 @@ import click
               help="The prepared corpus the model was trained on (its training solos for copy length).")
 @click.option("-n", "n_solos", type=int, default=100, show_default=True, help="Solos to generate.")
 @click.option("--bars", type=int, default=32, show_default=True, help="Bars per progression window.")
-@click.option("--temperature", type=float, default=1.0, show_default=True, help="Sampling temperature.")
+@click.option("--temperature", type=float, default=1.0, show_default=True, help="Temperature of the pitch choices.")
+@click.option("--rhythm-temperature", type=float, default=None,
+              help="Temperature of the rhythm choices [default: generate's, 0.8].")
 @click.option("--top-k", type=int, default=0, show_default=True,
               help="Sample among the k likeliest (0: all).")
 @click.option("--top-p", type=float, default=1.0, show_default=True, help="Nucleus sampling mass.")
@@ -22,7 +24,8 @@ import click
 @click.option("--instrument", default="tenor sax", show_default=True,
               help="GM instrument whose range the lines use.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
-def quality(model_path, sources, corpus, n_solos, bars, temperature, top_k, top_p, seed, instrument, as_json):
+def quality(model_path, sources, corpus, n_solos, bars, temperature, rhythm_temperature, top_k, top_p, seed,
+            instrument, as_json):
     """Generate solos over the chord progressions of real solos (32-bar 4/4 windows) and compare
     their measures (notes per bar, pitch range, pitch-class entropy, scale and groove consistency,
     empty beats, chord tones, mean interval) with real solos and REFERENCE.md's ranges; report
@@ -37,7 +40,8 @@ def quality(model_path, sources, corpus, n_solos, bars, temperature, top_k, top_
     """
     from jazzgen.quality import QualitySettings, quality_report
 
-    settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument)
+    settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument,
+                               *([] if rhythm_temperature is None else [rhythm_temperature]))
     report = quality_report(model_path, corpus, list(sources), settings)
     if as_json:
         click.echo(json.dumps(report, indent=1))
