@@ -58,11 +58,11 @@ def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message
     assert result.output.startswith("jazzgen: error: ") and result.output.count("\n") == 1
 
 
-def test_generate_help_gives_the_rhythm_temperature_default():
+def test_generate_and_quality_help_give_the_rhythm_temperature_default():
     from jazzgen.generate import RHYTHM_TEMPERATURE
 
-    help_text = " ".join(run("generate", "--help").output.split())
-    assert f"[default: {RHYTHM_TEMPERATURE};" in help_text
+    assert f"[default: {RHYTHM_TEMPERATURE};" in " ".join(run("generate", "--help").output.split())
+    assert f"[default: {RHYTHM_TEMPERATURE}, as generate]" in " ".join(run("quality", "--help").output.split())
 
 
 def test_generate_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import click
 @click.option("--bars", type=int, default=32, show_default=True, help="Bars per progression window.")
 @click.option("--temperature", type=float, default=1.0, show_default=True, help="Temperature of the pitch choices.")
 @click.option("--rhythm-temperature", type=float, default=None,
-              help="Temperature of the rhythm choices [default: generate's, 0.8].")
+              help="Temperature of the rhythm choices [default: 0.8, as generate].")
 @click.option("--top-k", type=int, default=0, show_default=True,
               help="Sample among the k likeliest (0: all).")
 @click.option("--top-p", type=float, default=1.0, show_default=True, help="Nucleus sampling mass.")
@@ -38,10 +38,11 @@ def quality(model_path, sources, corpus, n_solos, bars, temperature, rhythm_temp
     Example:
         jazzgen quality -m trained/jazz --corpus corpus/wjazzd -n 100 --json
     """
+    from jazzgen.generate import RHYTHM_TEMPERATURE
     from jazzgen.quality import QualitySettings, quality_report
 
-    settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument,
-                               *([] if rhythm_temperature is None else [rhythm_temperature]))
+    rhythm_temperature = RHYTHM_TEMPERATURE if rhythm_temperature is None else rhythm_temperature
+    settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature)
     report = quality_report(model_path, corpus, list(sources), settings)
     if as_json:
         click.echo(json.dumps(report, indent=1))
