@@ -48,7 +48,7 @@ import numpy as np
 from jazzgen.bundle import expected_shapes, load_bundle_meta, load_weights_npz
 from jazzgen.config import ModelConfig, RunConfig, TrainConfig
 from jazzgen.corpus import VALUES_TOKENIZER, read_corpus
-from jazzgen.generate import playing_range, register_for
+from jazzgen.generate import RHYTHM_TEMPERATURE, playing_range, register_for
 from jazzgen.improvise import improvise
 from jazzgen.instruments import program_number
 from jazzgen.model import EMBEDDING, LOGITS, recurrent_name
@@ -106,14 +106,16 @@ def random_bundle(folder: Path, vocab: Vocab, token_lists: list[tuple[str, ...]]
 
 def numpy_grammar(lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: int = 0,
                   register: bool = False) -> tuple[float, int]:
-    """(tokens/s, tokens) of improvise over rhythm changes, batch streams at once; register: keep
-    the lines in the tenor sax's range as generate does (each pitch followed through the chords)."""
+    """(tokens/s, tokens) of improvise over rhythm changes, batch streams at once, the rhythm at
+    generate's temperature; register: keep the lines in the tenor sax's range as generate does
+    (each pitch followed through the chords)."""
     sheet = lead_sheet(tune="rhythm", choruses=choruses)
     events = forced_events(sheet)
     prefix = header(sheet, 65) + events[0][1]
     kept = register_for(sheet, prefix, playing_range(program_number("tenor sax"))) if register else None
     start = time.perf_counter()
-    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch, register=kept)
+    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch, register=kept,
+                        rhythm_temperature=RHYTHM_TEMPERATURE)
     seconds = time.perf_counter() - start
     steps = max(len(s) for s in streams)  # every row goes through every step until the last stream ends
     return batch * steps / seconds, batch * steps
