@@ -20,6 +20,8 @@ Input is seconds (from jazzgen.midi_timing); the result is ticks (TICKS_PER_BEAT
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from jazzgen.errors import DataError
@@ -99,12 +101,15 @@ def _beat_scores(frames: np.ndarray, classes: np.ndarray, lengths: np.ndarray, n
     return scores.reshape(n, K)
 
 
-def track_beats(onsets: np.ndarray, period: float) -> np.ndarray:
+def track_beats(onsets: np.ndarray, period: float, band: Sequence[np.ndarray] = ()) -> np.ndarray:
     """Beat times in seconds, from a beat or more before the first onset to after the last.
 
-    onsets: sorted note onsets in seconds; period: the file's beat length in seconds (the prior).
+    onsets: sorted note onsets in seconds; period: the file's beat length in seconds (the prior);
+    band: the onsets of other parts playing along (bass, drums, comping), each part's own onsets,
+    which vote with the melody's: a band keeps the beat that a soloist plays around.
     """
-    onsets = np.asarray(onsets, dtype=float)
+    parts = [np.asarray(onsets, dtype=float)] + [np.unique(np.asarray(p, dtype=float)) for p in band]
+    onsets, classes = _merged(parts, period)
     beats = (onsets[-1] - onsets[0]) / period
     if beats > MAX_TRACKED_BEATS:
         raise DataError(f"the performance lasts {beats:.0f} beats; beats are tracked through up to "
@@ -115,10 +120,19 @@ def track_beats(onsets: np.ndarray, period: float) -> np.ndarray:
     origin = onsets[0] - 2 * period
     n = int((onsets[-1] - origin) / frame) + 2 * FRAMES_PER_BEAT
     lengths = np.arange(int(TEMPO_RANGE[0] * FRAMES_PER_BEAT), int(TEMPO_RANGE[1] * FRAMES_PER_BEAT) + 1)
-    beat_scores = _beat_scores((onsets - origin) / frame, ioi_classes(onsets, period), lengths, n)
+    beat_scores = _beat_scores((onsets - origin) / frame, classes, lengths, n)
     path = _best_path(beat_scores, lengths, int(round((onsets[-1] - origin) / frame)))
     beats = origin + path * frame
     return extend_beats(beats, onsets)
+
+
+def _merged(parts: list[np.ndarray], period: float) -> tuple[np.ndarray, np.ndarray]:
+    """All parts' onsets in time order with each one's IOI class within its own part."""
+    parts = [p for p in parts if len(p)]
+    times = np.concatenate(parts)
+    classes = np.concatenate([ioi_classes(p, period) for p in parts])
+    order = np.argsort(times, kind="stable")
+    return times[order], classes[order]
 
 
 def _best_path(beat_scores: np.ndarray, lengths: np.ndarray, last_onset: int) -> np.ndarray:

@@ -12,8 +12,8 @@ reads MIDI, through mido.
    jazzgen.tracks), reduced to its top voice.
 3. Timing (jazzgen.midi_timing): a quantised file keeps its own ticks, tempo map and bar lines;
    a performance is quantised beat by beat, through the file's beats when it was played to them,
-   otherwise through beats tracked from its onsets (jazzgen.beats). The solo starts at the bar
-   holding its first note.
+   otherwise through beats tracked from its onsets and the other parts' (jazzgen.beats). The
+   solo starts at the bar holding its first note.
 4. Chords, the first source that gives any: chord symbols in marker, text, lyric or cue events;
    a sidecar file `<name>.chords` next to the MIDI file, '| Dm7 G7 | Cmaj7 % |', whose first bar
    is the solo's first bar (the bar of the first melody note, not the file's bar 1); chords
@@ -204,7 +204,8 @@ def _part(index: int, name: str, notes: np.ndarray, programs: dict, tpb: int, sp
 
 def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> MidiReading:
     melody, reason = choose_melody(midi.parts, melody_track)
-    timing = melody_timing(midi.tempo_map, melody.notes)
+    band = [p.notes[:, 0] for p in midi.parts if p is not melody]
+    timing = melody_timing(midi.tempo_map, melody.notes, band)
     notes, origin, meter = solo_notes(melody.notes, timing)
     chords, chords_from, chord_bars = _chords(midi, path, melody, timing, origin, meter, notes)
     bars = max(bars_needed(meter, max(n.end for n in notes)), chord_bars)

@@ -7,15 +7,16 @@ Three cases, chosen from the melody's onsets:
 - a take played to the file's beat (NEAR_GRID_SHARE of its onsets within NEAR_GRID beats of a
   16th or an 8th-triplet of its beat: a recording made to a click) is quantised beat by beat
   through the file's own beats, keeping its bar lines;
-- any other performance is quantised through beats tracked from its onsets (jazzgen.beats),
-  the file's tempo as the prior; its first meter is kept and its downbeat guessed.
+- any other performance is quantised through beats tracked from its onsets and those of the
+  other parts playing along (jazzgen.beats), the file's tempo as the prior; its first meter is
+  kept and its downbeat guessed.
 
 Times in seconds exist only here, between the file's tempo map and the tracked beats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,8 +70,9 @@ class Timing:
     description: str
 
 
-def melody_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
-    """Timing of a melody; notes: (n, 2+) file ticks start, end, sorted by start."""
+def melody_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray] = ()) -> Timing:
+    """Timing of a melody; notes: (n, 2+) file ticks start, end, sorted by start; band: the note
+    starts (file ticks) of each other part, which help find the beat of a performance."""
     tpb = tempo_map.ticks_per_beat
     starts = notes[:, 0]
     span = (notes[:, 1].max() - starts[0]) / tpb
@@ -84,7 +86,7 @@ def melody_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
                       "quantised file: notes kept on its own tick grid")
     if _near_file_beats(starts / tpb):
         return _file_beat_timing(tempo_map, notes)
-    return _tracked_timing(tempo_map, notes)
+    return _tracked_timing(tempo_map, notes, band)
 
 
 def _file_ticks(tpb: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -120,9 +122,10 @@ def _file_beat_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
                   "played to the file's beat: onsets quantised to the file's own beats and bars")
 
 
-def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
+def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray]) -> Timing:
     seconds = tempo_map.seconds(notes[:, 0])
-    beats = beat_tracking.track_beats(seconds, 60.0 / tempo_map.bpm_at(int(notes[0, 0])))
+    band = [tempo_map.seconds(starts) for starts in band if len(starts)]
+    beats = beat_tracking.track_beats(seconds, 60.0 / tempo_map.bpm_at(int(notes[0, 0])), band)
     numerator, denominator = tempo_map.meters[0][1:] if tempo_map.meters else (4, 4)
     beats_per_bar = max(1, TimeSignature(0, numerator, denominator).bar_ticks // TICKS_PER_BEAT)
     onsets = beat_tracking.quantise(seconds, beats)
@@ -131,8 +134,14 @@ def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
     bpm = 60.0 / float(np.median(np.diff(beats)))
     meters = ((0, numerator, denominator),)
     return Timing(onsets + shift, _through_beats(tempo_map, beats, shift), meters, bpm,
-                  f"performance: beats tracked through the onsets (about {bpm:.0f} bpm), downbeat guessed "
-                  "from where long notes and phrase starts fall")
+                  f"performance: beats tracked through the onsets {_of_whom(len(band))} (about {bpm:.0f} bpm), "
+                  "downbeat guessed from where long notes and phrase starts fall")
+
+
+def _of_whom(others: int) -> str:
+    if not others:
+        return "of the melody alone"
+    return f"of the melody and {others} other part{'s' if others > 1 else ''}"
 
 
 def bar_lines(meters: Meters, first: int, last: int) -> list[tuple[int, int, int]]:

@@ -285,11 +285,12 @@ def test_a_missing_path_is_a_usage_error(tmp_path):
 # ---------------------------------------------------------------- performances
 
 
-def performance(pattern, bpm_from, bpm_to, jitter, seed=1, played_to_file=False):
+def performance(pattern, bpm_from, bpm_to, jitter, seed=1, played_to_file=False, band=()):
     """A played line: pattern onsets (jazzgen ticks) played with a tempo drifting linearly from
-    bpm_from to bpm_to, onset jitter in seconds; written with one average tempo event."""
+    bpm_from to bpm_to, onset jitter in seconds; written with one average tempo event. band:
+    (name, pattern, program, channel) of parts played along to the same tempo."""
     rng = np.random.default_rng(seed)
-    beats = np.array([onset / 12 for onset, _, _ in pattern])
+    beats = np.array([onset / 12 for _, notes, _, _ in [("", pattern, 0, 0), *band] for onset, _, _ in notes])
     span = beats.max() + 1
     bpm = lambda b: bpm_from + (bpm_to - bpm_from) * b / span  # noqa: E731
     grid = np.linspace(0, span, 2000)
@@ -300,12 +301,18 @@ def performance(pattern, bpm_from, bpm_to, jitter, seed=1, played_to_file=False)
     average = 60 * span / seconds[-1]
     ticks_per_second = PPQ * average / 60
     lead_in = 2.0
-    notes = []
-    for onset, duration, pitch in pattern:
-        start = (lead_in + to_seconds(onset / 12) + rng.normal(0, jitter)) * ticks_per_second
-        end = (lead_in + to_seconds((onset + duration) / 12) - 0.02) * ticks_per_second
-        notes.append((float(start), float(max(end - start, 10)), pitch))
-    return make_midi(part("Melody", notes, program=66), tempos=((0, average),))
+
+    def played(notes):
+        out = []
+        for onset, duration, pitch in notes:
+            start = (lead_in + to_seconds(onset / 12) + rng.normal(0, jitter)) * ticks_per_second
+            end = (lead_in + to_seconds((onset + duration) / 12) - 0.02) * ticks_per_second
+            out.append((float(start), float(max(end - start, 10)), pitch))
+        return out
+
+    parts = [part("Melody", played(pattern), program=66)]
+    parts += [part(name, played(notes), program, channel) for name, notes, program, channel in band]
+    return make_midi(*parts, tempos=((0, average),))
 
 
 A_BAR = [(0, 18, 60), (18, 6, 62), (24, 4, 64), (28, 4, 65), (32, 4, 67), (36, 6, 65), (42, 6, 64)]
@@ -327,6 +334,25 @@ def test_a_performance_with_drifting_tempo_comes_back_on_its_grid():
     got = set(relative(reading))
     assert np.mean([note in got for note in expected]) >= 0.95
     assert reading.solo.notes[0].onset == 0  # the long notes put the downbeat on the first note
+
+
+ANTICIPATIONS = [(48 * bar + 12 * beat + 6, 10, 64 + (beat + bar) % 5) for bar in range(16) for beat in range(4)]
+WALKING_BASS = [(48 * bar + 12 * beat, 11, 40 + (3 * beat + bar) % 7) for bar in range(16) for beat in range(4)]
+RIDE = [(48 * bar + tick, 2, 51) for bar in range(16) for tick in (0, 12, 20, 24, 36, 44)]
+
+
+def test_the_band_keeps_the_beat_that_a_soloist_plays_around():
+    # a line of off-beat 8ths held for a beat: alone, each note looks like a beat
+    alone = read_midi(performance(ANTICIPATIONS, 112, 136, jitter=0.008))
+    assert "of the melody alone" in alone.timing
+    assert {n.onset % 12 for n in alone.solo.notes} == {0}
+    band = (("Bass", WALKING_BASS, 32, 1), ("Drums", RIDE, 0, 9))
+    reading = read_midi(performance(ANTICIPATIONS, 112, 136, jitter=0.008, band=band))
+    assert "of the melody and 2 other parts" in reading.timing
+    assert [n.pitch for n in reading.solo.notes] == [pitch for _, _, pitch in ANTICIPATIONS]
+    first = reading.solo.notes[0].onset
+    assert first % 12 == 6  # on the off-beat, as played
+    assert [n.onset - first for n in reading.solo.notes] == [onset - 6 for onset, _, _ in ANTICIPATIONS]
 
 
 def test_a_take_played_to_the_files_click_keeps_the_files_bars():
