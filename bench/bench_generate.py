@@ -114,8 +114,8 @@ def numpy_grammar(lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: in
     prefix = header(sheet, 65) + events[0][1]
     kept = register_for(sheet, prefix, playing_range(program_number("tenor sax"))) if register else None
     start = time.perf_counter()
-    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch, register=kept,
-                        rhythm_temperature=RHYTHM_TEMPERATURE)
+    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch,
+                        register=kept, rhythm_temperature=RHYTHM_TEMPERATURE)
     seconds = time.perf_counter() - start
     steps = max(len(s) for s in streams)  # every row goes through every step until the last stream ends
     return batch * steps / seconds, batch * steps

@@ -195,10 +195,11 @@ def main() -> None:
 
     print("2. " + quantised_line("annotated", "the annotated beats"))
     print("   " + quantised_line("smoothed", f"the annotated beats smoothed +-{SMOOTH}"))
-    print(f"3. best straight line per {WINDOW}-beat window ({len(errors)} windows): phase within 0.1 beat of the "
-          f"band's in {(errors < 0.1).mean():.1%}, within 0.2 in {(errors < 0.2).mean():.1%}")
+    print(f"3. best straight line per {WINDOW}-beat window ({len(errors)} windows): phase within 0.1 beat "
+          f"of the band's in {(errors < 0.1).mean():.1%}, within 0.2 in {(errors < 0.2).mean():.1%}")
     print("4. " + quantised_line("tracked", "the tracked beats"))
-    print(f"   annotated beats with a tracked beat within 0.1 beat: {counts['beat hits'] / counts['beats']:.1%}")
+    hits = counts["beat hits"] / counts["beats"]
+    print(f"   annotated beats with a tracked beat within 0.1 beat: {hits:.1%}")
 
 if __name__ == "__main__":
     main()

@@ -68,8 +68,8 @@ def generate(model: str | Path | None = None, changes: str | None = None, tune: 
 def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=None, choruses: int = 1,
                         bars: int | None = None, tempo: float | None = None, temperature: float = 1.0,
                         rhythm_temperature: float = RHYTHM_TEMPERATURE, top_k: int = 0, top_p: float = 1.0,
-                        seed: int | None = None, primer: Solo | None = None, instrument: str | int = "tenor sax",
-                        max_tokens: int = 20_000) -> list[Solo]:
+                        seed: int | None = None, primer: Solo | None = None,
+                        instrument: str | int = "tenor sax", max_tokens: int = 20_000) -> list[Solo]:
     """n variations sampled together as one batch, with generate's options."""
     check_rhythm_temperature(rhythm_temperature)
     if not 1 <= n <= 1000:
@@ -83,7 +83,8 @@ def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=
     sheet = lead_sheet(changes, tune, key, choruses, bars)
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
-    return improvise_over(lm, meta.vocab, sheet, sampling, n, instrument, primer, max_tokens, rhythm_temperature)
+    return improvise_over(lm, meta.vocab, sheet, sampling, n, instrument, primer, max_tokens,
+                          rhythm_temperature)
 
 
 def check_rhythm_temperature(value: float) -> None:

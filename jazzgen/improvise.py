@@ -158,7 +158,8 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
         need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
         if need:
             masks = grammar.masks([streams[i] for i in need], register)
-            # probabilities divides by sampling.temperature: a rhythm row ends up divided by rhythm_temperature
+            # probabilities divides by sampling.temperature: a rhythm row's logits end up divided
+            # by rhythm_temperature
             scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
             picked = draw(probabilities(logits[need] * scale[:, None], sampling, masks), rng)
             for i, token_id, mask in zip(need, picked, masks):

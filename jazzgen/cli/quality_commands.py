@@ -14,7 +14,8 @@ import click
               help="The prepared corpus the model was trained on (its training solos for copy length).")
 @click.option("-n", "n_solos", type=int, default=100, show_default=True, help="Solos to generate.")
 @click.option("--bars", type=int, default=32, show_default=True, help="Bars per progression window.")
-@click.option("--temperature", type=float, default=1.0, show_default=True, help="Temperature of the pitch choices.")
+@click.option("--temperature", type=float, default=1.0, show_default=True,
+              help="Temperature of the pitch choices.")
 @click.option("--rhythm-temperature", type=float, default=None,
               help="Temperature of the rhythm choices [default: 0.8, as generate].")
 @click.option("--top-k", type=int, default=0, show_default=True,
