@@ -24,6 +24,12 @@ one constant (the best one is taken). Figures, as shares of all annotated notes:
 --split tune|test reads every other file (by name), so that parameters set on one half can be
 reported on the other.
 
+--band adds what these files lack, a part playing along: a bass note on every annotated beat
+(mcsv_beat/, mapped onto the MIDI clock through the matched notes), written as a second track, as
+a recording of the whole band would hold one. It shows what the reader's tracking gives when the
+file carries the band's beat; the annotated beats are the answer key here, so these figures
+bound what a real rhythm section would give rather than measure it.
+
 A trap for oracle experiments: the MIDI files' seconds are not the MCSV seconds. Each file's tempo
 event is a whole number of bpm, and its onsets are the MCSV onsets times a constant factor (median
 0.994, 0.99 to 1.0 for 80% of the files) plus an offset, so an annotated beat time from
@@ -36,6 +42,7 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
+import io
 import sys
 import time
 from pathlib import Path
@@ -136,6 +143,42 @@ def naive(midi_path: Path, true: np.ndarray, true_pitches: np.ndarray, beats_per
     return any_downbeat(ours[a], true[b], beats_per_bar)
 
 
+def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
+    """The MIDI file with a "Bass" track holding a note on every annotated beat."""
+    import mido
+
+    midi = mido.MidiFile(str(midi_path))
+    tempo = next(m.tempo for track in midi.tracks for m in track if m.type == "set_tempo")
+    tick, onsets, pitches = 0, [], []
+    for msg in midi.tracks[-1]:
+        tick += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:
+            onsets.append(tick)
+            pitches.append(msg.note)
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(beat_csv, newline="", encoding="utf-8") as handle:
+        beats = np.array([float(r["onset"]) for r in csv.DictReader(handle)])
+    ours, theirs = align(np.array(pitches), np.array([int(float(r["pitch"])) for r in rows]))
+    csv_onsets = np.array([float(r["onset"]) for r in rows])
+    slope, intercept = np.polyfit(csv_onsets[theirs], np.array(onsets, dtype=float)[ours], 1)
+    ticks = np.rint(slope * beats + intercept).astype(int)
+    ticks = ticks[ticks >= 0]
+    events = sorted([(int(t), 1, 36 + i % 12) for i, t in enumerate(ticks)]
+                    + [(int(t) + midi.ticks_per_beat // 2, 0, 36 + i % 12) for i, t in enumerate(ticks)])
+    bass, now = mido.MidiTrack([mido.MetaMessage("track_name", name="Bass", time=0),
+                                mido.Message("program_change", channel=1, program=32, time=0)]), 0
+    for at, on, pitch in events:
+        bass.append(mido.Message("note_on" if on else "note_off", channel=1, note=pitch, velocity=80 if on else 0,
+                                 time=at - now))
+        now = at
+    midi.tracks.append(bass)
+    data = io.BytesIO()
+    midi.save(file=data)
+    data.seek(0)
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -143,6 +186,8 @@ def main() -> None:
     parser.add_argument("--split", choices=("all", "tune", "test"), default="all",
                         help="tune: the 1st, 3rd, 5th ... file by name (for setting parameters); "
                              "test: the 2nd, 4th ... (for reporting)")
+    parser.add_argument("--band", action="store_true",
+                        help="add a bass note on every annotated beat as a second track (see above)")
     args = parser.parse_args()
     files = sorted((args.data / "midi").glob("*.mid"))
     files = {"all": files, "tune": files[0::2], "test": files[1::2]}[args.split][: args.limit]
@@ -154,9 +199,13 @@ def main() -> None:
     for path in files:
         stem = path.name[: -len("_FINAL.mid")]
         csv_path = args.data / "mcsv_melody" / f"{CSV_NAMES.get(stem, stem)}_FINAL.csv"
+        beat_csv = args.data / "mcsv_beat" / f"{CSV_NAMES.get(stem, stem)}_FINAL_beattrack.csv"
+        if args.band and not (csv_path.is_file() and beat_csv.is_file()):
+            continue
+        source = with_band(path, csv_path, beat_csv) if args.band else path
         start = time.perf_counter()
         try:
-            reading = read_midi(path)
+            reading = read_midi(source, melody_track="Melody" if args.band else None, name=str(path))
         except DataError as err:
             failed.append(str(err))
             continue
