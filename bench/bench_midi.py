@@ -57,7 +57,8 @@ from jazzgen.solo import TICKS_PER_BEAT  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
 CSV_NAMES = {"BranfordMarsalis_UMMG": "BranfordMarsalis_U.M.M.G."}
-FIGURES = ("exact", "tick in beat", "beat and tick", "same beat", "within 1 tick", "grid, any downbeat", "naive")
+FIGURES = ("exact", "tick in beat", "beat and tick", "same beat", "within 1 tick", "grid, any downbeat",
+           "naive")
 
 
 def truth(csv_path: Path) -> tuple[np.ndarray, np.ndarray, int]:
@@ -143,12 +144,23 @@ def naive(midi_path: Path, true: np.ndarray, true_pitches: np.ndarray, beats_per
     return any_downbeat(ours[a], true[b], beats_per_bar)
 
 
+def melody_csv_of(data: Path, stem: str) -> Path:
+    return data / "mcsv_melody" / f"{CSV_NAMES.get(stem, stem)}_FINAL.csv"
+
+
+def beat_csv_of(data: Path, stem: str) -> Path:
+    return data / "mcsv_beat" / f"{CSV_NAMES.get(stem, stem)}_FINAL_beattrack.csv"
+
+
+def annotated(data: Path, stem: str) -> bool:
+    return melody_csv_of(data, stem).is_file() and beat_csv_of(data, stem).is_file()
+
+
 def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
     """The MIDI file with a "Bass" track holding a note on every annotated beat."""
     import mido
 
     midi = mido.MidiFile(str(midi_path))
-    tempo = next(m.tempo for track in midi.tracks for m in track if m.type == "set_tempo")
     tick, onsets, pitches = 0, [], []
     for msg in midi.tracks[-1]:
         tick += msg.time
@@ -169,8 +181,8 @@ def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
     bass, now = mido.MidiTrack([mido.MetaMessage("track_name", name="Bass", time=0),
                                 mido.Message("program_change", channel=1, program=32, time=0)]), 0
     for at, on, pitch in events:
-        bass.append(mido.Message("note_on" if on else "note_off", channel=1, note=pitch, velocity=80 if on else 0,
-                                 time=at - now))
+        kind, velocity = ("note_on", 80) if on else ("note_off", 0)
+        bass.append(mido.Message(kind, channel=1, note=pitch, velocity=velocity, time=at - now))
         now = at
     midi.tracks.append(bass)
     data = io.BytesIO()
@@ -191,6 +203,8 @@ def main() -> None:
     args = parser.parse_args()
     files = sorted((args.data / "midi").glob("*.mid"))
     files = {"all": files, "tune": files[0::2], "test": files[1::2]}[args.split][: args.limit]
+    if args.band:  # the band is written from the annotation: files without one are left out
+        files = [f for f in files if annotated(args.data, f.name[: -len("_FINAL.mid")])]
     if not files:
         sys.exit(f"no MIDI files under {args.data / 'midi'}")
     totals = dict.fromkeys(FIGURES, 0)
@@ -198,11 +212,8 @@ def main() -> None:
     failed, timings = [], {}
     for path in files:
         stem = path.name[: -len("_FINAL.mid")]
-        csv_path = args.data / "mcsv_melody" / f"{CSV_NAMES.get(stem, stem)}_FINAL.csv"
-        beat_csv = args.data / "mcsv_beat" / f"{CSV_NAMES.get(stem, stem)}_FINAL_beattrack.csv"
-        if args.band and not (csv_path.is_file() and beat_csv.is_file()):
-            continue
-        source = with_band(path, csv_path, beat_csv) if args.band else path
+        csv_path = melody_csv_of(args.data, stem)
+        source = with_band(path, csv_path, beat_csv_of(args.data, stem)) if args.band else path
         start = time.perf_counter()
         try:
             reading = read_midi(source, melody_track="Melody" if args.band else None, name=str(path))
