@@ -9,7 +9,9 @@ three steps:
    change, so the tempo bends smoothly instead of jumping. Each beat is scored by where the onsets
    inside it fall: an onset's phase in the beat (0 = on the beat) is scored by ONSET_PHASE_PRIOR
    for its inter-onset interval, so long notes pull the beat onto themselves and the short second
-   note of a swung pair pulls it away.
+   note of a swung pair pulls it away. The other parts of the file (bass, drums, comping) are
+   scored the same way, each onset by the intervals within its own part, and count BAND_WEIGHT
+   times a melody onset: a soloist plays around the beat that the band keeps.
 2. `quantise`: each onset goes to the beat it is played in (up to EARLY of a beat ahead of it), and
    the onsets of one beat are read together as one of the divisions 1, 2 (swung), 3, 4 or 6,
    whichever fits best after a penalty for the busier ones: the notation a transcriber would write.
