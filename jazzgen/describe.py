@@ -1,4 +1,5 @@
-"""What `jazzgen inspect` shows about a file: tracks, the chosen melody and why, chords, first values."""
+"""What `jazzgen inspect` shows about a file: tracks, the chosen melody and why, how its notes were
+placed on the grid, chords, first values."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def format_text(description: dict) -> str:
         lines.append("  track " + ", ".join(f"{k}={v}" for k, v in track.items()))
     if "melody_track" in description:
         lines.append(f"  melody: track {description['melody_track']} - {description['melody_reason']}")
+        lines.append(f"  timing: {description['timing']}")
         lines.append(f"  chords from: {description['chords_from']}")
     lines += [f"  repaired: {repair}" for repair in description.get("repairs", [])]
     for solo in description["solos"]:

@@ -131,6 +131,7 @@ def midi_details(midi) -> dict:
         "tracks": [track_summary(t) for t in midi.tracks],
         "melody_track": midi.melody_index,
         "melody_reason": midi.melody_reason,
+        "timing": midi.timing,
         "chords_from": midi.chords_from,
         "repairs": list(midi.repairs),
     }

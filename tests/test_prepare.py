@@ -87,6 +87,14 @@ def test_inspect_shows_chords_and_first_values(tmp_path):
     assert data["reader"] == "wjazzd" and data["solos"][0]["notes"] == 16
 
 
+def test_inspect_says_how_a_midi_files_notes_were_placed(tmp_path):
+    example = os.path.join(os.path.dirname(__file__), "..", "data", "midi", "blues_in_f.mid")
+    result = run("inspect", example)
+    assert result.exit_code == 0, result.output
+    assert "  timing: quantised file: notes kept on its own tick grid" in result.output
+    assert json.loads(run("inspect", example, "--json").output)["timing"].startswith("quantised file")
+
+
 def test_inspect_of_a_missing_file_is_a_usage_error(tmp_path):
     result = run("inspect", str(tmp_path / "x.mid"))
     assert result.exit_code == 2 and "no such file" in result.output
