@@ -39,8 +39,8 @@ MAX_TRACKED_BEATS = 4000  # memory grows with the length: about 15 kB a beat
 WINDOW_START = -0.2  # an onset up to a fifth of a beat early still belongs to the beat
 PHASE_BINS = 200
 # How much more an onset of a part playing along (bass, drums, comping) counts than the melody's:
-# the band holds the beat the soloist plays around. Set on the tune half of bench_midi.py --band
-# (a bass note on every annotated beat): weight 1, 2, 4, 8 put 60.9, 61.4, 61.8, 61.5% of onsets
+# the band holds the beat the soloist plays around. Set on 60 files of the tune half of bench_midi.py
+# --band (a bass note on every annotated beat): weight 1, 2, 4, 8 put 60.9, 61.4, 61.8, 61.5% of onsets
 # on the annotated tick in the beat and 33.9, 34.9, 34.4, 33.1% exactly.
 BAND_WEIGHT = 2.0
 
