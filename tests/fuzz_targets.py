@@ -63,6 +63,8 @@ def seed_midi_files() -> list[bytes]:
     bass = [mido.Message("program_change", channel=1, program=33)] + _line([38, 43, 36, 41], 96, channel=1)
     files = [_seed_file([conductor, melody, bass]), _seed_file([melody + _line([60, 64], 24, channel=2)], 0)]
     files.append(_seed_file([conductor, _line([60, 62, 64], 37)], ppq=480))
+    played = _line([62, 65, 69, 72, 71, 67, 65, 64], 251)  # off the grid: a performance with a band
+    files.append(_seed_file([conductor, played, _line([38, 43, 36, 41, 38, 43], 487, channel=1)], ppq=480))
     files += [path.read_bytes() for path in sorted((REPO / "data" / "midi").glob("*.mid"))]
     return files
 
