@@ -24,10 +24,11 @@ one constant (the best one is taken). Figures, as shares of all annotated notes:
 --split tune|test reads every other file (by name), so that parameters set on one half can be
 reported on the other.
 
---band adds what these files lack, a part playing along: a bass note on every annotated beat
-(mcsv_beat/, mapped onto the MIDI clock through the matched notes), written as a second track, as
-a recording of the whole band would hold one. It shows what the reader's tracking gives when the
-file carries the band's beat; the annotated beats are the answer key here, so these figures
+--band adds what these files lack, a part playing along: the annotated bass line, a note on every
+annotated beat at the pitch the annotators heard (mcsv_beat/, mapped onto the MIDI clock through
+the matched notes; a constant pitch where a track has no bass column), written as a second track,
+as a recording of the whole band would hold one. It shows what the reader's tracking and downbeat
+give when the file carries the band; the annotated beats are the answer key here, so these figures
 bound what a real rhythm section would give rather than measure it.
 
 A trap for oracle experiments: the MIDI files' seconds are not the MCSV seconds. Each file's tempo
@@ -157,7 +158,7 @@ def annotated(data: Path, stem: str) -> bool:
 
 
 def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
-    """The MIDI file with a "Bass" track holding a note on every annotated beat."""
+    """The MIDI file with a "Bass" track holding the annotated bass line, a note on every beat."""
     import mido
 
     midi = mido.MidiFile(str(midi_path))
@@ -170,14 +171,16 @@ def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
     with open(csv_path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     with open(beat_csv, newline="", encoding="utf-8") as handle:
-        beats = np.array([float(r["onset"]) for r in csv.DictReader(handle)])
+        beat_rows = list(csv.DictReader(handle))
+    beats = np.array([float(r["onset"]) for r in beat_rows])
+    bass = [_pitch(r.get("bass")) for r in beat_rows]
     ours, theirs = align(np.array(pitches), np.array([int(float(r["pitch"])) for r in rows]))
     csv_onsets = np.array([float(r["onset"]) for r in rows])
     slope, intercept = np.polyfit(csv_onsets[theirs], np.array(onsets, dtype=float)[ours], 1)
     ticks = np.rint(slope * beats + intercept).astype(int)
-    ticks = ticks[ticks >= 0]
-    events = sorted([(int(t), 1, 36 + i % 12) for i, t in enumerate(ticks)]
-                    + [(int(t) + midi.ticks_per_beat // 2, 0, 36 + i % 12) for i, t in enumerate(ticks)])
+    notes = [(int(t), pitch) for t, pitch in zip(ticks, bass) if t >= 0]
+    half = midi.ticks_per_beat // 2
+    events = sorted([(t, 1, pitch) for t, pitch in notes] + [(t + half, 0, pitch) for t, pitch in notes])
     bass, now = mido.MidiTrack([mido.MetaMessage("track_name", name="Bass", time=0),
                                 mido.Message("program_change", channel=1, program=32, time=0)]), 0
     for at, on, pitch in events:
@@ -189,6 +192,13 @@ def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
     midi.save(file=data)
     data.seek(0)
     return data
+
+
+def _pitch(text: str | None) -> int:
+    try:
+        return min(127, max(0, int(float(text))))
+    except (TypeError, ValueError):
+        return 36
 
 
 def main() -> None:

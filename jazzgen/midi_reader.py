@@ -35,7 +35,7 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
 from jazzgen.midi_bytes import MAX_FILE_BYTES, clean_midi
 from jazzgen.midi_notes import Sounding
-from jazzgen.tracks import Part, TrackInfo, choose_melody, part_info
+from jazzgen.tracks import Part, TrackInfo, choose_melody, is_bass, part_info
 from jazzgen.midi_timing import TempoMap, Timing, melody_timing, solo_notes
 from jazzgen.solo import Chord, Solo, bar_starts, bars_needed
 
@@ -204,8 +204,10 @@ def _part(index: int, name: str, notes: np.ndarray, programs: dict, tpb: int, sp
 
 def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> MidiReading:
     melody, reason = choose_melody(midi.parts, melody_track)
-    band = [p.notes[:, 0] for p in midi.parts if p is not melody]
-    timing = melody_timing(midi.tempo_map, melody.notes, band)
+    others = [p for p in midi.parts if p is not melody]
+    basses = [p for p in others if is_bass(p.info) and not p.info.is_drum and p.info.polyphony < 0.5]
+    bass = max(basses, key=lambda p: p.info.notes).notes if basses else None
+    timing = melody_timing(midi.tempo_map, melody.notes, [p.notes[:, 0] for p in others], bass)
     notes, origin, meter = solo_notes(melody.notes, timing)
     chords, chords_from, chord_bars = _chords(midi, path, melody, timing, origin, meter, notes)
     bars = max(bars_needed(meter, max(n.end for n in notes)), chord_bars)

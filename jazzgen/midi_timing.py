@@ -28,6 +28,7 @@ from jazzgen.solo import TICKS_PER_BEAT, Note, TimeSignature, monophonic
 ON_GRID_SHARE = 0.85
 PLAYED_GRID = (0.0, 0.25, 1 / 3, 0.5, 2 / 3, 0.75, 1.0)  # beats: 16ths and 8th triplets
 NEAR_GRID, NEAR_GRID_SHARE = 0.04, 0.7  # a performance off the grid has about half its onsets this near
+BASS_ON_BEAT = 2  # grid ticks: a bass note this near a beat is the bass line's note for that beat
 DEFAULT_TEMPO = 500000  # microseconds a quarter note (120 bpm) until a file sets one
 MAX_BEATS = 20000  # a melody longer than this is a broken file or not a solo
 
@@ -70,9 +71,11 @@ class Timing:
     description: str
 
 
-def melody_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray] = ()) -> Timing:
+def melody_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray] = (),
+                  bass: np.ndarray | None = None) -> Timing:
     """Timing of a melody; notes: (n, 2+) file ticks start, end, sorted by start; band: the note
-    starts (file ticks) of each other part, which help find the beat of a performance."""
+    starts (file ticks) of each other part, which help find the beat of a performance; bass: the
+    bass part's notes (n, 3+: start, end, pitch in file ticks), which help find its downbeat."""
     tpb = tempo_map.ticks_per_beat
     starts = notes[:, 0]
     span = (notes[:, 1].max() - starts[0]) / tpb
@@ -86,7 +89,7 @@ def melody_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndar
                       "quantised file: notes kept on its own tick grid")
     if _near_file_beats(starts / tpb):
         return _file_beat_timing(tempo_map, notes)
-    return _tracked_timing(tempo_map, notes, band)
+    return _tracked_timing(tempo_map, notes, band, bass)
 
 
 def _file_ticks(tpb: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -122,20 +125,36 @@ def _file_beat_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
                   "played to the file's beat: onsets quantised to the file's own beats and bars")
 
 
-def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray]) -> Timing:
+def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray],
+                    bass: np.ndarray | None) -> Timing:
     seconds = tempo_map.seconds(notes[:, 0])
     band = [tempo_map.seconds(starts) for starts in band if len(starts)]
     beats = beat_tracking.track_beats(seconds, 60.0 / tempo_map.bpm_at(int(notes[0, 0])), band)
     numerator, denominator = tempo_map.meters[0][1:] if tempo_map.meters else (4, 4)
     beats_per_bar = max(1, TimeSignature(0, numerator, denominator).bar_ticks // TICKS_PER_BEAT)
     onsets = beat_tracking.quantise(seconds, beats)
-    ends = np.maximum(_through_beats(tempo_map, beats, 0)(notes[:, 1]), onsets + 1)
-    shift = TICKS_PER_BEAT * beat_tracking.bar_phase(onsets, ends, beats_per_bar)
+    to_grid = _through_beats(tempo_map, beats, 0)
+    ends = np.maximum(to_grid(notes[:, 1]), onsets + 1)
+    line = _bass_line(to_grid, bass) if bass is not None and len(bass) else None
+    shift = TICKS_PER_BEAT * beat_tracking.bar_phase(onsets, ends, beats_per_bar, line)
     bpm = 60.0 / float(np.median(np.diff(beats)))
     meters = ((0, numerator, denominator),)
-    return Timing(onsets + shift, _through_beats(tempo_map, beats, shift), meters, bpm,
-                  f"performance: beats tracked through the onsets {_of_whom(len(band))} (about {bpm:.0f} bpm), "
-                  "downbeat guessed from where long notes and phrase starts fall")
+    by_bass = "the bass line and " if line is not None else ""
+    description = (f"performance: beats tracked through the onsets {_of_whom(len(band))} "
+                   f"(about {bpm:.0f} bpm), downbeat guessed from {by_bass}where the melody's long notes "
+                   "and phrase starts fall")
+    return Timing(onsets + shift, _through_beats(tempo_map, beats, shift), meters, bpm, description)
+
+
+def _bass_line(to_grid, bass: np.ndarray) -> np.ndarray:
+    """The bass pitch played on each beat from grid tick 0 (a note starting within BASS_ON_BEAT
+    ticks of it; the lowest if several), -1 where none."""
+    ticks = to_grid(bass[:, 0])
+    beat = np.rint(ticks / TICKS_PER_BEAT).astype(int)
+    on_beat = (np.abs(ticks - beat * TICKS_PER_BEAT) <= BASS_ON_BEAT) & (beat >= 0)
+    line = np.full(int(beat.max(initial=0)) + 1, 10_000)
+    np.minimum.at(line, beat[on_beat], bass[on_beat, 2].astype(int))
+    return np.where(line == 10_000, -1, line)
 
 
 def _of_whom(others: int) -> str:

@@ -120,20 +120,25 @@ def _named_part(parts: tuple[Part, ...], wanted: int | str) -> Part:
     return found[0]
 
 
+def is_bass(info: TrackInfo) -> bool:
+    """Whether a part looks like a bass: by its name, its program or its register."""
+    return "bass" in info.name.casefold() or info.program in BASS_PROGRAMS or info.median_pitch < BASS_BELOW
+
+
 def melody_score(info: TrackInfo) -> dict[str, float]:
     """The parts of a part's melody score (see the module doc); the score is their sum."""
     words = info.name.casefold()
     median = info.median_pitch
-    is_bass = "bass" in words or info.program in BASS_PROGRAMS or median < BASS_BELOW
+    bass = is_bass(info)
     lead = 2.0 if any(w in words for w in LEAD_WORDS) else 1.5 if info.program in LEAD_PROGRAMS else 0.0
     comp = any(w in words for w in COMP_WORDS) or (info.program in COMP_PROGRAMS and not lead)
     return {
         "notes": float(np.log(info.notes)),
         "one voice": 3.0 * (1.0 - info.polyphony),
         "register": 1.0 if MELODY_REGISTER[0] <= median <= MELODY_REGISTER[1] else -1.0,
-        "lead": 0.0 if is_bass else lead,
+        "lead": 0.0 if bass else lead,
         "comping": -1.5 if comp else 0.0,
-        "bass": -4.0 if is_bass else 0.0,
+        "bass": -4.0 if bass else 0.0,
     }
 
 

@@ -336,8 +336,10 @@ def test_a_performance_with_drifting_tempo_comes_back_on_its_grid():
     assert reading.solo.notes[0].onset == 0  # the long notes put the downbeat on the first note
 
 
-ANTICIPATIONS = [(48 * bar + 12 * beat + 6, 10, 64 + (beat + bar) % 5) for bar in range(16) for beat in range(4)]
-WALKING_BASS = [(48 * bar + 12 * beat, 11, 40 + (3 * beat + bar) % 7) for bar in range(16) for beat in range(4)]
+ANTICIPATIONS = [(48 * bar + 12 * beat + 6, 10, 64 + (beat + bar) % 5)
+                 for bar in range(16) for beat in range(4)]
+WALKING_BASS = [(48 * bar + 12 * beat, 11, 40 + (3 * beat + bar) % 7)
+                for bar in range(16) for beat in range(4)]
 RIDE = [(48 * bar + tick, 2, 51) for bar in range(16) for tick in (0, 12, 20, 24, 36, 44)]
 
 
@@ -353,6 +355,36 @@ def test_the_band_keeps_the_beat_that_a_soloist_plays_around():
     first = reading.solo.notes[0].onset
     assert first % 12 == 6  # on the off-beat, as played
     assert [n.onset - first for n in reading.solo.notes] == [onset - 6 for onset, _, _ in ANTICIPATIONS]
+
+
+def walking_bass(roots):
+    """A walking line, a bar per root: root, 2nd, 3rd, then a semitone below the next root."""
+    line = []
+    for bar, root in enumerate(roots):
+        following = roots[(bar + 1) % len(roots)]
+        pitches = (root, root + 2, root + 4, following - 1)
+        line += [(48 * bar + 12 * beat, 11, pitch) for beat, pitch in enumerate(pitches)]
+    return line
+
+
+def test_bass_interval_classes():
+    other = len(beat_tracking.BASS_INTERVALS)
+    classes = beat_tracking.bass_interval_classes(np.array([40, 41, 28, -1, 45, 45, 60]))
+    # first beat, +1, -13 (wider than an octave), no note, after no note, 0, +15
+    assert classes.tolist() == [other, 13, other, other, other, 12, other]
+
+
+@pytest.mark.parametrize("beats_in", [1, 2, 3])
+def test_a_walking_bass_tells_the_downbeat_the_melody_hides(beats_in):
+    # the line starts beats_in beats into the band's first bar; alone, its long first note looks
+    # like a downbeat
+    melody = [(onset + 12 * beats_in, duration, pitch) for onset, duration, pitch in SWING_LINE[:-8]]
+    drums = read_midi(performance(melody, 112, 136, jitter=0.008, band=(("Drums", RIDE, 0, 9),)))
+    assert drums.solo.notes[0].onset == 0
+    band = (("Bass", walking_bass([38, 43, 36, 45] * 4), 32, 1), ("Drums", RIDE, 0, 9))
+    reading = read_midi(performance(melody, 112, 136, jitter=0.008, band=band))
+    assert reading.solo.notes[0].onset == 12 * beats_in  # on beat beats_in + 1 of its first bar
+    assert {(n.onset, n.pitch) for n in reading.solo.notes} >= {(o, p) for o, _, p in melody[:20]}
 
 
 def test_a_take_played_to_the_files_click_keeps_the_files_bars():
