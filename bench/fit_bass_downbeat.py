@@ -5,8 +5,8 @@
 The Weimar Jazz Database's beat tracks give, for every beat of a solo, its place in the bar and the
 bass pitch the annotators heard on it. For the 4/4 solos with a bass line, a softmax regression
 learns the log-odds of the beat's place in the bar (downbeat, 2, 3, 4) from one thing: the interval
-from the bass note of the beat before (-12 to +12 semitones, else "other", which also holds the
-first beat). Fitted on the even-numbered files, it is scored on the odd-numbered ones by what the
+from the bass note of the beat before (-12 to +12 semitones, or a wider leap; the first beat of a
+track tells nothing). Fitted on the even-numbered files, it is scored on the odd-numbered ones by what the
 reader does with it: for each solo, the bar phase whose summed log-odds is highest, against the
 annotated one. Then it is fitted again on all files, and that table is printed for beats.py.
 """
@@ -49,6 +49,7 @@ def fit(lines, steps: int = 3000, rate: float = 0.5) -> np.ndarray:
     """Softmax regression (classes, 4) over one-hot interval classes, by gradient descent."""
     classes = np.concatenate([bass_interval_classes(p) for p, _ in lines])
     places = np.concatenate([q for _, q in lines])
+    classes, places = classes[classes >= 0], places[classes >= 0]
     onehot = np.eye(len(BASS_INTERVALS) + 1)[classes]
     target = np.eye(4)[places]
     weights = np.zeros((onehot.shape[1], 4))
@@ -64,7 +65,8 @@ def solo_accuracy(lines, weights: np.ndarray) -> float:
     """Share of solos whose bar phase, chosen by the summed log-odds, is the annotated one."""
     right = 0
     for pitches, places in lines:
-        scores = weights[bass_interval_classes(pitches)]  # (beats, 4)
+        classes = bass_interval_classes(pitches)
+        scores = np.where(classes[:, None] >= 0, weights[classes], 0.0)  # (beats, 4)
         index = np.arange(len(pitches))
         best = max(range(4), key=lambda shift: scores[index, (index + shift) % 4].sum())
         right += best == places[0]
@@ -85,7 +87,7 @@ def main() -> None:
           f"of the other {len(test)}")
     weights = fit(lines)
     print(f"fitted on all: {solo_accuracy(lines, weights):.1%}\n\nBASS_DOWNBEAT_EVIDENCE = np.array([")
-    labels = [f"{i:+d}" for i in BASS_INTERVALS] + ["other"]
+    labels = [f"{i:+d}" for i in BASS_INTERVALS] + ["wider"]
     for label, row in zip(labels, weights):
         print(f"    ({', '.join(f'{x:.2f}' for x in row)}),  # {label}")
     print("])")

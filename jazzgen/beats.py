@@ -274,21 +274,21 @@ BASS_DOWNBEAT_EVIDENCE = np.array([
     (-0.12, 0.08, 0.07, -0.02),  # +8
     (-0.10, -0.06, 0.07, 0.09),  # +9
     (-0.01, -0.05, 0.23, -0.17),  # +10
-    (0.29, -0.13, 0.13, -0.29),  # +11
+    (0.29, -0.13, 0.14, -0.29),  # +11
     (-0.40, 0.22, -0.04, 0.21),  # +12
-    (0.25, -0.21, 0.04, -0.09),  # other
+    (0.05, -0.14, 0.10, -0.01),  # wider
 ])
 
 
 def bass_interval_classes(pitches: np.ndarray) -> np.ndarray:
-    """Per beat, the BASS_INTERVALS index of the step from the beat before's bass note, or
-    len(BASS_INTERVALS) ("other": a wider leap, the first beat, or a beat or neighbour without a
-    bass note, pitch < 0)."""
+    """Per beat, the BASS_INTERVALS index of the step from the beat before's bass note,
+    len(BASS_INTERVALS) for a leap wider than an octave, -1 where this beat or the one before has
+    no bass note (pitch < 0; the first beat too): such a beat tells nothing."""
     pitches = np.asarray(pitches)
     step = np.diff(pitches, prepend=-1)
     known = (pitches >= 0) & (np.roll(pitches, 1) >= 0) & (np.arange(len(pitches)) > 0)
-    inside = known & (np.abs(step) <= BASS_INTERVALS[-1])
-    return np.where(inside, step - BASS_INTERVALS[0], len(BASS_INTERVALS))
+    classes = np.where(np.abs(step) <= BASS_INTERVALS[-1], step - BASS_INTERVALS[0], len(BASS_INTERVALS))
+    return np.where(known, classes, -1)
 
 
 def _note_kinds(onsets: np.ndarray, ends: np.ndarray) -> dict[str, np.ndarray]:
@@ -320,7 +320,8 @@ def bar_phase(onsets: np.ndarray, ends: np.ndarray, beats_per_bar: int,
     if beats_per_bar % 2 == 0 and beats_per_bar > 2:
         column[beats_per_bar // 2] = 2
     kinds = _note_kinds(onsets, ends)
-    bass_rows = BASS_DOWNBEAT_EVIDENCE[bass_interval_classes(bass)] if bass is not None else np.zeros((0, 4))
+    classes = bass_interval_classes(bass) if bass is not None else np.zeros(0, dtype=int)
+    bass_rows = np.where(classes[:, None] >= 0, BASS_DOWNBEAT_EVIDENCE[classes], 0.0)  # (beats, 4)
     scores = []
     for shift in range(beats_per_bar):
         beat = (onsets // TICKS_PER_BEAT + shift) % beats_per_bar
