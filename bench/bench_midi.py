@@ -126,17 +126,23 @@ def any_downbeat(ours: np.ndarray, true: np.ndarray, beats_per_bar: int) -> int:
     return best
 
 
-def naive(midi_path: Path, true: np.ndarray, true_pitches: np.ndarray, beats_per_bar: int) -> int:
-    """'exact' (best bar phase) for onsets rounded to the 12-grid through the file's one tempo."""
-    import mido
-
-    midi = mido.MidiFile(str(midi_path))
+def melody_onsets(midi) -> tuple[list[int], list[int]]:
+    """File ticks and pitches of the note-ons of a mido file's last track (the exports' melody)."""
     tick, onsets, pitches = 0, [], []
     for msg in midi.tracks[-1]:
         tick += msg.time
         if msg.type == "note_on" and msg.velocity > 0:
             onsets.append(tick)
             pitches.append(msg.note)
+    return onsets, pitches
+
+
+def naive(midi_path: Path, true: np.ndarray, true_pitches: np.ndarray, beats_per_bar: int) -> int:
+    """'exact' (best bar phase) for onsets rounded to the 12-grid through the file's one tempo."""
+    import mido
+
+    midi = mido.MidiFile(str(midi_path))
+    onsets, pitches = melody_onsets(midi)
     grid = np.rint(np.array(onsets) * TICKS_PER_BEAT / midi.ticks_per_beat).astype(int)
     grid -= grid[0] // TICKS_PER_BEAT * TICKS_PER_BEAT
     bar_ticks = beats_per_bar * TICKS_PER_BEAT
@@ -162,12 +168,7 @@ def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
     import mido
 
     midi = mido.MidiFile(str(midi_path))
-    tick, onsets, pitches = 0, [], []
-    for msg in midi.tracks[-1]:
-        tick += msg.time
-        if msg.type == "note_on" and msg.velocity > 0:
-            onsets.append(tick)
-            pitches.append(msg.note)
+    onsets, pitches = melody_onsets(midi)
     with open(csv_path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     with open(beat_csv, newline="", encoding="utf-8") as handle:

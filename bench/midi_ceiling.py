@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_midi import CSV_NAMES, DEFAULT_DATA, align  # noqa: E402
+from bench_midi import CSV_NAMES, DEFAULT_DATA, align, melody_onsets  # noqa: E402
 
 from jazzgen import beats as tracking  # noqa: E402
 from jazzgen.solo import TICKS_PER_BEAT  # noqa: E402
@@ -49,12 +49,7 @@ def midi_notes(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
     """Onsets in seconds, pitches, and the beat length the file's tempo says."""
     midi = mido.MidiFile(str(path))
     tempo = next((m.tempo for track in midi.tracks for m in track if m.type == "set_tempo"), 500000)
-    tick, onsets, pitches = 0, [], []
-    for message in midi.tracks[-1]:
-        tick += message.time
-        if message.type == "note_on" and message.velocity > 0:
-            onsets.append(tick)
-            pitches.append(message.note)
+    onsets, pitches = melody_onsets(midi)
     seconds = np.array(onsets, dtype=float) * tempo / 1e6 / midi.ticks_per_beat
     order = np.argsort(seconds, kind="stable")
     return seconds[order], np.array(pitches)[order], tempo / 1e6
