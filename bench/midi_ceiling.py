@@ -86,14 +86,18 @@ def agreeing(quantised: np.ndarray, true_ticks: np.ndarray) -> tuple[int, int]:
     return int((difference % TICKS_PER_BEAT == 0).sum()), int(counts.max())
 
 
+def phase_bins(position: np.ndarray) -> np.ndarray:
+    """The phase_table bin of each position in beats (its phase in [WINDOW_START, WINDOW_START + 1))."""
+    phase = position - np.floor(position - tracking.WINDOW_START)
+    bins = ((phase - tracking.WINDOW_START) * tracking.PHASE_BINS).astype(int)
+    return np.clip(bins, 0, tracking.PHASE_BINS - 1)
+
+
 def evidence(onsets: np.ndarray, beats: np.ndarray, period: float) -> np.ndarray:
     """The tracker's evidence score of each onset against the given beats (NaN outside them)."""
     table = tracking.phase_table()
     position = tracking.beat_positions(onsets, beats)
-    phase = position - np.floor(position - tracking.WINDOW_START)
-    bins = np.clip(((phase - tracking.WINDOW_START) * tracking.PHASE_BINS).astype(int), 0,
-                   tracking.PHASE_BINS - 1)
-    scores = table[tracking.ioi_classes(onsets, period), np.nan_to_num(bins).astype(int)]
+    scores = table[tracking.ioi_classes(onsets, period), phase_bins(np.nan_to_num(position))]
     return np.where(np.isnan(position), np.nan, scores)
 
 
@@ -113,10 +117,7 @@ def window_phase_errors(onsets: np.ndarray, beats: np.ndarray, period: float) ->
         times, rows = onsets[inside], table[inside]
         lengths = period * RATIOS[:, None, None]
         position = (times[None, None, :] - times[0]) / lengths - PHASES[None, :, None]
-        phase = position - np.floor(position - tracking.WINDOW_START)
-        bins = np.clip(((phase - tracking.WINDOW_START) * tracking.PHASE_BINS).astype(int), 0,
-                       tracking.PHASE_BINS - 1)
-        score = rows[np.arange(len(times))[None, None, :], bins].sum(axis=-1)
+        score = rows[np.arange(len(times))[None, None, :], phase_bins(position)].sum(axis=-1)
         r, p = np.unravel_index(np.argmax(score), score.shape)
         length = period * RATIOS[r]
         origin = times[0] + PHASES[p] * length
