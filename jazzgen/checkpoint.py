@@ -22,6 +22,7 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import write_bytes_atomic
 
 CHECKPOINT = "checkpoint.npz"
+RUN_FILES = (CHECKPOINT, "history.csv", "loss.png")  # what a run folder holds while training
 
 
 @dataclass(frozen=True)
@@ -124,5 +125,18 @@ def _unnumbered(path: str) -> str:
     return re.sub(r"_\d+(?=/|$)", "", path)
 
 
-def remove_checkpoint(run_dir: Path) -> None:
-    (run_dir / CHECKPOINT).unlink(missing_ok=True)
+def holds_run(run_dir: Path) -> bool:
+    """Whether a folder is a training run's (it holds a checkpoint or a history)."""
+    return any((run_dir / name).is_file() for name in RUN_FILES)
+
+
+def remove_run(run_dir: Path) -> None:
+    """Remove what a run wrote into its folder, then the folder if nothing else is in it."""
+    for name in RUN_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+        for left in run_dir.glob(f".{name}.*.tmp"):  # a write cut off by a kill
+            left.unlink(missing_ok=True)
+    try:
+        run_dir.rmdir()
+    except OSError:
+        pass  # something the run did not write is in it: left for its owner

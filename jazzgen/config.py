@@ -8,6 +8,7 @@ No TensorFlow here: the sampler reads these records.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, fields
 
 from jazzgen.errors import DataError, UsageError
@@ -17,6 +18,8 @@ CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("auto", "mirrored", "multiworker")
 TOKENIZER_KINDS = ("values", "text")
 LEVELS = ("value", "char", "word")
+MAX_VOCAB = 10_000_000  # tokens; a word model keeps tens of thousands
+MAX_PARAMETERS = 2**28  # 1 GiB of float32 weights; the shipped models hold 0.5M to 3.3M
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,23 @@ class ModelConfig:
     def __post_init__(self):
         _check(self.cell in CELLS, f"--cell {self.cell}: choose one of {', '.join(CELLS)}")
         _check(self.vocab_size == 0 or self.vocab_size >= 3, f"a vocabulary of {self.vocab_size} tokens is too small to model")
+        _check(self.vocab_size <= MAX_VOCAB, f"a vocabulary of {self.vocab_size:,} tokens is over the {MAX_VOCAB:,} "
+                                             "jazzgen models")
         _check(1 <= self.layers <= 8, f"--layers {self.layers}: give 1 to 8")
         _check(1 <= self.units <= 8192, f"--units {self.units}: give 1 to 8192")
         _check(1 <= self.embedding <= 8192, f"--embedding {self.embedding}: give 1 to 8192")
         _check(0 <= self.dropout < 1, f"--dropout {self.dropout}: give a fraction in [0, 1)")
         _check(0 <= self.recurrent_dropout < 1, f"--recurrent-dropout {self.recurrent_dropout}: give [0, 1)")
+        _check(self.parameters() <= MAX_PARAMETERS, f"a {self.layers}x{self.units} model over {self.vocab_size:,} tokens "
+                                                  f"has {self.parameters():,} parameters, over the {MAX_PARAMETERS:,} "
+                                                  "jazzgen trains: give fewer --units or --layers")
+
+    def parameters(self) -> int:
+        """About how many weights the model has (an LSTM's four gates; exact within a few biases)."""
+        vocab = max(self.vocab_size, 1)
+        first = self.embedding + self.units + 1
+        deeper = (self.layers - 1) * (2 * self.units + 1)
+        return vocab * self.embedding + 4 * self.units * (first + deeper) + (self.units + 1) * vocab
 
 
 @dataclass(frozen=True)
@@ -110,7 +125,7 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict, where: str = "config") -> RunConfig:
         version = data.get("format_version") if isinstance(data, dict) else None
-        if version != FORMAT_VERSION:
+        if type(version) is not int or version != FORMAT_VERSION:
             raise DataError(f"{where}: bundle format version {version!r}, this jazzgen reads version "
                             f"{FORMAT_VERSION}; retrain the model or use a matching jazzgen")
         try:
@@ -128,11 +143,23 @@ class RunConfig:
         return out
 
 
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+          "int | None": (int, type(None)), "str | None": (str, type(None))}
+
+
 def _record(cls, data: dict):
-    known = {f.name for f in fields(cls)}
-    unknown = set(data) - known
+    """cls built from a config.json section; TypeError naming any setting unknown or of the wrong type."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__} settings must be a JSON object, not {type(data).__name__}")
+    known = {f.name: f.type for f in fields(cls)}
+    unknown = set(data) - set(known)
     if unknown:
         raise TypeError(f"unknown {cls.__name__} settings {sorted(unknown)}")
+    for name, value in data.items():
+        allowed = _TYPES[known[name]]
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed) or (
+                isinstance(value, float) and not math.isfinite(value)):
+            raise TypeError(f"{cls.__name__}.{name} is {value!r}, not of type {known[name]}")
     return cls(**data)
 
 

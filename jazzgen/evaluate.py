@@ -19,6 +19,7 @@ import numpy as np
 from jazzgen.bundle import load_bundle, load_bundle_meta
 from jazzgen.corpus import is_corpus, read_corpus
 from jazzgen.errors import DataError, UsageError
+from jazzgen.fileio import one_line, shown
 from jazzgen.ngram import KneserNey
 from jazzgen.text import encode_text, examples, read_text
 from jazzgen.values import encode, token_kind
@@ -170,7 +171,7 @@ def _solo_tokens(source: Path) -> list[list[str]]:
 
 
 def _say_skipped(path: Path, reason: str) -> None:
-    print(f"skipped {path}: {reason}", file=sys.stderr)
+    print(f"skipped {shown(path)}: {one_line(reason)}", file=sys.stderr)
 
 
 def text_report(model, settings, sequences: list[np.ndarray]) -> dict:

@@ -15,7 +15,7 @@ from jazzgen.instruments import program_number
 from jazzgen.numpy_lm import NumpyLM
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo, chord_at, monophonic
-from jazzgen.tunes import lead_sheet
+from jazzgen.tunes import MAX_BARS, lead_sheet
 from jazzgen.value_decoding import decode, last_pitch, realise
 from jazzgen.values import END, encode, forced_events, header, note_class, token_kind
 
@@ -123,6 +123,10 @@ def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab)
         anchor = _known_register(opening_pitch(sheet, pitch_range), vocab)
         prefix = header(sheet, anchor) + events[0][1]
         return sheet, prefix, events[1:], None
+    if primer.bars + sheet.bars > MAX_BARS:
+        raise UsageError(f"the primer's {primer.bars:,} bars and the {sheet.bars:,} to improvise make "
+                         f"{primer.bars + sheet.bars:,}; jazzgen improvises over up to {MAX_BARS:,}: give a shorter "
+                         "--primer or fewer bars")
     whole = append_sheet(primer, sheet)
     tokens = encode(whole)
     last = whole.notes[-1].onset

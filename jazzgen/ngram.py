@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from jazzgen.errors import DataError
-from jazzgen.fileio import write_text_atomic
+from jazzgen.fileio import read_json, shown, write_text_atomic
 
 BOS = -1
 ORDERS = (3, 4, 5)
+MAX_NGRAM_BYTES = 2**30  # ngram.json; trained/jazz's takes 2.7 MB
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,19 @@ class KneserNey:
 
     @classmethod
     def load(cls, path: str | Path) -> KneserNey:
+        data = read_json(path, MAX_NGRAM_BYTES, "retrain or restore the bundle")
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            order, vocab_size = data["order"], data["vocab_size"]
+            if not (isinstance(order, int) and isinstance(vocab_size, int) and 1 <= order == len(data["counts"])
+                    and vocab_size >= 1 and len(data["discounts"]) == order):
+                raise ValueError("order, vocabulary size, counts and discounts do not agree")
             counts = tuple({tuple(int(x) for x in key.split()): {int(w): int(c) for w, c in pairs}
                             for key, pairs in level.items()} for level in data["counts"])
-            return cls(int(data["order"]), int(data["vocab_size"]), counts, tuple(data["discounts"]))
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise DataError(f"{path}: not a jazzgen n-gram model ({err})") from None
+            discounts = tuple(float(d) for d in data["discounts"])
+            return cls(order, vocab_size, counts, discounts)
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise DataError(f"{shown(path)}: not a jazzgen n-gram model ({type(err).__name__}: {err}); "
+                            "retrain or restore the bundle") from None
 
 
 def count_ngrams(sequences: Iterable[Sequence[int]], max_order: int) -> list[dict]:

@@ -1,26 +1,29 @@
 """Preparing a corpus: every solo under some folders -> DIR/tokens.jsonl, vocab.json, report.json.
 
-Each file is read and encoded on its own (in parallel with jobs > 1); a file that fails is
-reported and the rest is kept. Results are cached in DIR/cache.json by path, size and
-modification time, so a re-run only reads what changed.
+Each file is read and encoded on its own (in parallel with jobs > 1, never more processes than
+files or CPUs); a file that fails is reported and the rest is kept. Results are cached in
+DIR/cache.json by path, size and modification time, so a re-run only reads what changed. DIR
+must be new, empty or a corpus already; the corpus is written as one unit (jazzgen.corpus), by
+one prepare at a time.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from jazzgen.corpus import CACHE, corpus_entry, holds_corpus, write_corpus
 from jazzgen.errors import DataError, JazzgenError, UsageError
-from jazzgen.corpus import corpus_entry, write_tokens
-from jazzgen.fileio import check_writable, json_text, write_text_atomic
+from jazzgen.fileio import check_writable, read_json
+from jazzgen.outputs import claim_folder, locked
 from jazzgen.reading import find_sources, read_file
 from jazzgen.vocab import Vocab
 from jazzgen.wjazzd import beat_track_path
 
+MAX_CACHE_BYTES = 2**31  # cache.json holds every solo's tokens once more
 CACHE_VERSION = 3  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired,
 # 3: chord marks after the melody keep their bars)
 
@@ -72,19 +75,29 @@ def prepare(
     jobs: int = 1,
     melody_track: int | str | None = None,
     progress: Callable[[int], None] | None = None,
+    follow_links: bool = False,
 ) -> PrepareSummary:
     """Read and encode every solo under sources and write the corpus into out_dir.
 
-    progress(n) is called as files finish. Raises DataError when no file gave a solo.
+    progress(n) is called as files finish; follow_links: follow symbolic links that lead outside
+    the sources too. Raises DataError when no file gave a solo.
     """
     out_dir = Path(out_dir)
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
     check_writable(out_dir, folder=True)
-    found = find_sources(list(sources))
+    claim_folder(out_dir, "corpus", holds_corpus)
+    found = find_sources(list(sources), follow_links)
     files = list(found.files)
     if not files:
         raise DataError("no MIDI, MusicXML or Weimar Jazz Database files found in " + ", ".join(map(str, sources)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with locked(out_dir, "writing a corpus into"):
+        claim_folder(out_dir, "corpus", holds_corpus)  # again, now that no other prepare can write it
+        return _prepare_locked(out_dir, found, files, jobs, melody_track, progress)
+
+
+def _prepare_locked(out_dir: Path, found, files: list[Path], jobs: int, melody_track, progress) -> PrepareSummary:
     cache = _load_cache(out_dir, melody_track)
     results, from_cache = _process(files, cache, jobs, melody_track, progress)
     entries = [solo for r in results for solo in r.solos]
@@ -92,8 +105,8 @@ def prepare(
     if not entries:
         raise DataError(f"no usable solo in {len(files)} files (first problem: {skipped[0][0]}: {skipped[0][1]})")
     vocab = Vocab.build(e["tokens"] for e in entries)
-    _write_corpus(out_dir, entries, vocab, results, skipped, found.duplicates)
-    _save_cache(out_dir, melody_track, results)
+    write_corpus(out_dir, entries, vocab, _report(vocab, results, skipped, found.duplicates),
+                 _cache(melody_track, results))
     notes = sum(e["notes"] for e in entries)
     tokens = sum(len(e["tokens"]) for e in entries)
     return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache,
@@ -113,7 +126,8 @@ def _process(files, cache, jobs, melody_track, progress) -> tuple[list[FileResul
         else:
             todo.append(index)
     work = [(str(files[i]), melody_track) for i in todo]
-    if jobs > 1 and len(work) > 1:
+    jobs = min(jobs, len(work), os.cpu_count() or 1)  # more processes than files or CPUs only cost memory
+    if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             done = pool.map(_prepare_one, work, chunksize=max(1, len(work) // (jobs * 8)))
             _collect(todo, done, results, progress)
@@ -164,10 +178,8 @@ def _signature(path: Path) -> tuple:
     return tuple(out)
 
 
-def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped, duplicates) -> None:
-    write_tokens(out_dir, entries)
-    vocab.save(out_dir / "vocab.json")
-    report = {
+def _report(vocab: Vocab, results, skipped, duplicates) -> dict:
+    return {
         "used": [{"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
                  | ({"repaired": list(r.repairs)} if r.repairs else {}) for r in results if not r.error],
         "skipped": [{"path": p, "reason": why} for p, why in skipped],
@@ -175,19 +187,14 @@ def _write_corpus(out_dir: Path, entries, vocab: Vocab, results, skipped, duplic
                         for p in duplicates],
         "vocab_size": len(vocab),
     }
-    write_text_atomic(out_dir / "report.json", json_text(report, indent=1))
-
-
-def _cache_path(out_dir: Path) -> Path:
-    return out_dir / "cache.json"
 
 
 def _load_cache(out_dir: Path, melody_track) -> dict[str, FileResult]:
     try:
-        data = json.loads(_cache_path(out_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if data.get("version") != CACHE_VERSION or data.get("melody_track") != melody_track:
+        data = read_json(out_dir / CACHE, MAX_CACHE_BYTES)
+    except DataError:
+        return {}  # no cache, or one that cannot be used: every file is read again
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("melody_track") != melody_track:
         return {}
     try:
         return {r["path"]: FileResult(r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"],
@@ -196,8 +203,7 @@ def _load_cache(out_dir: Path, melody_track) -> dict[str, FileResult]:
         return {}
 
 
-def _save_cache(out_dir: Path, melody_track, results: list[FileResult]) -> None:
+def _cache(melody_track, results: list[FileResult]) -> dict:
     files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error,
               "repairs": list(r.repairs)} for r in results]
-    data = {"version": CACHE_VERSION, "melody_track": melody_track, "files": files}
-    write_text_atomic(_cache_path(out_dir), json_text(data))
+    return {"version": CACHE_VERSION, "melody_track": melody_track, "files": files}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from jazzgen.errors import DataError, UsageError
+from jazzgen.fileio import shown
 from jazzgen.solo import Solo
 from jazzgen.wjazzd import MELODY_SUFFIX, is_wjazzd_melody, read_wjazzd
 
@@ -52,35 +53,54 @@ class Sources:
     duplicates: tuple[Path, ...] = ()
 
 
-def find_sources(paths: list[str | Path]) -> Sources:
+def find_sources(paths: list[str | Path], follow_links: bool = False) -> Sources:
     """Every readable file under paths (folders searched recursively), sorted.
 
     A MIDI file that is the Weimar Jazz Database's export of a solo whose annotated CSV is also
-    present is passed over: the CSV holds the same solo with its true metrical positions.
+    present is passed over: the CSV holds the same solo with its true metrical positions. A
+    symbolic link inside a folder is followed only when it leads to a place inside the paths
+    given, unless follow_links.
     """
     found, skipped = [], []
+    roots = [os.path.realpath(p) for p in paths]
     for given in paths:
         path = Path(given)
         if not path.exists() and not path.is_symlink():
-            raise UsageError(f"{path}: no such file or folder")
+            raise UsageError(f"{shown(path)}: no such file or folder")
         if path.is_dir():
-            files, passed = _walk(path)
+            files, passed = _walk(path, None if follow_links else roots)
             found += files
             skipped += passed
         elif source_kind(path) is None:
             skipped.append((path, "not a MIDI, MusicXML or Weimar Jazz Database melody file"))
         else:
             found.append(path)
-    unique = sorted(set(found))
+    unique = _one_path_each(found)
     annotated = {p.name[: -len(".csv")] for p in unique if source_kind(p) == "wjazzd"}
     duplicates = [p for p in unique if source_kind(p) == "midi" and p.stem in annotated]
     files = [p for p in unique if p not in set(duplicates)]
     return Sources(tuple(files), tuple(skipped), tuple(duplicates))
 
 
-def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+OUTSIDE = ("a symbolic link to {target}, outside the folders given: name that place too, or pass "
+           "--follow-links, to read it")
+
+
+def _one_path_each(paths: list[Path]) -> list[Path]:
+    """The paths sorted, each file once: of the names one file has through links, the first sorted."""
+    seen, out = set(), []
+    for path in sorted(set(paths)):
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            out.append(path)
+    return out
+
+
+def _walk(folder: Path, roots: list[str] | None) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Solo files under folder, each folder once however symbolic links loop; and what was
-    passed over: links to nothing and folders that cannot be listed."""
+    passed over: links to nothing, links leading outside roots (None: links go anywhere) and
+    folders that cannot be listed."""
     found, skipped, seen = [], [], set()
 
     def unlisted(err: OSError) -> None:
@@ -92,16 +112,30 @@ def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             dirs[:] = []
             continue
         seen.add(real)
-        dirs.sort()
+        dirs[:] = [d for d in sorted(dirs) if _inside(Path(root) / d, roots, skipped)]
         for name in sorted(files):
             path = Path(root) / name
-            if source_kind(path) is None:
+            if source_kind(path) is None or not _inside(path, roots, skipped):
                 continue
             if path.is_file():
                 found.append(path)
             elif path.is_symlink():
                 skipped.append((path, "a symbolic link that leads nowhere (broken, or a loop)"))
     return found, skipped
+
+
+def _inside(path: Path, roots: list[str] | None, skipped: list) -> bool:
+    """Whether a link at path leads inside roots (anything else is; so is everything when roots is
+    None); a link that leads out is listed in skipped."""
+    if roots is None or not path.is_symlink():
+        return True
+    target = os.path.realpath(path)
+    if any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+        return True
+    if os.path.exists(target):
+        skipped.append((path, OUTSIDE.format(target=shown(target))))
+        return False
+    return True  # a broken link: reported as one below
 
 
 def read_file(path: str | Path, melody_track: int | str | None = None) -> Reading:
@@ -157,7 +191,7 @@ def read(path: str | Path, melody_track: int | str | None = None,
             solos += read_file(file, melody_track).solos
         except DataError as err:
             if on_skip is None:
-                warnings.warn(f"skipped {file}: {err}", stacklevel=2)
+                warnings.warn(f"skipped {shown(file)}: {err}", stacklevel=2)
             else:
                 on_skip(file, str(err))
     return solos

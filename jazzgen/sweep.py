@@ -15,11 +15,13 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jazzgen.bundle import is_bundle
 from jazzgen.checkpoint import CHECKPOINT
 from jazzgen.config import ModelConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
 from jazzgen.fileio import check_writable, write_text_atomic
 from jazzgen.loop import run_folder, worker_from_env
+from jazzgen.outputs import claim_folder, entries
 from jazzgen.train import train_model
 
 
@@ -50,6 +52,7 @@ def run_sweep(corpus: str | Path, out: str | Path, variants=DEFAULT_VARIANTS,
     """Train each variant not yet in OUT/sweep.jsonl into OUT/<name>; return every row, in variant order."""
     out = Path(out)
     check_writable(out, folder=True)
+    claim_folder(out, "sweep", lambda folder: _holds_sweep(folder, variants))
     data = load_jazz_data(corpus, train.val_fraction, train.seed)
     out.mkdir(parents=True, exist_ok=True)
     log = out / "sweep.jsonl"
@@ -59,9 +62,10 @@ def run_sweep(corpus: str | Path, out: str | Path, variants=DEFAULT_VARIANTS,
         if variant.name in done or (variant.model or variant.train) and (config_model, config_train) == (model, train):
             continue  # finished before, or the base itself under another name
         folder = out / _folder(variant.name)
-        bundle = train_model(data, folder, config_model, config_train, resume=_interrupted(folder),
-                             progress=progress, command=f"(sweep variant '{variant.name}')")
-        done[variant.name] = _row(variant, config_model, config_train, bundle)
+        if not is_bundle(folder):  # a bundle there finished before the sweep was cut off: not trained again
+            train_model(data, folder, config_model, config_train, resume=_interrupted(folder),
+                        progress=progress, command=f"(sweep variant '{variant.name}')")
+        done[variant.name] = _row(variant, config_model, config_train, folder)
         write_text_atomic(log, "".join(json.dumps(row) + "\n" for row in done.values()))
     rows = [done[v.name] for v in variants if v.name in done]
     write_text_atomic(out / "sweep.md", sweep_table(rows) + "\n")
@@ -106,6 +110,15 @@ def _row(variant: Variant, model: ModelConfig, train: TrainConfig, bundle: Path)
             "val_nats_per_token": metrics["val_nats_per_token"], "parameters": metrics["parameters"],
             "epochs_run": metrics["epochs_run"], "best_epoch": metrics["best_epoch"],
             "training_seconds": metrics["training_seconds"], "tokens_per_second": metrics["tokens_per_second"]}
+
+
+def _holds_sweep(folder: Path, variants) -> bool:
+    """Whether folder holds a sweep: its log, or only the folders of its variants' runs so far."""
+    if (folder / "sweep.jsonl").is_file():
+        return True
+    own = {_folder(v.name) for v in variants}
+    own |= {f"{name}.run" for name in own}
+    return set(entries(folder)) <= own
 
 
 def _interrupted(folder: Path) -> bool:

@@ -10,22 +10,22 @@ Jazz and text differ only in their reader (jazzgen.corpus, jazzgen.text); the lo
 from __future__ import annotations
 
 import platform
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from jazzgen.bundle import BundleFiles, write_bundle
-from jazzgen.checkpoint import Epoch
+from jazzgen.bundle import BundleFiles, claim_output, write_bundle
+from jazzgen.checkpoint import Epoch, holds_run, remove_run
 from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
 from jazzgen.dataset import TokenData
 from jazzgen.evaluate import jazz_report, sampled_mask, text_report
 from jazzgen.fileio import check_writable
-from jazzgen.loop import FitResult, fit, run_folder
+from jazzgen.loop import FitResult, fit, run_folder, worker_from_env
 from jazzgen.ngram import KneserNey, fit_best
+from jazzgen.outputs import claim_folder, locked
 from jazzgen.runlog import history_csv, loss_png
 from jazzgen.text import load_text_data
 
@@ -47,19 +47,31 @@ def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig,
 
 def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: TrainConfig, resume: bool = False,
                 progress: bool = True, command: str = "", on_epoch: Callable[[Epoch], None] | None = None,
-                notice: str = "") -> Path | None:
+                notice: str = "", force: bool = False) -> Path | None:
     """Fit a model to data and write its bundle to output (see jazzgen.bundle).
 
     resume: continue the run from its last checkpoint in OUTPUT.run; command: the command line
     that rebuilds the model, and notice: the data's licence and citation (Markdown), both for the
-    model card.
+    model card; force: replace a bundle already at output. Checkpoints go to OUTPUT.run, which one
+    training run at a time may use.
     """
     output = Path(output)
     check_writable(output, folder=True)  # before training, not after it
-    result = fit(data, RunConfig(model, train, data.tokenizer), output, resume, progress, on_epoch)
-    run_dir = run_folder(output, result.worker)
+    claim_output(output, force)
+    run_dir = run_folder(output, worker_from_env())
+    claim_folder(run_dir, "training run", holds_run, option=f"-o {output}: its run folder")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with locked(run_dir, "training into"):
+        bundle = _train_and_write(data, output, RunConfig(model, train, data.tokenizer), resume, progress,
+                                  command, on_epoch, notice, force)
+        remove_run(run_dir)
+    return bundle
+
+
+def _train_and_write(data, output: Path, config: RunConfig, resume, progress, command, on_epoch, notice,
+                     force) -> Path | None:
+    result = fit(data, config, output, resume, progress, on_epoch)
     if not result.worker.is_chief:
-        shutil.rmtree(run_dir, ignore_errors=True)
         return None
     ngram = _baseline(data) if data.tokenizer.kind == "values" else None
     metrics = _metrics(result, data, ngram)
@@ -68,9 +80,8 @@ def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: 
     if ngram is not None:
         extra.append(("ngram.json", ngram.to_json().encode()))
     card = model_card(output.name, result.config, metrics, data, command, notice)
-    write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, card, tuple(extra)))
-    shutil.rmtree(run_dir, ignore_errors=True)
-    return output
+    return write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, card, tuple(extra)),
+                        force)
 
 
 def _baseline(data: TokenData) -> KneserNey:

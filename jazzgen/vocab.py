@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Iterable
 
 from jazzgen.errors import DataError
-from jazzgen.fileio import write_text_atomic
+from jazzgen.fileio import read_json, shown, write_text_atomic
 
 PAD, UNK = "<pad>", "<unk>"
+MAX_VOCAB_BYTES = 64 * 2**20  # vocab.json; a 50,000-word vocabulary takes about 1 MB
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,32 @@ class Vocab:
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.tokens[i] for i in ids]
 
+    def to_json(self) -> str:
+        return json.dumps({"tokens": list(self.tokens)}, ensure_ascii=False, indent=0)
+
     def save(self, path: str | Path) -> None:
-        write_text_atomic(path, json.dumps({"tokens": list(self.tokens)}, ensure_ascii=False, indent=0))
+        write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
+        return cls.from_data(read_json(path, MAX_VOCAB_BYTES, "retrain or restore it"), path)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, where: str | Path) -> Vocab:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(tuple(data["tokens"]))
-        except (OSError, ValueError, KeyError, TypeError, DataError) as err:
-            raise DataError(f"{path}: not a jazzgen vocabulary ({err})") from None
+            data = json.loads(text)
+        except (ValueError, RecursionError) as err:
+            raise DataError(f"{shown(where)}: not a jazzgen vocabulary ({type(err).__name__})") from None
+        return cls.from_data(data, where)
+
+    @classmethod
+    def from_data(cls, data, where: str | Path) -> Vocab:
+        """The vocabulary a vocab.json's JSON value describes; DataError naming `where` otherwise."""
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise DataError(f"{shown(where)}: not a jazzgen vocabulary (it needs a list of token strings "
+                            "under 'tokens')")
+        try:
+            return cls(tuple(tokens))
+        except DataError as err:
+            raise DataError(f"{shown(where)}: not a jazzgen vocabulary ({err})") from None

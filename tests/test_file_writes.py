@@ -21,9 +21,11 @@ SAFE = {  # (module, the line as written): why it is safe
     ("bundle.py", 'model.save(folder / "model.keras")  # inside the staging folder, which is the atomic unit'):
         "the bundle's staging folder is renamed into place whole",
     ("bundle.py", "files.vocab.save(folder / \"vocab.json\")"): "Vocab.save uses write_text_atomic",
-    ("prepare.py", 'vocab.save(out_dir / "vocab.json")'): "Vocab.save uses write_text_atomic",
     ("bundle.py", "os.replace(output, old)"): "moving the old bundle aside before the new one is renamed in",
     ("bundle.py", "os.replace(staging, output)"): "the rename that publishes a bundle",
+    ("bundle.py", "os.replace(old, output)  # put the old bundle back"): "undoing the move aside when publishing failed",
+    ("outputs.py", 'with os.fdopen(fd, "wb") as file:'): "a temporary file of write_together's, renamed in later",
+    ("outputs.py", "os.replace(tmp, folder / name)"): "write_together's renames, once every file is written",
     ("model.py", 'with open(os.devnull, "w") as devnull:'): "stderr silenced while TensorFlow loads",
 }
 

@@ -10,7 +10,7 @@ from bundle_helpers import random_bundle
 from helpers import make_solo
 from jazzgen.cli.common import JazzgenGroup
 from jazzgen.cli.quality_commands import COMMANDS
-from jazzgen.corpus import corpus_entry, write_tokens
+from jazzgen.corpus import corpus_entry, write_corpus
 from jazzgen.metrics import (
     CopyIndex,
     chord_tone_rate,
@@ -192,9 +192,8 @@ def test_token_symbols_read_the_same_symbols_as_the_notes():
 def tiny_corpus(folder, solos):
     folder.mkdir()
     entries = [corpus_entry(s.with_(source=f"s{i}", title=f"s{i}")) for i, s in enumerate(solos)]
-    write_tokens(folder, entries)
     vocab = Vocab.build(e["tokens"] for e in entries)
-    vocab.save(folder / "vocab.json")
+    write_corpus(folder, entries, vocab, report={}, cache={})
     return folder, vocab
 
 

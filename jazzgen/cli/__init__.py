@@ -6,6 +6,9 @@ line for the user (exit 2 for usage errors, 1 for data errors). `--debug` shows 
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from jazzgen.cli import data_commands, generate_commands, model_commands, quality_commands
@@ -32,4 +35,9 @@ model_commands.text_group.add_command(generate_commands.text_sample)
 
 
 def main() -> None:
-    cli(prog_name="jazzgen")
+    try:
+        cli(prog_name="jazzgen")
+    except BrokenPipeError:  # `jazzgen evaluate ... | head -1`: the rest of the output is not wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's flush at exit must not fail again
+        sys.exit(1)

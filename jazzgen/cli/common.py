@@ -7,6 +7,9 @@ import traceback
 import click
 
 from jazzgen.errors import JazzgenError
+from jazzgen.fileio import clipped, one_line
+
+MAX_MESSAGE = 2000  # characters of an error line; a message quoting a huge input is cut
 
 
 class UserFacingError(click.ClickException):
@@ -17,7 +20,7 @@ class UserFacingError(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:
-        message = " ".join(self.format_message().split("\n"))  # one line, whatever the message holds
+        message = one_line(" ".join(clipped(self.format_message(), MAX_MESSAGE).split("\n")))  # one line
         click.echo(f"jazzgen: error: {message}", err=True, file=file)
 
 
@@ -43,6 +46,8 @@ class JazzgenGroup(click.Group):
             raise UserFacingError(str(err), err.exit_code) from None
         except KeyboardInterrupt:
             raise click.exceptions.Abort() from None
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): jazzgen.cli.main ends quietly
         except Exception as err:  # a bug: still one line, the traceback only with --debug
             _maybe_traceback(ctx)
             raise UserFacingError(

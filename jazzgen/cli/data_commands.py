@@ -8,6 +8,7 @@ import sys
 import click
 
 from jazzgen.errors import UsageError
+from jazzgen.fileio import one_line, shown
 
 
 def parse_track(value: str | None) -> int | str | None:
@@ -22,7 +23,8 @@ def parse_track(value: str | None) -> int | str | None:
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus folder to write.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=int, help="Files read in parallel.")
 @click.option("--melody-track", default=None, help="MIDI track (index or name) holding the solo; default: chosen automatically.")
-def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str | None) -> None:
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside the SOURCES too.")
+def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str | None, follow_links: bool) -> None:
     """Read solos (MIDI, MusicXML, Weimar Jazz Database CSVs; folders recursively) and write
     OUT/tokens.jsonl, OUT/vocab.json and OUT/report.json. Unreadable files are skipped and listed.
 
@@ -32,11 +34,12 @@ def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str
     """
     from jazzgen.prepare import find_sources, prepare as run_prepare
 
-    files = find_sources(list(sources)).files
+    files = find_sources(list(sources), follow_links).files
     with click.progressbar(length=len(files), label="reading", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
-        summary = run_prepare(sources, out_dir, jobs=jobs, melody_track=parse_track(melody_track), progress=bar.update)
+        summary = run_prepare(sources, out_dir, jobs=jobs, melody_track=parse_track(melody_track), progress=bar.update,
+                              follow_links=follow_links)
     for path, reason in summary.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+        click.echo(f"skipped {shown(path)}: {one_line(reason)}", err=True)
     click.echo(summary.line())
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 
 from jazzgen.errors import UsageError
+from jazzgen.fileio import read_bytes, shown
+
+MAX_PRIMER_BYTES = 16 * 2**20  # a primer of value tokens; a 32-bar solo takes about 3 KB
 
 
 def _small_batch_blas(count: int) -> None:
@@ -117,11 +120,16 @@ def _primer(path: str | None):
     if path is None:
         return None
     if not Path(path).is_file():
-        raise UsageError(f"--primer {path}: no such file")
+        raise UsageError(f"--primer {shown(path)}: no such file")
     if Path(path).suffix.lower() in (".txt", ".values", ".tokens"):
         from jazzgen.value_decoding import decode
 
-        return decode(Path(path).read_text(encoding="utf-8").split())
+        data = read_bytes(path, MAX_PRIMER_BYTES, "give a shorter primer")
+        try:
+            return decode(data.decode("utf-8").split(), source=str(path))
+        except UnicodeDecodeError as err:
+            raise UsageError(f"--primer {shown(path)}: not UTF-8 text (byte {err.start}); give a file of value "
+                             "tokens or a MIDI file") from None
     from jazzgen.reading import read_file
 
     return read_file(path).solos[0]

@@ -54,6 +54,8 @@ def _shared_train_options(command):
     """The options both train commands share: the config options and those of one run."""
     options = [
         click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
+        click.option("--force", is_flag=True, help="Replace the bundle already at OUTPUT (it stays whole until the "
+                     "new one is complete)."),
         click.option("--notice", type=click.Path(), help="A Markdown file with the data's licence and citation, "
                      "copied into the model card (e.g. the ODbL notice a model of the Weimar Jazz Database must carry)."),
         click.option("-o", "--output", required=True, type=click.Path(), help="Bundle folder to write, e.g. trained/NAME."),
@@ -81,9 +83,9 @@ def _quiet_tensorflow() -> None:
 
 
 def _run_options(options: dict) -> dict:
-    command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a != "--resume")
+    command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a not in ("--resume", "--force"))
     return {"resume": options["resume"], "progress": not options["quiet"], "command": command,
-            "notice": _notice_text(options["notice"])}
+            "notice": _notice_text(options["notice"]), "force": options["force"]}
 
 
 def _notice_text(path: str | None) -> str:
