@@ -91,7 +91,9 @@ class TokenizerConfig:
     """How a reader turned data into tokens; a sampler feeds start_token first and stops at end_token.
 
     kind 'values': jazz value tokens (jazzgen.values); kind 'text': characters or words (jazzgen.text).
-    vocab_size: word level only, how many of the most common words were kept.
+    vocab_size: word level only, how many of the most common words were kept. scheme: values only,
+    how a note's time is written ('gaps' or 'positions'); a bundle from before schemes has None,
+    which is 'gaps'.
     """
 
     kind: str = "values"
@@ -101,6 +103,7 @@ class TokenizerConfig:
     lower: bool = False  # text: lowercased before tokenizing
     start_token: str = "<solo>"
     end_token: str | None = "<end>"
+    scheme: str | None = None
 
     def __post_init__(self):
         _check(self.kind in TOKENIZER_KINDS, f"tokenizer kind {self.kind!r}: one of {', '.join(TOKENIZER_KINDS)}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from jazzgen.dataset import TokenData
 from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import json_text, read_bytes, read_json, shown
 from jazzgen.outputs import write_together
-from jazzgen.values import END, START, encode, token_kind
+from jazzgen.values import END, GAPS, START, encode, scheme_of, token_kind
 from jazzgen.vocab import PAD, UNK, Vocab
 
 VALUES_TOKENIZER = TokenizerConfig(kind="values", level="value", start_token=START, end_token=END)
@@ -49,9 +49,9 @@ class CorpusSolo:
     tokens: tuple[str, ...]
 
 
-def corpus_entry(solo) -> dict:
-    """One line of tokens.jsonl: a solo's value tokens and what it is."""
-    tokens = encode(solo)
+def corpus_entry(solo, scheme: str = GAPS) -> dict:
+    """One line of tokens.jsonl: a solo's value tokens (in scheme) and what it is."""
+    tokens = encode(solo, scheme)
     return {
         "source": solo.source,
         "title": solo.title,
@@ -187,7 +187,8 @@ def load_jazz_data(
         train, held_out = split_by_solo(solos, val_fraction, seed)
     else:
         train, (held_out, _) = solos, read_corpus(val)
-    return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), VALUES_TOKENIZER, str(corpus))
+    tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
+    return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus))
 
 
 def _ids(solos: list[CorpusSolo], vocab: Vocab) -> tuple[np.ndarray, ...]:

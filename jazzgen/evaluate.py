@@ -1,9 +1,12 @@
 """Scoring a trained model, and its n-gram baseline, on solos or text it was not trained on.
 
 Each sequence is scored from its start token with the recurrent state carried through (as a
-sampler runs), from the full softmax. Jazz: only the tokens a sampler samples count (note gaps,
-pitches, durations: jazzgen.values.token_kind), though the model reads the forced bar and chord
-tokens too; bits per note = scored nats / ln 2 / notes, a note being one pitch token.
+sampler runs), from the full softmax. Jazz: only the tokens a sampler samples count (note gaps or
+positions, pitches, durations: jazzgen.values.token_kind), though the model reads the forced bar
+and chord tokens too; bits per note = scored nats / ln 2 / notes, a note being one pitch token,
+and it splits into pitch (the pitch tokens) and rhythm (when a note comes and how long it lasts).
+A note token the model's vocabulary lacks is scored as the vocabulary's <unk>, at what the model
+gives that (its real cost), and counted: two models' totals cover the same notes.
 A sequence longer than MAX_PIECE is scored in pieces, each fed WARMUP earlier tokens unscored.
 """
 
@@ -22,32 +25,48 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import one_line, shown
 from jazzgen.ngram import KneserNey
 from jazzgen.text import encode_text, examples, read_text
-from jazzgen.values import encode, token_kind
+from jazzgen.value_decoding import decode
+from jazzgen.values import GAPS, encode, scheme_of, token_kind
 from jazzgen.vocab import Vocab
 
-SAMPLED_KINDS = ("gap", "pitch", "duration")
+SAMPLED_KINDS = ("gap", "position", "pitch", "duration")
+RHYTHM_KINDS = ("gap", "position", "duration")
+UNSCORED, PITCH, RHYTHM = 0, 1, 2  # what each target of a sequence counts as
 MAX_PIECE, WARMUP = 4096, 512
 BATCH_TOKENS = 65_536
 
 
 @dataclass(frozen=True)
 class Scores:
-    """Totals over the scored tokens: nats (natural-log loss), top-1 hits, notes (pitch tokens)."""
+    """Totals over the scored tokens: nats (natural-log loss), top-1 hits, notes (pitch tokens),
+    and the nats of the pitch tokens alone (the rest is rhythm)."""
 
     nats: float
     tokens: int
     correct: int
     notes: int
+    pitch_nats: float = 0.0
 
     def summary(self) -> dict:
         per_token = self.nats / max(self.tokens, 1)
-        return {"nats_per_token": per_token, "bits_per_note": self.nats / math.log(2) / max(self.notes, 1),
-                "perplexity": math.exp(per_token), "accuracy": self.correct / max(self.tokens, 1)}
+        bits = 1 / math.log(2) / max(self.notes, 1)
+        out = {"nats_per_token": per_token, "bits_per_note": self.nats * bits,
+               "perplexity": math.exp(per_token), "accuracy": self.correct / max(self.tokens, 1)}
+        if self.notes:
+            out |= {"pitch_bits_per_note": self.pitch_nats * bits,
+                    "rhythm_bits_per_note": (self.nats - self.pitch_nats) * bits}
+        return out
 
 
 def sampled_mask(vocab: Vocab) -> np.ndarray:
     """(vocab,) bool: which ids a jazz sampler samples rather than forces."""
     return np.array([token_kind(t) in SAMPLED_KINDS for t in vocab.tokens])
+
+
+def score_classes(tokens) -> np.ndarray:
+    """What each token counts as when it is a target: PITCH, RHYTHM or UNSCORED (forced)."""
+    kinds = [token_kind(t) for t in tokens]
+    return np.array([PITCH if k == "pitch" else RHYTHM if k in RHYTHM_KINDS else UNSCORED for k in kinds], np.int8)
 
 
 def model_scores(model, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -102,26 +121,26 @@ def _score_fn(model):
     return step
 
 
-def total_scores(sequences: list[np.ndarray], scored: list[tuple[np.ndarray, np.ndarray]],
-                 mask: np.ndarray | None, note_id_mask: np.ndarray | None) -> Scores:
-    """Sum per-position scores over the positions whose target id mask allows (all when None)."""
-    nats = tokens = correct = notes = 0
-    for sequence, (n, h) in zip(sequences, scored):
-        targets = np.asarray(sequence[1:])
-        keep = mask[targets] if mask is not None else np.ones(len(targets), bool)
+def total_scores(scored: list[tuple[np.ndarray, np.ndarray]], classes: list[np.ndarray] | None) -> Scores:
+    """Sum per-position scores over the targets classes[i][1:] marks as scored (all when None)."""
+    nats = pitch = tokens = correct = notes = 0
+    for index, (n, h) in enumerate(scored):
+        kept = classes[index][1:] if classes is not None else np.full(len(n), RHYTHM, np.int8)
+        keep, is_pitch = kept != UNSCORED, kept == PITCH
         nats += float(n[keep].sum())
+        pitch += float(n[is_pitch].sum())
         tokens += int(keep.sum())
         correct += int(h[keep].sum())
-        notes += int(note_id_mask[targets].sum()) if note_id_mask is not None else 0
-    return Scores(nats, tokens, correct, notes)
+        notes += int(is_pitch.sum())
+    return Scores(nats, tokens, correct, notes if classes is not None else 0, pitch if classes is not None else 0.0)
 
 
-def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], mask: np.ndarray | None):
-    """Per-position (nats, top-1 hit) of the n-gram model, computed where mask allows (0 elsewhere)."""
+def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], classes: list[np.ndarray]):
+    """Per-position (nats, top-1 hit) of the n-gram model, computed where classes score (0 elsewhere)."""
     out = []
-    for sequence in sequences:
+    for sequence, kept in zip(sequences, classes):
         ids = [int(t) for t in sequence]
-        flags = [True] + [mask is None or bool(mask[t]) for t in ids[1:]]
+        flags = [True] + [bool(k) for k in kept[1:]]
         nats = np.array(ngram.nats(ids, flags))
         hits = np.array([flags[i] and ngram.best_next(ids[max(0, i - ngram.order + 1):i]) == ids[i]
                          for i in range(1, len(ids))], bool)
@@ -129,15 +148,20 @@ def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], mask: np.ndarray
     return out
 
 
-def jazz_report(model, ngram: KneserNey | None, vocab: Vocab, sequences: list[np.ndarray]) -> dict:
-    """The evaluate JSON for id sequences of solos: model and baseline figures over sampled tokens."""
-    mask = sampled_mask(vocab)
-    notes = np.array([token_kind(t) == "pitch" for t in vocab.tokens])
-    model_total = total_scores(sequences, model_scores(model, sequences), mask, notes)
+def jazz_report(model, ngram: KneserNey | None, vocab: Vocab, sequences: list[np.ndarray],
+                classes: list[np.ndarray] | None = None) -> dict:
+    """The evaluate JSON for id sequences of solos: model and baseline figures over sampled tokens.
+    classes: what each position scores as (score_classes of the solo's own tokens, so that a note
+    token the vocabulary lacks still counts); by default read from the ids."""
+    if classes is None:
+        by_id = score_classes(vocab.tokens)
+        classes = [by_id[np.asarray(s)] for s in sequences]
+    model_total = total_scores(model_scores(model, sequences), classes)
+    unknown = sum(int(((np.asarray(s) == vocab.id("<unk>")) & (c != UNSCORED)).sum()) for s, c in zip(sequences, classes))
     report = {"model": model_total.summary(), "baseline": None, "solos": len(sequences),
-              "notes": model_total.notes, "tokens": model_total.tokens}
+              "notes": model_total.notes, "tokens": model_total.tokens, "unknown_tokens": unknown}
     if ngram is not None:
-        baseline = total_scores(sequences, ngram_scores(ngram, sequences, mask), mask, notes)
+        baseline = total_scores(ngram_scores(ngram, sequences, classes), classes)
         report["baseline"] = baseline.summary()
     return report
 
@@ -149,7 +173,8 @@ def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
     meta = load_bundle_meta(model_path)  # the solos are read before TensorFlow is imported
     if meta.config.tokenizer.kind != "values":
         raise UsageError(f"{model_path} is a text model; use `jazzgen text evaluate`")
-    token_lists = [tokens for source in sources for tokens in _solo_tokens(Path(source))]
+    scheme = meta.config.tokenizer.scheme or GAPS
+    token_lists = [tokens for source in sources for tokens in _solo_tokens(Path(source), scheme)]
     if not token_lists:
         raise DataError("no solos found in " + ", ".join(map(str, sources)))
     bundle = load_bundle(model_path)
@@ -157,17 +182,22 @@ def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
     sequences = [np.asarray(vocab.ids(tokens), np.int32) for tokens in token_lists]
     ngram_path = bundle.meta.path / "ngram.json"
     ngram = KneserNey.load(ngram_path) if ngram_path.is_file() else None
-    return jazz_report(bundle.model, ngram, vocab, sequences)
+    return jazz_report(bundle.model, ngram, vocab, sequences, [score_classes(t) for t in token_lists])
 
 
-def _solo_tokens(source: Path) -> list[list[str]]:
+def _solo_tokens(source: Path, scheme: str) -> list[list[str]]:
+    """The value tokens of each solo of source, in the model's scheme."""
     if is_corpus(source):
-        return [list(solo.tokens) for solo in read_corpus(source)[0]]
+        return [_in_scheme(list(solo.tokens), scheme) for solo in read_corpus(source)[0]]
     from jazzgen.reading import read
 
     if not source.exists():
         raise UsageError(f"{source}: no such file or folder")
-    return [encode(solo) for solo in read(source, on_skip=_say_skipped) if solo.notes]
+    return [encode(solo, scheme) for solo in read(source, on_skip=_say_skipped) if solo.notes]
+
+
+def _in_scheme(tokens: list[str], scheme: str) -> list[str]:
+    return tokens if scheme_of(tokens) == scheme else encode(decode(tokens), scheme)
 
 
 def _say_skipped(path: Path, reason: str) -> None:
@@ -177,7 +207,7 @@ def _say_skipped(path: Path, reason: str) -> None:
 def text_report(model, settings, sequences: list[np.ndarray]) -> dict:
     """nats and bits per char (char level) or per token (word level) over every token after the
     start token of each sequence (each line with lines=True, scored from a fresh state)."""
-    total = total_scores(sequences, model_scores(model, sequences), None, None)
+    total = total_scores(model_scores(model, sequences), None)
     unit = "char" if settings.level == "char" else "token"
     per = total.nats / max(total.tokens, 1)
     return {f"nats_per_{unit}": per, f"bits_per_{unit}": per / math.log(2), "tokens": total.tokens,

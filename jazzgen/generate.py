@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo, chord_at, monophonic
 from jazzgen.tunes import MAX_BARS, lead_sheet
 from jazzgen.value_decoding import decode, last_pitch, realise
-from jazzgen.values import END, encode, forced_events, header, note_class, token_kind
+from jazzgen.values import END, encode, forced_events, header, note_class, scheme_of, token_kind
 
 DEFAULT_MODEL = "trained/jazz"
 # Semitones the sampler keeps a line inside the instrument's range: the decoder may move a value
@@ -101,8 +102,9 @@ def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1,
     pitch_range = playing_range(program_number(instrument))
     whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, vocab)
     register = register_for(whole, prefix, pitch_range)
+    bar_start = 0 if resume_at is None else whole.bar_starts[bisect_right(whole.bar_starts, resume_at) - 1]
     streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at, register,
-                        rhythm_temperature)
+                        rhythm_temperature, bar_start)
     return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
 
 
@@ -128,7 +130,7 @@ def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab)
                          f"{primer.bars + sheet.bars:,}; jazzgen improvises over up to {MAX_BARS:,}: give a shorter "
                          "--primer or fewer bars")
     whole = append_sheet(primer, sheet)
-    tokens = encode(whole)
+    tokens = encode(whole, scheme_of(vocab.tokens))
     last = whole.notes[-1].onset
     cut = _after_last_note(tokens)
     events = [(t, e) for t, e in forced_events(whole) if t > last]

@@ -6,6 +6,9 @@ recurrent state carried along. A small grammar keeps the stream well formed:
 
     next  --gap-->  gap  --pitch-->  pitch  --duration-->  held  --gap / event / end-->  ...
 
+(in the positions scheme a position token takes the gap's place: it puts the coming note at its
+tick in the current bar, and the same masks apply to where that lands).
+
 After a note, the model may sample a gap that stays before the progression's next event, or that
 event's first token (its bar line, or '@24' for a chord change inside a bar): its probability is
 the model's belief that the next note comes after the event. Gaps reaching past the event are
@@ -30,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jazzgen.sampling import SamplingConfig, draw, probabilities
-from jazzgen.values import END, MAX_STEP, token_kind
+from jazzgen.values import BAR, END, MAX_STEP, token_kind
 from jazzgen.vocab import Vocab
 
 EVENT_KINDS = ("bar", "chord", "meter")
@@ -68,6 +71,7 @@ class _Stream:
     has_note: bool = False
     no_chord: bool = True
     last_step: int = 0  # ticks of the last gap or duration token (MAX_STEP: a chain may go on)
+    bar_start: int = 0  # tick of the current bar's line, where position tokens count from
     pitch: int = 0  # of the previous note, followed when there is a Register
     done: bool = False
 
@@ -83,24 +87,28 @@ class _Grammar:
         kinds = [token_kind(t) for t in vocab.tokens]
         self.vocab = vocab
         self.gap = np.array([k == "gap" for k in kinds])
+        self.position = np.array([k == "position" for k in kinds])
         self.duration = np.array([k == "duration" for k in kinds])
         self.pitch = np.array([k == "pitch" for k in kinds])
         self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
         self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
         self.interval = np.array([int(t[1:]) if k == "pitch" else 0 for t, k in zip(vocab.tokens, kinds)])
-        self.ticks = np.array([int(t[1:]) if k in ("gap", "duration") else -1 for t, k in zip(vocab.tokens, kinds)])
+        self.ticks = np.array([int(t[1:]) if k in ("gap", "position", "duration") else -1
+                               for t, k in zip(vocab.tokens, kinds)])
 
     def masks(self, streams: list[_Stream], register: Register | None = None) -> np.ndarray:
         """Which ids may come next in each stream: (streams, vocab) bool; an all-False row means
         the stream cannot go on."""
         stats = np.array([(s.onset + s.gap, s.onset, s.earliest, not s.has_note, _PHASES[s.phase],
-                           s.last_step == MAX_STEP, s.next_event_tick, s.no_chord) for s in streams])
-        start, onset, earliest, first, phase, chained, next_tick, no_chord = (
-            stats[:, k:k + 1] for k in range(8))  # each (streams, 1)
+                           s.last_step == MAX_STEP, s.next_event_tick, s.no_chord, s.bar_start) for s in streams])
+        start, onset, earliest, first, phase, chained, next_tick, no_chord, bar_start = (
+            stats[:, k:k + 1] for k in range(9))  # each (streams, 1)
         first, chained, no_chord = first.astype(bool), chained.astype(bool), no_chord.astype(bool)
         reach = start + self.ticks  # (streams, vocab): where each gap token would put the note
         gaps = (self.gap & ((reach > onset) | first) & (reach < next_tick)
                 & ((reach >= earliest) | (self.ticks == MAX_STEP)))
+        place = bar_start + self.ticks  # where each position token would put it
+        gaps |= self.position & ((place > onset) | first) & (place < next_tick) & (place >= earliest)
         pitches = np.where(no_chord, self.no_chord_pitch, self.pitch & ~self.no_chord_pitch)
         if register is not None:
             pitches = self._in_range(pitches, streams, register)
@@ -133,7 +141,7 @@ class _Grammar:
 def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
               sampling: SamplingConfig, n: int = 1, max_tokens: int = 20_000,
               resume_at: int | None = None, register: Register | None = None,
-              rhythm_temperature: float | None = None) -> list[list[str]]:
+              rhythm_temperature: float | None = None, bar_start: int = 0) -> list[list[str]]:
     """n token streams: the forced prefix, then note values sampled over the forced events.
 
     events: (tick, tokens) of the bar lines and chord changes still to come, up to end_tick.
@@ -141,13 +149,14 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
     the prefix's last note when the prefix already holds notes (a primer), else None.
     register: the range the lines keep to (see Register); None leaves pitch to the decoder.
     rhythm_temperature: the temperature of the rhythm choices; None: sampling.temperature.
+    bar_start: the tick of the last bar line in the prefix (position tokens count from it).
     """
     if not prefix:
         raise ValueError("improvise needs a prefix holding at least the start token")
     grammar = _Grammar(vocab)
     rng = np.random.default_rng(sampling.seed)
     streams = [_Stream(list(prefix), [(t, list(e)) for t, e in events], end_tick,
-                       pitch=register.pitch if register else 0) for _ in range(n)]
+                       pitch=register.pitch if register else 0, bar_start=bar_start) for _ in range(n)]
     if resume_at is not None:
         for s in streams:
             s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
@@ -197,6 +206,9 @@ def _accept(s: _Stream, token: str, register: Register | None) -> str:
     if kind == "gap":
         s.gap += int(token[1:])
         s.phase, s.last_step = "gap", int(token[1:])
+    elif kind == "position":
+        s.gap = s.bar_start + int(token[1:]) - s.onset
+        s.phase, s.last_step = "gap", 0
     elif kind == "pitch":
         if register is not None:
             s.pitch = register.realise(s.pitch, token, start)
@@ -216,5 +228,7 @@ def _advance(s: _Stream) -> str:
         return _force(s)
     tick, tokens = s.events.pop(0)
     s.earliest = max(s.earliest, tick)
+    if BAR in tokens:
+        s.bar_start = tick
     s.forced = list(tokens)
     return _force(s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -20,12 +20,22 @@ from jazzgen.errors import DataError, JazzgenError, UsageError
 from jazzgen.fileio import check_writable, read_json
 from jazzgen.outputs import claim_folder, locked
 from jazzgen.reading import find_sources, read_file
+from jazzgen.values import GAPS, SCHEMES
 from jazzgen.vocab import Vocab
 from jazzgen.wjazzd import beat_track_path
 
 MAX_CACHE_BYTES = 2**31  # cache.json holds every solo's tokens once more
 CACHE_VERSION = 3  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired,
 # 3: chord marks after the melody keep their bars)
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """How each file is read and encoded: the MIDI melody track (None: chosen per file) and the
+    value-token scheme. A cache written with other settings is not used."""
+
+    melody_track: int | str | None = None
+    scheme: str = GAPS
 
 
 @dataclass(frozen=True)
@@ -76,15 +86,20 @@ def prepare(
     melody_track: int | str | None = None,
     progress: Callable[[int], None] | None = None,
     follow_links: bool = False,
+    scheme: str = GAPS,
 ) -> PrepareSummary:
     """Read and encode every solo under sources and write the corpus into out_dir.
 
     progress(n) is called as files finish; follow_links: follow symbolic links that lead outside
-    the sources too. Raises DataError when no file gave a solo.
+    the sources too; scheme: the value-token scheme (jazzgen.values.SCHEMES). Raises DataError
+    when no file gave a solo.
     """
     out_dir = Path(out_dir)
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
+    if scheme not in SCHEMES:
+        raise UsageError(f"--scheme {scheme}: choose one of {', '.join(SCHEMES)}")
+    settings = ReadSettings(melody_track, scheme)
     check_writable(out_dir, folder=True)
     claim_folder(out_dir, "corpus", holds_corpus)
     found = find_sources(list(sources), follow_links)
@@ -94,26 +109,27 @@ def prepare(
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, "writing a corpus into"):
         claim_folder(out_dir, "corpus", holds_corpus)  # again, now that no other prepare can write it
-        return _prepare_locked(out_dir, found, files, jobs, melody_track, progress)
+        return _prepare_locked(out_dir, found, files, jobs, settings, progress)
 
 
-def _prepare_locked(out_dir: Path, found, files: list[Path], jobs: int, melody_track, progress) -> PrepareSummary:
-    cache = _load_cache(out_dir, melody_track)
-    results, from_cache = _process(files, cache, jobs, melody_track, progress)
+def _prepare_locked(out_dir: Path, found, files: list[Path], jobs: int, settings: ReadSettings,
+                    progress) -> PrepareSummary:
+    cache = _load_cache(out_dir, settings)
+    results, from_cache = _process(files, cache, jobs, settings, progress)
     entries = [solo for r in results for solo in r.solos]
     skipped = tuple((p.as_posix(), why) for p, why in found.skipped) + tuple((r.path, r.error) for r in results if r.error)
     if not entries:
         raise DataError(f"no usable solo in {len(files)} files (first problem: {skipped[0][0]}: {skipped[0][1]})")
     vocab = Vocab.build(e["tokens"] for e in entries)
     write_corpus(out_dir, entries, vocab, _report(vocab, results, skipped, found.duplicates),
-                 _cache(melody_track, results))
+                 _cache(settings, results))
     notes = sum(e["notes"] for e in entries)
     tokens = sum(len(e["tokens"]) for e in entries)
     return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache,
                           len(found.duplicates), sum(1 for r in results if r.repairs and not r.error))
 
 
-def _process(files, cache, jobs, melody_track, progress) -> tuple[list[FileResult], int]:
+def _process(files, cache, jobs, settings: ReadSettings, progress) -> tuple[list[FileResult], int]:
     """Results in file order; cached results are reused when the file's signature is unchanged."""
     results: dict[int, FileResult] = {}
     todo = []
@@ -125,7 +141,7 @@ def _process(files, cache, jobs, melody_track, progress) -> tuple[list[FileResul
                 progress(1)
         else:
             todo.append(index)
-    work = [(str(files[i]), melody_track) for i in todo]
+    work = [(str(files[i]), settings) for i in todo]
     jobs = min(jobs, len(work), os.cpu_count() or 1)  # more processes than files or CPUs only cost memory
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -143,12 +159,12 @@ def _collect(indices, done, results, progress) -> None:
             progress(1)
 
 
-def _prepare_one(job: tuple[str, int | str | None]) -> FileResult:
-    path, melody_track = job
+def _prepare_one(job: tuple[str, ReadSettings]) -> FileResult:
+    path, settings = job
     signature = _signature(Path(path))
     try:
-        reading = read_file(path, melody_track)
-        solos = tuple(corpus_entry(s) for s in reading.solos if s.notes)
+        reading = read_file(path, settings.melody_track)
+        solos = tuple(corpus_entry(s, settings.scheme) for s in reading.solos if s.notes)
         return FileResult(path, signature, solos, repairs=tuple(reading.details.get("repairs", ())))
     except JazzgenError as err:
         return FileResult(path, signature, error=_reason(str(err), path))
@@ -189,12 +205,12 @@ def _report(vocab: Vocab, results, skipped, duplicates) -> dict:
     }
 
 
-def _load_cache(out_dir: Path, melody_track) -> dict[str, FileResult]:
+def _load_cache(out_dir: Path, settings: ReadSettings) -> dict[str, FileResult]:
     try:
         data = read_json(out_dir / CACHE, MAX_CACHE_BYTES)
     except DataError:
         return {}  # no cache, or one that cannot be used: every file is read again
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("melody_track") != melody_track:
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("reading") != asdict(settings):
         return {}
     try:
         return {r["path"]: FileResult(r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"],
@@ -203,7 +219,7 @@ def _load_cache(out_dir: Path, melody_track) -> dict[str, FileResult]:
         return {}
 
 
-def _cache(melody_track, results: list[FileResult]) -> dict:
+def _cache(settings: ReadSettings, results: list[FileResult]) -> dict:
     files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error,
               "repairs": list(r.repairs)} for r in results]
-    return {"version": CACHE_VERSION, "melody_track": melody_track, "files": files}
+    return {"version": CACHE_VERSION, "reading": asdict(settings), "files": files}

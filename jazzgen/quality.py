@@ -7,7 +7,12 @@ The progressions are 32-bar 4/4 windows (chords, meter, tempo) of real solos: th
 solos of the corpus the model was trained on (its split is rebuilt from the bundle's config), or
 the solos of `sources` when given. Each window gets one generated solo, sampled in NumPy as
 `jazzgen generate` samples. Copy length is measured against the training solos of the corpus,
-and, as a baseline, for the real windows themselves. No TensorFlow.
+and, as a baseline, for the real windows themselves.
+
+How the lines behave over 8-bar windows (jazzgen.line_features), generated against real over the
+same progressions: a classifier two-sample test (jazzgen.two_sample; a real solo's windows and
+those generated over them share a fold), the share of windows that lost the beat by their place
+in the progression, repetition of motifs, phrase lengths and the rhythm figures. No TensorFlow.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 from jazzgen.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.errors import DataError, UsageError
 from jazzgen.generate import RHYTHM_TEMPERATURE, check_rhythm_temperature, improvise_over, load_model
+from jazzgen.line_features import LineSummary, summary
 from jazzgen.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo
@@ -39,6 +45,7 @@ REFERENCE = {
     "mean_interval": (2.7, 0.5),
 }
 IN_RANGE_SDS = 2.0  # a mean inside reference mean +- 2 sd counts as in range
+LINE_BARS = 8  # bars of the windows the line figures and the two-sample test look at
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str
                  for i, sheet in enumerate(sheets)]
     generate_seconds = time.perf_counter() - started
     measured = [measure(s) for s in generated]
+    chosen = _chosen(real, settings.n_solos, settings.seed)
     return {
         "model": str(model_path), "corpus": str(corpus),
         "progressions": [str(s) for s in sources] or "validation solos of the corpus",
@@ -96,8 +104,66 @@ def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str
         "copy_length": {"generated": _spread([index.copy_length(s) for s in generated]),
                         "real": _spread([index.copy_length(s) for s in real]),
                         "training_solos": index.solos, "training_symbols": index.symbols},
+        "lines": line_report(generated, [s.source for s in sheets], chosen, [r.source for r in chosen],
+                             settings.seed),
         "generate_seconds": round(generate_seconds, 2),
     }
+
+
+def line_report(generated: list[Solo], generated_groups: list[str], real: list[Solo], real_groups: list[str],
+                seed: int = 0) -> dict:
+    """The 8-bar line figures of generated and real solos, and the two-sample test between them.
+
+    groups: the real solo each window's progression comes from (see jazzgen.two_sample)."""
+    from jazzgen.two_sample import real_vs_real, two_sample_test
+
+    gen_windows, gen_groups, gen_places = _line_windows(generated, generated_groups)
+    real_windows_, real_groups_, real_places = _line_windows(real, real_groups)
+    gen_summaries = [summary(w) for w in gen_windows]
+    real_summaries = [summary(w) for w in real_windows_]
+    report = {"window_bars": LINE_BARS,
+              "drift_by_window": {"generated": _drift_by_place(gen_summaries, gen_places),
+                                  "real": _drift_by_place(real_summaries, real_places)},
+              "figures": {name: {"generated": _mean_sd(_values(gen_summaries, name)),
+                                 "real": _mean_sd(_values(real_summaries, name))}
+                          for name in LineSummary.__dataclass_fields__}}
+    try:
+        test = two_sample_test(real_windows_, gen_windows, real_groups_, gen_groups, seed)
+        sanity = real_vs_real(real_windows_, real_groups_, seed)
+    except DataError as err:
+        report["two_sample"] = {"error": str(err)}
+        return report
+    report["two_sample"] = test.as_dict() | {"real_vs_real": {"accuracy": round(sanity.accuracy, 4),
+                                                             "auc": round(sanity.auc, 4)}}
+    return report
+
+
+def _line_windows(solos: list[Solo], groups: list[str]) -> tuple[list[Solo], list[str], list[int]]:
+    """Every 8-bar window of the solos, the group of each, and its place (0: the solo's first bars)."""
+    out, out_groups, places = [], [], []
+    for solo, group in zip(solos, groups):
+        for place, window in enumerate(windows(solo, LINE_BARS)):
+            out.append(window)
+            out_groups.append(group)
+            places.append(place)
+    return out, out_groups, places
+
+
+def _drift_by_place(summaries: list[LineSummary], places: list[int]) -> list[float | None]:
+    count = max(places, default=-1) + 1
+    return [_round(float(np.mean([s.drifted for s, p in zip(summaries, places) if p == k]))) for k in range(count)]
+
+
+def _values(summaries: list[LineSummary], name: str) -> np.ndarray:
+    return np.array([float(getattr(s, name)) for s in summaries], float)
+
+
+def _chosen(real: list[Solo], count: int, seed: int) -> list[Solo]:
+    """The real windows pick_progressions takes its lead sheets from (each once)."""
+    if count <= len(real):
+        return [real[i] for i in sorted(np.random.default_rng(seed).choice(len(real), count, replace=False))]
+    return list(real)
+
 
 
 def real_windows(sources: list[str | Path], held_out: list[CorpusSolo], corpus: str | Path, bars: int
@@ -159,11 +225,8 @@ def _read_sources(sources: list[str | Path]) -> list[Solo]:
 def pick_progressions(real: list[Solo], count: int, seed: int) -> list[Solo]:
     """count note-less lead sheets from the real windows: a seeded choice without repeats while
     there are enough windows, every window in turn when there are fewer."""
-    if count <= len(real):
-        chosen = sorted(np.random.default_rng(seed).choice(len(real), count, replace=False))
-    else:
-        chosen = [i % len(real) for i in range(count)]
-    return [replace(real[i], notes=()) for i in chosen]
+    chosen = _chosen(real, count, seed)
+    return [replace(chosen[i % len(chosen)], notes=()) for i in range(count)]
 
 
 def compare(generated: list[SoloMeasures], real: list[SoloMeasures]) -> dict:

@@ -38,8 +38,9 @@ def decode(
     parsed = _parse(tokens)
     spans = parsed.chords if chords is None else tuple(chords)
     notes = _notes(parsed, spans, pitch_range)
-    end = max([n.end for n in notes] + [parsed.bar_end] + [c.end for c in spans if chords is None])
-    bars = max(parsed.bars, bars_needed(parsed.meter, end))
+    bars = parsed.bars
+    if notes and notes[-1].onset >= parsed.bar_end:  # notes after the last bar line: bars to hold them
+        bars = max(bars, bars_needed(parsed.meter, notes[-1].onset + 1))
     return Solo(tuple(notes), _clip(spans, parsed.meter, bars), parsed.meter, bars, tempo, source)
 
 
@@ -122,7 +123,7 @@ class _ParseState:
 
     def feed(self, token: str) -> None:
         kind = token_kind(token)
-        if kind in ("gap", "pitch", "duration"):
+        if kind in ("gap", "position", "pitch", "duration"):
             self._note_part(kind, token)
             return
         self._flush_note()
@@ -135,6 +136,12 @@ class _ParseState:
             self._flush_note()
             self.gap += _ticks(token)
             self.seen_gap = True
+        elif kind == "position":
+            self._flush_note()
+            place = int(token[1:])
+            if place >= self.bar_ticks:
+                raise DataError(f"value token {token!r} is past the end of its {self.bar_ticks}-tick bar")
+            self.onset, self.gap = self.bar_start + place, 0
         elif kind == "pitch":
             self._flush_note()
             self.onset += self.gap

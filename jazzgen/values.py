@@ -11,8 +11,12 @@ The stream of a solo, in time order:
     <end>
 
 A note value is three sub-tokens:
-- gap `g<ticks>`: ticks since the previous note's onset (the first note: since the start of bar 1);
-  a rest is the part of a gap after the previous note has ended;
+- its time, in one of two schemes (a stream uses one throughout):
+  - "gaps": `g<ticks>`, ticks since the previous note's onset (the first note: since the start of
+    bar 1); a rest is the part of a gap after the previous note has ended;
+  - "positions": `p<ticks>`, the onset's place in its bar, ticks from the bar line (REMI-style):
+    the stream says where in the bar every note falls, so a model reading it need not add up
+    gaps to know where it is;
 - pitch `<class><interval>`: the class of the note against the chord sounding at its onset
   (C chord tone, S colour/scale tone, A approach tone, X other, N no chord) and its exact
   interval in semitones from the previous note (the first note: from the `reg:` pitch);
@@ -33,6 +37,8 @@ from jazzgen.chords import NOTE_NAMES
 from jazzgen.solo import Chord, Note, Solo, TimeSignature
 
 START, END, BAR = "<solo>", "<end>", "|"
+GAPS, POSITIONS = "gaps", "positions"
+SCHEMES = (GAPS, POSITIONS)
 MAX_STEP = 48  # longest gap or duration one token spells (a 4/4 bar)
 DEFAULT_RANGE = (28, 100)  # MIDI pitches a decoded line is folded into by octaves
 CLASSES = "CSAXN"
@@ -55,13 +61,16 @@ def note_class(pitch: int, chord: Chord | None) -> str:
 
 
 def token_kind(token: str) -> str:
-    """Which part of the grammar a token belongs to: note parts ('gap', 'pitch', 'duration') are
-    sampled; everything else ('bar', 'chord', 'meter', 'header', 'start', 'end') is forced."""
+    """Which part of the grammar a token belongs to: note parts ('gap' or 'position', 'pitch',
+    'duration') are sampled; everything else ('bar', 'chord', 'meter', 'header', 'start', 'end')
+    is forced."""
     head = token[:1]
     if token in (START, END, BAR):
         return {START: "start", END: "end", BAR: "bar"}[token]
     if head == "g" and token[1:].isdigit():
         return "gap"
+    if head == "p" and token[1:].isdigit():
+        return "position"
     if head == "d" and token[1:].isdigit():
         return "duration"
     if head in CLASSES and token[1:2] in "+-" and token[2:].isdigit():
@@ -76,22 +85,36 @@ def token_kind(token: str) -> str:
 # ---------------------------------------------------------------- encoding
 
 
-def encode(solo: Solo) -> list[str]:
-    """The value tokens of a solo. Its notes must be one voice (at most one onset per tick)."""
+def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
+    """The value tokens of a solo in a scheme of SCHEMES (see the module doc). Its notes must be
+    one voice (at most one onset per tick)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown value-token scheme {scheme!r}")
     anchor = solo.notes[0].pitch if solo.notes else 60
     tokens = header(solo, anchor)
     events = forced_events(solo)
     previous = _Cursor(onset=0, pitch=anchor)
     event_index = 0
+    starts = solo.bar_starts
     for note in solo.notes:
         while event_index < len(events) and events[event_index][0] <= note.onset:
             tokens += events[event_index][1]
             event_index += 1
+        if scheme == POSITIONS:
+            tokens.append(f"p{note.onset - starts[bisect_right(starts, note.onset) - 1]}")
+        else:
+            tokens += _spell("g", note.onset - previous.onset)
         tokens += _note_tokens(note, previous, solo.chord_at(note.onset))
     for _, event in events[event_index:]:
         tokens += event
     tokens.append(END)
     return tokens
+
+
+def scheme_of(tokens) -> str:
+    """The scheme a token stream (or a vocabulary's tokens) is written in: positions when it holds
+    a position token, else gaps."""
+    return POSITIONS if any(token_kind(t) == "position" for t in tokens) else GAPS
 
 
 def header(solo: Solo, anchor: int) -> list[str]:
@@ -161,9 +184,9 @@ def _chord_tokens(chord: Chord, at: int, previous_root: int) -> list[str]:
 
 
 def _note_tokens(note: Note, cursor: _Cursor, chord: Chord | None) -> list[str]:
+    """A note's pitch and duration tokens (its time token comes before them)."""
     interval = note.pitch - cursor.pitch
-    tokens = _spell("g", note.onset - cursor.onset)
-    tokens.append(f"{note_class(note.pitch, chord)}{interval:+d}")
+    tokens = [f"{note_class(note.pitch, chord)}{interval:+d}"]
     tokens += _spell("d", note.duration)
     cursor.onset, cursor.pitch = note.onset, note.pitch
     return tokens

@@ -40,7 +40,9 @@ def test_training_writes_a_complete_bundle(trained):
     metrics = json.loads((bundle / "metrics.json").read_text())
     validation = metrics["validation"]
     assert set(validation["model"]) == set(validation["baseline"]) == {
-        "nats_per_token", "bits_per_note", "perplexity", "accuracy"}
+        "nats_per_token", "bits_per_note", "perplexity", "accuracy", "pitch_bits_per_note", "rhythm_bits_per_note"}
+    model = validation["model"]
+    assert model["pitch_bits_per_note"] + model["rhythm_bits_per_note"] == pytest.approx(model["bits_per_note"])
     assert metrics["ngram_order"] in (3, 4, 5)
     assert (bundle / "history.csv").read_text().splitlines()[0].startswith("epoch,train_loss,val_loss")
     card = (bundle / "README.md").read_text()
@@ -197,12 +199,28 @@ def test_evaluate_cli_json(trained, tmp_path):
     result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(held_out), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"model", "baseline", "solos", "notes", "tokens"}
-    assert report["solos"] == 2 and report["notes"] == 64
+    assert set(report) == {"model", "baseline", "solos", "notes", "tokens", "unknown_tokens"}
+    assert report["solos"] == 2 and report["notes"] == 64 and report["unknown_tokens"] == 0
     model = report["model"]
     assert model["bits_per_note"] == pytest.approx(model["nats_per_token"] * report["tokens"] / math.log(2) / 64)
     assert model["perplexity"] == pytest.approx(math.exp(model["nats_per_token"]))
     assert 0 <= report["baseline"]["accuracy"] <= 1
+
+
+def test_evaluate_counts_notes_outside_the_vocabulary(trained, tmp_path):
+    from helpers import make_solo
+
+    from jazzgen.render import write_midi
+
+    bundle, _ = trained
+    leaps = make_solo([(40, 0, 12), (90, 12, 12), (41, 24, 12), (43, 36, 12)], "| Dm7 |")  # +50, -49: never seen
+    write_midi(leaps, tmp_path / "leaps.mid", comp=False)
+    result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(tmp_path / "leaps.mid"), "--json"])
+    report = json.loads(result.output)
+    assert report["notes"] == 4 and report["unknown_tokens"] >= 2
+    assert report["tokens"] == 12  # gap, pitch and duration of each of the 4 notes: none dropped
+    text = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(tmp_path / "leaps.mid")]).output
+    assert f"({report['unknown_tokens']} not in the model's vocabulary)" in text.splitlines()[0]
 
 
 def test_evaluate_reads_solo_files(trained, shared_data):

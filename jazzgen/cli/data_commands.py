@@ -9,6 +9,7 @@ import click
 
 from jazzgen.errors import UsageError
 from jazzgen.fileio import one_line, shown
+from jazzgen.values import GAPS, SCHEMES
 
 
 def parse_track(value: str | None) -> int | str | None:
@@ -24,7 +25,10 @@ def parse_track(value: str | None) -> int | str | None:
 @click.option("--jobs", "-j", default=1, show_default=True, type=int, help="Files read in parallel.")
 @click.option("--melody-track", default=None, help="MIDI track (index or name) holding the solo; default: chosen automatically.")
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside the SOURCES too.")
-def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str | None, follow_links: bool) -> None:
+@click.option("--scheme", type=click.Choice(SCHEMES), default=GAPS, show_default=True,
+              help="How a note's time is written: the gap since the last note, or its position in the bar.")
+def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str | None, follow_links: bool,
+            scheme: str) -> None:
     """Read solos (MIDI, MusicXML, Weimar Jazz Database CSVs; folders recursively) and write
     OUT/tokens.jsonl, OUT/vocab.json and OUT/report.json. Unreadable files are skipped and listed.
 
@@ -37,7 +41,7 @@ def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str
     files = find_sources(list(sources), follow_links).files
     with click.progressbar(length=len(files), label="reading", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         summary = run_prepare(sources, out_dir, jobs=jobs, melody_track=parse_track(melody_track), progress=bar.update,
-                              follow_links=follow_links)
+                              follow_links=follow_links, scheme=scheme)
     for path, reason in summary.skipped:
         click.echo(f"skipped {shown(path)}: {one_line(reason)}", err=True)
     click.echo(summary.line())

@@ -146,11 +146,13 @@ def evaluate(model_path, sources, as_json):
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
-    click.echo(f"{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens")
+    unknown = f" ({report['unknown_tokens']:,} not in the model's vocabulary)" if report["unknown_tokens"] else ""
+    click.echo(f"{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens{unknown}")
     for name in ("model", "baseline"):
         figures = report[name]
         if figures:
-            click.echo(f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note  "
+            click.echo(f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note "
+                       f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})  "
                        f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}")
 
 

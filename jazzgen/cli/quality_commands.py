@@ -70,7 +70,33 @@ def report_lines(report: dict) -> list[str]:
     lines.append(f"copy length (notes): generated median {generated['median']:g}, max {generated['max']}; "
                  f"real median {real['median']:g}, max {real['max']} "
                  f"(against {copy['training_solos']} training solos)")
-    return lines
+    return lines + _line_lines(report["lines"])
+
+
+def _line_lines(lines_report: dict) -> list[str]:
+    """The 8-bar line figures and the two-sample test, as lines of the table."""
+    bars = lines_report["window_bars"]
+    drift = lines_report["drift_by_window"]
+    out = [f"{bars}-bar windows: {'generated':>16} {'real':>16}",
+           "lost the beat, by window: " + " ".join(_share(x) for x in drift["generated"])
+           + "  (real: " + " ".join(_share(x) for x in drift["real"]) + ")"]
+    for name, row in lines_report["figures"].items():
+        out.append(f"{name:<20} {_mean_sd(row['generated']):>16} {_mean_sd(row['real']):>16}")
+    test = lines_report["two_sample"]
+    if "error" in test:
+        return out + [f"two-sample test: not run ({test['error']})"]
+    sanity = test["real_vs_real"]
+    out.append(f"two-sample test: a classifier tells generated from real {bars}-bar windows with accuracy "
+               f"{test['accuracy']:.3f}, AUC {test['auc']:.3f} ({test['real_windows']} real, "
+               f"{test['generated_windows']} generated; real against real: {sanity['accuracy']:.3f}, "
+               f"{sanity['auc']:.3f})")
+    out += [f"  {f['feature']:<28} real {f['real']:.3g}, generated {f['generated']:.3g}"
+            for f in test["separating_features"]]
+    return out
+
+
+def _share(value) -> str:
+    return "-" if value is None else f"{value:.0%}"
 
 
 def _mean_sd(cell: dict) -> str:
