@@ -13,7 +13,7 @@ from jazzgen.bundle import load_bundle_meta
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improvise import Register, improvise
 from jazzgen.instruments import program_number
-from jazzgen.numpy_lm import NumpyLM
+from jazzgen.numpy_lm import NumpyLM, one_blas_thread
 from jazzgen.sampling import SamplingConfig
 from jazzgen.solo import Solo, chord_at, monophonic
 from jazzgen.tunes import MAX_BARS, lead_sheet
@@ -103,8 +103,9 @@ def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1,
     whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, vocab)
     register = register_for(whole, prefix, pitch_range)
     bar_start = 0 if resume_at is None else whole.bar_starts[bisect_right(whole.bar_starts, resume_at) - 1]
-    streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at, register,
-                        rhythm_temperature, bar_start)
+    with one_blas_thread():
+        streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at, register,
+                            rhythm_temperature, bar_start)
     return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
 
 

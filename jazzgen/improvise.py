@@ -7,7 +7,8 @@ recurrent state carried along. A small grammar keeps the stream well formed:
     next  --gap-->  gap  --pitch-->  pitch  --duration-->  held  --gap / event / end-->  ...
 
 (in the positions scheme a position token takes the gap's place: it puts the coming note at its
-tick in the current bar, and the same masks apply to where that lands).
+tick in the current bar, and the same masks apply to where that lands; in the placed scheme the
+sampler forces the note's place in the bar after its gap, and the pitch comes after that).
 
 After a note, the model may sample a gap that stays before the progression's next event, or that
 event's first token (its bar line, or '@24' for a chord change inside a bar): its probability is
@@ -88,6 +89,7 @@ class _Grammar:
         self.vocab = vocab
         self.gap = np.array([k == "gap" for k in kinds])
         self.position = np.array([k == "position" for k in kinds])
+        self.placed = "place" in kinds  # the placed scheme: a forced place token follows each gap
         self.duration = np.array([k == "duration" for k in kinds])
         self.pitch = np.array([k == "pitch" for k in kinds])
         self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
@@ -116,7 +118,7 @@ class _Grammar:
         moving_on = held | (phase == _PHASES["next"])
         allowed = self.duration & ((phase == _PHASES["pitch"]) | (held & chained))
         allowed |= gaps & ((in_gap & chained) | moving_on)
-        allowed |= pitches & in_gap & (start >= earliest) & ((start > onset) | first)
+        allowed |= pitches & in_gap & (start >= earliest) & ((start > onset) | first) & ~(chained & self.placed)
         for row, s in enumerate(streams):
             if moving_on[row, 0]:  # the next note may come after the next bar or chord
                 allowed[row, self._next_event_id(s)] = True
@@ -172,7 +174,7 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
             scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
             picked = draw(probabilities(logits[need] * scale[:, None], sampling, masks), rng)
             for i, token_id, mask in zip(need, picked, masks):
-                token = _accept(streams[i], vocab.tokens[token_id], register) if mask.any() else END
+                token = _accept(streams[i], vocab.tokens[token_id], register, grammar.placed) if mask.any() else END
                 _emit(streams[i], token, max_tokens)
         sampled = set(need)
         for i, s in enumerate(streams):
@@ -197,8 +199,9 @@ def _force(s: _Stream) -> str:
     return token
 
 
-def _accept(s: _Stream, token: str, register: Register | None) -> str:
-    """Take a sampled token; the next event's first token means: force that event now."""
+def _accept(s: _Stream, token: str, register: Register | None, placed: bool = False) -> str:
+    """Take a sampled token; the next event's first token means: force that event now. placed:
+    a gap that ends its chain is followed by the note's place in the bar, forced."""
     kind = token_kind(token)
     start = s.onset + s.gap
     if kind in EVENT_KINDS or kind == "end":
@@ -206,6 +209,8 @@ def _accept(s: _Stream, token: str, register: Register | None) -> str:
     if kind == "gap":
         s.gap += int(token[1:])
         s.phase, s.last_step = "gap", int(token[1:])
+        if placed and s.last_step < MAX_STEP:
+            s.forced = [f"^{s.onset + s.gap - s.bar_start}"]
     elif kind == "position":
         s.gap = s.bar_start + int(token[1:]) - s.onset
         s.phase, s.last_step = "gap", 0

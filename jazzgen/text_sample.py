@@ -8,7 +8,7 @@ import numpy as np
 
 from jazzgen.bundle import load_bundle_meta
 from jazzgen.errors import UsageError
-from jazzgen.numpy_lm import NumpyLM
+from jazzgen.numpy_lm import NumpyLM, one_blas_thread
 from jazzgen.sampling import SamplingConfig, draw, probabilities
 from jazzgen.text import detokenize, tokenize
 
@@ -28,10 +28,11 @@ def sample_text(model: str | Path, n: int = 1, prime: str = "", max_len: int = 2
         raise UsageError(f"--prime: {unknown[0]!r} is not in the model's vocabulary")
     lm = NumpyLM.load(model, meta)
     ids = meta.vocab.ids([settings.start_token, *prime_tokens])
-    state = lm.initial_state(n)
-    for token_id in ids:
-        logits, state = lm.step(np.full(n, token_id), state)
-    samples = _continue(lm, meta.vocab, logits, state, n, max_len, sampling, settings.end_token)
+    with one_blas_thread():
+        state = lm.initial_state(n)
+        for token_id in ids:
+            logits, state = lm.step(np.full(n, token_id), state)
+        samples = _continue(lm, meta.vocab, logits, state, n, max_len, sampling, settings.end_token)
     return [detokenize(prime_tokens + s, settings).rstrip("\n") for s in samples]
 
 

@@ -17,6 +17,10 @@ A note value is three sub-tokens:
   - "positions": `p<ticks>`, the onset's place in its bar, ticks from the bar line (REMI-style):
     the stream says where in the bar every note falls, so a model reading it need not add up
     gaps to know where it is;
+  - "placed": the gap, then `^<ticks>`, the onset's place in its bar. The gap is sampled (the
+    rhythm stays what the model chooses) and the place is forced (the sampler writes it), so a
+    model is told where it is at every note and cannot lose the beat. A gap chain always ends
+    with a token under MAX_STEP (48 ticks are `g48 g0`), so the place follows the chain's end;
 - pitch `<class><interval>`: the class of the note against the chord sounding at its onset
   (C chord tone, S colour/scale tone, A approach tone, X other, N no chord) and its exact
   interval in semitones from the previous note (the first note: from the `reg:` pitch);
@@ -37,8 +41,8 @@ from jazzgen.chords import NOTE_NAMES
 from jazzgen.solo import Chord, Note, Solo, TimeSignature
 
 START, END, BAR = "<solo>", "<end>", "|"
-GAPS, POSITIONS = "gaps", "positions"
-SCHEMES = (GAPS, POSITIONS)
+GAPS, POSITIONS, PLACED = "gaps", "positions", "placed"
+SCHEMES = (GAPS, POSITIONS, PLACED)
 MAX_STEP = 48  # longest gap or duration one token spells (a 4/4 bar)
 DEFAULT_RANGE = (28, 100)  # MIDI pitches a decoded line is folded into by octaves
 CLASSES = "CSAXN"
@@ -62,8 +66,8 @@ def note_class(pitch: int, chord: Chord | None) -> str:
 
 def token_kind(token: str) -> str:
     """Which part of the grammar a token belongs to: note parts ('gap' or 'position', 'pitch',
-    'duration') are sampled; everything else ('bar', 'chord', 'meter', 'header', 'start', 'end')
-    is forced."""
+    'duration') are sampled; everything else ('place', 'bar', 'chord', 'meter', 'header', 'start',
+    'end') is forced."""
     head = token[:1]
     if token in (START, END, BAR):
         return {START: "start", END: "end", BAR: "bar"}[token]
@@ -71,6 +75,8 @@ def token_kind(token: str) -> str:
         return "gap"
     if head == "p" and token[1:].isdigit():
         return "position"
+    if head == "^" and token[1:].isdigit():
+        return "place"
     if head == "d" and token[1:].isdigit():
         return "duration"
     if head in CLASSES and token[1:2] in "+-" and token[2:].isdigit():
@@ -100,8 +106,11 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
         while event_index < len(events) and events[event_index][0] <= note.onset:
             tokens += events[event_index][1]
             event_index += 1
+        place = note.onset - starts[bisect_right(starts, note.onset) - 1]
         if scheme == POSITIONS:
-            tokens.append(f"p{note.onset - starts[bisect_right(starts, note.onset) - 1]}")
+            tokens.append(f"p{place}")
+        elif scheme == PLACED:
+            tokens += _spell("g", note.onset - previous.onset, closed=True) + [f"^{place}"]
         else:
             tokens += _spell("g", note.onset - previous.onset)
         tokens += _note_tokens(note, previous, solo.chord_at(note.onset))
@@ -112,9 +121,10 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
 
 
 def scheme_of(tokens) -> str:
-    """The scheme a token stream (or a vocabulary's tokens) is written in: positions when it holds
-    a position token, else gaps."""
-    return POSITIONS if any(token_kind(t) == "position" for t in tokens) else GAPS
+    """The scheme a token stream (or a vocabulary's tokens) is written in: positions or placed when
+    it holds a position or a place token, else gaps."""
+    kinds = {token_kind(t) for t in tokens}
+    return POSITIONS if "position" in kinds else PLACED if "place" in kinds else GAPS
 
 
 def header(solo: Solo, anchor: int) -> list[str]:
@@ -192,10 +202,11 @@ def _note_tokens(note: Note, cursor: _Cursor, chord: Chord | None) -> list[str]:
     return tokens
 
 
-def _spell(prefix: str, ticks: int) -> list[str]:
-    """A tick count as tokens of at most MAX_STEP that add up to it ('g0' for zero)."""
+def _spell(prefix: str, ticks: int, closed: bool = False) -> list[str]:
+    """A tick count as tokens of at most MAX_STEP that add up to it ('g0' for zero). closed: the
+    last token is always under MAX_STEP (48 is 'g48 g0'), so a reader knows where the chain ends."""
     tokens = [f"{prefix}{MAX_STEP}"] * (ticks // MAX_STEP)
-    if ticks % MAX_STEP or not tokens:
+    if ticks % MAX_STEP or not tokens or closed:
         tokens.append(f"{prefix}{ticks % MAX_STEP}")
     return tokens
 

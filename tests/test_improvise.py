@@ -12,7 +12,7 @@ from jazzgen.improvise import Register, improvise
 from jazzgen.sampling import SamplingConfig, draw, probabilities
 from jazzgen.tunes import lead_sheet
 from jazzgen.value_decoding import decode
-from jazzgen.values import encode, forced_events, header, token_kind
+from jazzgen.values import PLACED, POSITIONS, encode, forced_events, header, token_kind
 from jazzgen.vocab import Vocab
 
 TRAINING = make_solo([(60 + (i * 7) % 12, i * 6, 5) for i in range(40)], "| Dm7 G7 | Cmaj7 | F7 | Bb7 |")
@@ -202,3 +202,40 @@ def test_sampling_filters():
     assert np.allclose(probabilities(logits, SamplingConfig(), mask), [[0, 2 / 3, 1 / 3, 0]])
     one_hot = np.array([[0.0, 0.0, 1.0, 0.0]] * 5)
     assert list(draw(one_hot, np.random.default_rng(0))) == [2] * 5
+
+
+def test_the_placed_scheme_forces_the_place_each_gap_reaches():
+    vocab = Vocab.build([encode(TRAINING, PLACED), [f"^{t}" for t in range(48)] + ["g12", "d12", "C+2", "<end>"]])
+    places = {f"^{t}": "C+2" for t in range(48)}
+    sheet = lead_sheet("| Dm7 G7 | Cmaj7 % |")
+    events = forced_events(sheet)
+    prefix = header(sheet, 62) + events[0][1]
+    model = TableLM(vocab, {**places, "C+2": "d12"}, "g12")
+    (tokens,) = improvise(model, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=0))
+    solo = decode(tokens, chords=sheet.chords)
+    assert [n.onset for n in solo.notes] == list(range(12, sheet.end, 12))
+    written = [int(t[1:]) for t in tokens if token_kind(t) == "place"]
+    assert written == [n.onset % 48 for n in solo.notes]  # each note's place in its bar
+
+
+def test_the_positions_scheme_keeps_notes_in_order_inside_their_bars():
+    positions = [f"p{t}" for t in range(0, 48, 6)]
+    vocab = Vocab.build([encode(TRAINING, POSITIONS), positions + ["d6", "C+2", "S-1", "|", "<end>"]])
+    sheet = lead_sheet("| Dm7 G7 | Cmaj7 % |")
+    events = forced_events(sheet)
+    prefix = header(sheet, 62) + events[0][1]
+    model = TableLM(vocab, {p: "C+2" for p in positions} | {"C+2": "d6"}, positions + ["|", "@24"])
+    for seed in range(5):
+        (tokens,) = improvise(model, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed))
+        solo = decode(tokens, chords=sheet.chords)
+        onsets = [n.onset for n in solo.notes]
+        assert onsets == sorted(set(onsets)) and all(o % 6 == 0 and o < sheet.end for o in onsets)
+        assert solo.bars == 3
+
+
+def test_generate_with_a_placed_bundle_and_a_primer(tmp_path):
+    vocab = Vocab.build([encode(TRAINING, PLACED), [f"^{t}" for t in range(48)] + ["g12", "d12", "C+2"]])
+    bundle = random_bundle(tmp_path / "m", vocab, scale=0.3)
+    primer = make_solo([(62, 0, 12), (65, 12, 12), (69, 24, 24)], "| Dm7 | G7 |")
+    solo = generate(bundle, changes="| Cmaj7 | Cmaj7 |", primer=primer, seed=3, temperature=2.0)
+    assert solo.bars == 4 and [(n.onset, n.pitch) for n in solo.notes[:3]] == [(0, 62), (12, 65), (24, 69)]

@@ -8,7 +8,7 @@ from helpers import make_solo
 from jazzgen.chords import parse_changes
 from jazzgen.errors import DataError
 from jazzgen.value_decoding import decode, last_pitch
-from jazzgen.values import MAX_STEP, encode, note_class, token_kind
+from jazzgen.values import MAX_STEP, PLACED, POSITIONS, SCHEMES, encode, note_class, scheme_of, token_kind
 
 def triples(solo):
     return [(n.pitch, n.onset, n.duration) for n in solo.notes]
@@ -123,3 +123,35 @@ def test_every_shared_weimar_solo_round_trips_exactly(shared_data):
     assert len(files) >= 400
     inexact = [f for f in files if triples(decode(encode(s := read_wjazzd(f)))) != triples(s)]
     assert inexact == []
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_scheme_round_trips_bars_meter_chords_and_notes(scheme):
+    meter = ((0, 4, 4), (1, 3, 4))
+    solo = make_solo([(62, 0, 6), (65, 6, 6), (69, 12, 60), (72, 75, 3), (71, 84, 30), (60, 132, 96)],
+                     "| Dm7 G7 | C6 | F7 Bb7 | C7 |", meter=meter, bars=4)
+    back = decode(encode(solo, scheme))
+    assert triples(back) == triples(solo) and back.bars == solo.bars == 4 and back.meter == solo.meter
+    assert [(c.onset, c.duration, c.symbol) for c in back.chords] == [(c.onset, c.duration, c.symbol)
+                                                                      for c in solo.chords]
+    assert scheme_of(encode(solo, scheme)) == scheme
+
+
+def test_a_last_note_ringing_past_the_last_bar_line_keeps_the_bar_count():
+    solo = make_solo([(60, 0, 12), (62, 36, 40)], "| C7 |", bars=1)  # rings 28 ticks into a bar that is not there
+    back = decode(encode(solo))
+    assert back.bars == 1 and back.notes[-1].duration == 40
+
+
+def test_the_positions_scheme_writes_each_onset_in_its_bar():
+    solo = make_solo([(60, 6, 6), (62, 54, 6), (64, 100, 6)], "| C7 | F7 | C7 |")
+    times = [t for t in encode(solo, POSITIONS) if token_kind(t) == "position"]
+    assert times == ["p6", "p6", "p4"]
+
+
+def test_the_placed_scheme_follows_each_gap_with_the_place_it_reaches():
+    solo = make_solo([(60, 6, 6), (62, 54, 6), (64, 150, 6)], "| C7 | F7 | C7 | F7 |")
+    tokens = encode(solo, PLACED)
+    notes = [t for t in tokens if token_kind(t) in ("gap", "place")]
+    assert notes == ["g6", "^6", "g48", "g0", "^6", "g48", "g48", "g0", "^6"]  # a chain ends under 48 ticks
+    assert [token_kind(t) for t in tokens].count("place") == 3

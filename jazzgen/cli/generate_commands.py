@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -11,15 +10,6 @@ from jazzgen.errors import UsageError
 from jazzgen.fileio import read_bytes, shown
 
 MAX_PRIMER_BYTES = 16 * 2**20  # a primer of value tokens; a 32-bar solo takes about 3 KB
-
-
-def _small_batch_blas(count: int) -> None:
-    """One BLAS thread for a few samples, set before NumPy loads: a 1-row matrix product gains
-    nothing from a second thread, and on a busy machine two threads stall each other (a cold
-    generate measured 3 s instead of 0.3 s). Big batches keep the library's default."""
-    if count <= 4:
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(name, "1")
 
 
 def _sampling_options(command):
@@ -181,7 +171,6 @@ def text_sample(model, prime, max_len, temperature, top_k, top_p, seed, count) -
     Example:
       jazzgen text sample -m trained/dinos -n 10 --prime "Ty" --temperature 0.8 --seed 1
     """
-    _small_batch_blas(count)
     from jazzgen.sampling import SamplingConfig
     from jazzgen.text_sample import sample_text
 
