@@ -60,8 +60,9 @@ from jazzgen.vocab import Vocab
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 KERAS_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 # What write_bundle puts in a bundle folder; a folder holding anything else is not replaced.
+TRAINING_DATA = "training_data.json"  # a fingerprint of each training sequence (jazzgen.dataset)
 BUNDLE_FILES = frozenset({"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",
-                          "ngram.json", "history.csv", "loss.png"})
+                          "ngram.json", "history.csv", "loss.png", TRAINING_DATA})
 MAX_JSON_BYTES = 16 * 2**20  # config.json, metrics.json: a few hundred bytes each
 ARRAY_HEADER_BYTES = 4096  # an .npy header; numpy writes 128 bytes
 KERAS_CONFIG_BYTES = 4 * 2**20  # model.keras's config.json and metadata.json: under 10 KB in a bundle
@@ -94,6 +95,19 @@ def load_bundle_meta(path: str | Path) -> BundleMeta:
     if not isinstance(metrics, dict):
         raise DataError(f"{shown(metrics_path)}: not a jazzgen metrics record; {RESTORE}")
     return BundleMeta(folder, config, vocab, metrics)
+
+
+def training_fingerprints(folder: str | Path) -> frozenset[str]:
+    """The fingerprints of the sequences a bundle trained on (none for a bundle from before they
+    were kept)."""
+    path = Path(folder) / TRAINING_DATA
+    if not path.exists():
+        return frozenset()
+    data = read_json(path, MAX_JSON_BYTES * 4, RESTORE)
+    prints = data.get("fingerprints") if isinstance(data, dict) else None
+    if not isinstance(prints, list) or not all(isinstance(p, str) for p in prints):
+        raise DataError(f"{shown(path)}: not a jazzgen training record; {RESTORE}")
+    return frozenset(prints)
 
 
 def is_bundle(folder: Path) -> bool:

@@ -56,6 +56,13 @@ class TokenData:
         return digest.hexdigest()[:16]
 
 
+def sequence_fingerprint(ids) -> str:
+    """A short hash of one id sequence: evaluation tells the sequences a model trained on by it."""
+    import hashlib
+
+    return hashlib.sha1(np.ascontiguousarray(ids, np.int32).tobytes()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Windows:
     """inputs, targets: (windows, seq_len) int32; targets are 0 (masked) where there is no token."""

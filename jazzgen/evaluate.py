@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.bundle import load_bundle, load_bundle_meta
+from jazzgen.bundle import load_bundle, load_bundle_meta, training_fingerprints
 from jazzgen.corpus import is_corpus, read_corpus
+from jazzgen.dataset import sequence_fingerprint
 from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import one_line, shown
 from jazzgen.ngram import KneserNey
@@ -182,7 +183,14 @@ def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
     sequences = [np.asarray(vocab.ids(tokens), np.int32) for tokens in token_lists]
     ngram_path = bundle.meta.path / "ngram.json"
     ngram = KneserNey.load(ngram_path) if ngram_path.is_file() else None
-    return jazz_report(bundle.model, ngram, vocab, sequences, [score_classes(t) for t in token_lists])
+    report = jazz_report(bundle.model, ngram, vocab, sequences, [score_classes(t) for t in token_lists])
+    return report | {"in_training_data": in_training_data(bundle.meta.path, sequences)}
+
+
+def in_training_data(bundle: Path, sequences: list[np.ndarray]) -> int:
+    """How many of the sequences the bundle trained on."""
+    trained_on = training_fingerprints(bundle)
+    return sum(1 for s in sequences if sequence_fingerprint(s) in trained_on)
 
 
 def _solo_tokens(source: Path, scheme: str) -> list[list[str]]:
@@ -223,4 +231,5 @@ def evaluate_text(model_path: str | Path, file: str | Path) -> dict:
     sequences = [encode_text(e, vocab, settings) for e in examples(read_text(file), settings) if e]
     if not sequences:
         raise DataError(f"{file}: no tokens to score")
-    return text_report(load_bundle(model_path).model, settings, sequences)
+    report = text_report(load_bundle(model_path).model, settings, sequences)
+    return report | {"in_training_data": in_training_data(meta.path, sequences)}

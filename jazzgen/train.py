@@ -9,6 +9,7 @@ Jazz and text differ only in their reader (jazzgen.corpus, jazzgen.text); the lo
 
 from __future__ import annotations
 
+import json
 import platform
 from dataclasses import asdict
 from pathlib import Path
@@ -16,11 +17,11 @@ from typing import Callable
 
 import numpy as np
 
-from jazzgen.bundle import BundleFiles, claim_output, write_bundle
+from jazzgen.bundle import TRAINING_DATA, BundleFiles, claim_output, write_bundle
 from jazzgen.checkpoint import Epoch, holds_run, remove_run
 from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
-from jazzgen.dataset import TokenData
+from jazzgen.dataset import TokenData, sequence_fingerprint
 from jazzgen.evaluate import jazz_report, sampled_mask, text_report
 from jazzgen.fileio import check_writable
 from jazzgen.loop import FitResult, fit, run_folder, worker_from_env
@@ -76,12 +77,20 @@ def _train_and_write(data, output: Path, config: RunConfig, resume, progress, co
     ngram = _baseline(data) if data.tokenizer.kind == "values" else None
     metrics = _metrics(result, data, ngram)
     history = result.state.history
-    extra = [("history.csv", history_csv(history).encode()), ("loss.png", loss_png(history, output.name))]
+    extra = [("history.csv", history_csv(history).encode()), ("loss.png", loss_png(history, output.name)),
+             (TRAINING_DATA, _training_data(data).encode())]
     if ngram is not None:
         extra.append(("ngram.json", ngram.to_json().encode()))
     card = model_card(output.name, result.config, metrics, data, command, notice)
     return write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, card, tuple(extra)),
                         force)
+
+
+def _training_data(data: TokenData) -> str:
+    """training_data.json: where the training sequences came from and a fingerprint of each, so
+    that evaluating a model on what it learnt from can be pointed out."""
+    fingerprints = sorted({sequence_fingerprint(s) for s in data.train})
+    return json.dumps({"source": data.source, "sequences": len(data.train), "fingerprints": fingerprints})
 
 
 def _baseline(data: TokenData) -> KneserNey:

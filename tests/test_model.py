@@ -199,12 +199,22 @@ def test_evaluate_cli_json(trained, tmp_path):
     result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(held_out), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"model", "baseline", "solos", "notes", "tokens", "unknown_tokens"}
+    assert set(report) == {"model", "baseline", "solos", "notes", "tokens", "unknown_tokens", "in_training_data"}
     assert report["solos"] == 2 and report["notes"] == 64 and report["unknown_tokens"] == 0
     model = report["model"]
     assert model["bits_per_note"] == pytest.approx(model["nats_per_token"] * report["tokens"] / math.log(2) / 64)
     assert model["perplexity"] == pytest.approx(math.exp(model["nats_per_token"]))
     assert 0 <= report["baseline"]["accuracy"] <= 1
+
+
+def test_evaluate_says_when_it_scores_what_the_model_trained_on(trained, tmp_path):
+    bundle, corpus = trained
+    result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(corpus), "--json"])
+    assert json.loads(result.stdout)["in_training_data"] == 9  # 10 solos, 1 held out for validation
+    assert result.stderr.startswith(f"warning: 9 of 10 solos are in {bundle}'s training data")
+    held_out = make_corpus(tmp_path / "held_out", solos=2, first=50)
+    result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(held_out)])
+    assert result.stderr == ""
 
 
 def test_evaluate_counts_notes_outside_the_vocabulary(trained, tmp_path):

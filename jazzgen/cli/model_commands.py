@@ -143,6 +143,7 @@ def evaluate(model_path, sources, as_json):
     from jazzgen.evaluate import evaluate_jazz
 
     report = evaluate_jazz(model_path, list(sources))
+    _warn_if_trained_on(report, report["solos"], "solos", model_path)
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
@@ -154,6 +155,15 @@ def evaluate(model_path, sources, as_json):
             click.echo(f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note "
                        f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})  "
                        f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}")
+
+
+def _warn_if_trained_on(report: dict, total: int | None, what: str, model_path: str) -> None:
+    seen = report["in_training_data"]
+    if seen:
+        of = f" of {total}" if total is not None else ""
+        click.echo(f"warning: {seen}{of} {what} are in {model_path}'s training data: their figures say how well "
+                   "it learnt them, not how it plays what it never heard; evaluate on solos held out of training",
+                   err=True)
 
 
 @click.group("text")
@@ -202,6 +212,7 @@ def text_evaluate(model_path, file, as_json):
     from jazzgen.evaluate import evaluate_text
 
     report = evaluate_text(model_path, file)
+    _warn_if_trained_on(report, None, "of the scored texts or lines", model_path)
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
