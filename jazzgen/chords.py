@@ -14,6 +14,8 @@ from jazzgen.errors import DataError
 from jazzgen.solo import TICKS_PER_BEAT, Chord, TimeSignature, bar_starts
 
 NOTE_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+MAX_BARS = 10_000  # the longest progression: over three hours of 4/4 at 200 bpm
+MAX_CHANGES_CHARS = 2**20  # characters of changes text: 10,000 bars of four long symbols take 400,000
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 IONIAN = (0, 2, 4, 5, 7, 9, 11)
@@ -235,18 +237,15 @@ def parse_changes(text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0
     Each bar holds 1 to 4 chords sharing the bar evenly (two chords in 4/4 take two beats each);
     '%' is a bar of its own that repeats the previous bar ('| Cmaj7 % |' is two bars of Cmaj7);
     '/' or '.' repeats the previous chord for one slot of a bar. 'NC' bars hold no chord span.
+    Text over MAX_CHANGES_CHARS characters, or of over MAX_BARS bars, is refused before a span is made.
     """
-    bars = []
-    for cell in text.replace("\n", "|").split("|"):
-        chords = []
-        for symbol in cell.split():
-            if symbol == "%":
-                bars += [chords, ["%"]] if chords else [["%"]]
-                chords = []
-            else:
-                chords.append(symbol)
-        bars.append(chords)
-    bars = [b for b in bars if b]
+    if len(text) > MAX_CHANGES_CHARS:
+        raise DataError(f"the changes are over {MAX_CHANGES_CHARS:,} characters long, more than jazzgen "
+                        "reads for a progression: cut them to the tune's form")
+    bars = _bar_cells(text)
+    if len(bars) > MAX_BARS:
+        raise DataError(f"the changes hold over {MAX_BARS:,} bars, more than jazzgen reads for a "
+                        "progression: cut them to the tune's form")
     if not bars:
         raise DataError("the changes hold no bars: write them like '| Dm7 G7 | Cmaj7 % |'")
     starts = bar_starts(meter, len(bars))
@@ -261,6 +260,25 @@ def parse_changes(text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0
         spans += _bar_chords(symbols, starts[index], starts[index + 1], index)
         previous = symbols
     return tuple(c for c in merge_repeats(spans) if not c.is_nc), len(bars)
+
+
+def _bar_cells(text: str) -> list[list[str]]:
+    """The symbols of each bar, in order; a '%' is a bar of its own, empty cells are dropped. Stops
+    past MAX_BARS bars."""
+    bars = []
+    for cell in text.replace("\n", "|").split("|"):
+        if len(bars) > MAX_BARS:
+            break
+        chords = []
+        for symbol in cell.split():
+            if symbol == "%":
+                bars += [chords, ["%"]] if chords else [["%"]]
+                chords = []
+            else:
+                chords.append(symbol)
+        if chords:
+            bars.append(chords)
+    return bars
 
 
 def _bar_chords(symbols: list[str], start: int, end: int, index: int) -> list[Chord]:
@@ -281,12 +299,19 @@ def _bar_chords(symbols: list[str], start: int, end: int, index: int) -> list[Ch
 
 
 def format_changes(chords: tuple[Chord, ...], starts: tuple[int, ...]) -> str:
-    """Write chord spans back as '| Dm7 G7 | Cmaj7 |', one cell per bar (for inspect and sidecars)."""
-    cells = []
+    """Write chord spans (sorted, not overlapping) back as '| Dm7 G7 | Cmaj7 |', one cell per bar
+    (for inspect and sidecars): the chords starting in the bar, else the one held into it, else NC.
+    One pass over bars and chords together."""
+    cells, first = [], 0
     for start, end in zip(starts, starts[1:]):
-        names = [c.symbol for c in chords if start <= c.onset < end]
+        while first < len(chords) and chords[first].onset < start:
+            first += 1
+        last = first
+        while last < len(chords) and chords[last].onset < end:
+            last += 1
+        names = [c.symbol for c in chords[first:last]]
         if not names:
-            covering = [c.symbol for c in chords if c.onset < start < c.end]
-            names = covering[:1] or ["NC"]
+            held = chords[first - 1] if first else None
+            names = [held.symbol] if held is not None and start < held.end else ["NC"]
         cells.append(" ".join(names))
     return "| " + " | ".join(cells) + " |"

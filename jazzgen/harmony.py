@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.chords import (NOTE_NAMES, QUALITIES, ChordSymbol, chord_from_symbol, make_chord, merge_repeats,
-                            parse_changes, parse_chord)
+from jazzgen.chords import (MAX_CHANGES_CHARS, NOTE_NAMES, QUALITIES, ChordSymbol, chord_from_symbol,
+                            make_chord, merge_repeats, parse_changes, parse_chord)
 from jazzgen.errors import DataError
 from jazzgen.solo import TICKS_PER_BEAT, Chord, TimeSignature
 
@@ -131,9 +131,11 @@ def chords_from_marks(marks: list[tuple[int, ChordSymbol]], end: int) -> tuple[C
 
 
 def read_sidecar(sidecar: Path, meter: tuple[TimeSignature, ...]) -> tuple[tuple[Chord, ...], int]:
-    """Chord spans and bar count of a '| Dm7 G7 | Cmaj7 % |' file; its first bar is tick 0."""
+    """Chord spans and bar count of a '| Dm7 G7 | Cmaj7 % |' file; its first bar is tick 0. No more
+    than one character over what parse_changes reads (MAX_CHANGES_CHARS) is read."""
     try:
-        text = sidecar.read_text(encoding="utf-8")
+        with open(sidecar, encoding="utf-8") as handle:
+            text = handle.read(MAX_CHANGES_CHARS + 1)
         return parse_changes(text, meter)
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"cannot read the chord file {sidecar} ({err})") from None

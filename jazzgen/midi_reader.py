@@ -37,7 +37,7 @@ from jazzgen.midi_bytes import MAX_FILE_BYTES, clean_midi
 from jazzgen.midi_notes import Sounding
 from jazzgen.tracks import Part, TrackInfo, choose_melody, is_bass, part_info
 from jazzgen.midi_timing import TempoMap, Timing, melody_timing, solo_notes
-from jazzgen.solo import Chord, Solo, bar_starts, bars_needed
+from jazzgen.solo import TICKS_PER_BEAT, Chord, Solo, bar_starts, bars_needed, check_solo_length
 
 __all__ = ["MidiReading", "TrackInfo", "read_midi"]
 
@@ -223,13 +223,16 @@ def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> 
 
 def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Chord, ...], str, int]:
     """Chord spans, where they came from, and how many bars the chords ask for (a sidecar's bars,
-    or the bar of the last chord mark: a lead sheet's changes may go on after its melody ends)."""
+    or the bar of the last chord mark: a lead sheet's changes may go on after its melody ends).
+    Either is held to the solo-length limit before its bars are counted."""
     end = bar_starts(meter, bars_needed(meter, max(n.end for n in notes)))[-1]
     marks = chord_marks(midi.texts, TEXT_KINDS)
     if marks:
         ticks = timing.to_grid(np.array([t for t, _ in marks])) - origin
         placed = [(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)]
         last_chord = max((t for t, symbol in placed if symbol.root is not None), default=0)
+        check_solo_length(last_chord / TICKS_PER_BEAT, "its chord marks run to beat {}",
+                          "split the file or remove the stray marker")
         end = max(end, bar_starts(meter, bars_needed(meter, last_chord + 1))[-1])  # chords after the melody's end
         spans = chords_from_marks(placed, end)
         if spans:
@@ -237,6 +240,8 @@ def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Cho
     sidecar = path.with_suffix(".chords") if path is not None else None
     if sidecar is not None and sidecar.is_file():
         chords, bars = read_sidecar(sidecar, meter)
+        check_solo_length(bar_starts(meter, bars)[-1] / TICKS_PER_BEAT, "its .chords file runs to beat {}",
+                          "cut the .chords file to the solo's length")
         return chords, f"sidecar file {sidecar.name}", bars
     others = [p for p in midi.parts if p is not melody and not p.info.is_drum]
     if others:

@@ -22,15 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from jazzgen import beats as beat_tracking
-from jazzgen.errors import DataError
-from jazzgen.solo import TICKS_PER_BEAT, Note, TimeSignature, monophonic
+from jazzgen.solo import TICKS_PER_BEAT, Note, TimeSignature, check_solo_length, monophonic
 
 ON_GRID_SHARE = 0.85
 PLAYED_GRID = (0.0, 0.25, 1 / 3, 0.5, 2 / 3, 0.75, 1.0)  # beats: 16ths and 8th triplets
 NEAR_GRID, NEAR_GRID_SHARE = 0.04, 0.7  # a performance off the grid has about half its onsets this near
 BASS_ON_BEAT = 2  # grid ticks: a bass note this near a beat is the bass line's note for that beat
 DEFAULT_TEMPO = 500000  # microseconds a quarter note (120 bpm) until a file sets one
-MAX_BEATS = 20000  # a melody longer than this is a broken file or not a solo
 
 Meters = tuple[tuple[int, int, int], ...]  # (tick, numerator, denominator), sorted by tick
 
@@ -78,9 +76,8 @@ def melody_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndar
     bass part's notes (n, 3+: start, end, pitch in file ticks), which help find its downbeat."""
     tpb = tempo_map.ticks_per_beat
     starts = notes[:, 0]
-    span = (notes[:, 1].max() - starts[0]) / tpb
-    if span > MAX_BEATS:
-        raise DataError(f"its melody lasts {span:.0f} beats; jazzgen reads solos of up to {MAX_BEATS} beats")
+    check_solo_length((notes[:, 1].max() - starts[0]) / tpb, "its melody lasts {} beats",
+                      "split the file, or remove the stray notes far from the rest")
     grid = tpb / TICKS_PER_BEAT  # file ticks a grid tick
     on_grid = np.abs(starts / grid - np.rint(starts / grid)) * grid <= max(1.0, tpb / 100)
     if on_grid.mean() >= ON_GRID_SHARE:

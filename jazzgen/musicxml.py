@@ -1,8 +1,11 @@
 """Reading lead sheets from MusicXML (.musicxml, .xml, .mxl) through music21.
 
 This is the only module that imports music21, and it does so inside read_musicxml because the
-import takes seconds. Each part with notes becomes one Solo: its notes on jazzgen's tick grid
-(quarterLength * TICKS_PER_BEAT, exact for 16ths and triplets), tied notes merged, rests skipped,
+import takes seconds. The file is read and checked first (jazzgen.musicxml_bytes), so that music21
+only ever parses a score of bounded size. Each part with notes becomes one Solo: its notes on
+jazzgen's tick grid (quarterLength * TICKS_PER_BEAT, exact for 16ths and triplets), tied notes
+merged (in one pass: music21's stripTies takes time growing with the square of the ties), rests
+skipped,
 simultaneous notes reduced to the top one; chord spans from the part's chord symbols (or, in a
 part that has none, from the first part that has some); meter changes where measures carry a new
 time signature; the first metronome mark's tempo (120 bpm without one). A pickup measure is
@@ -17,7 +20,9 @@ from typing import BinaryIO
 
 from jazzgen.chords import NOTE_NAMES, make_chord, merge_repeats
 from jazzgen.errors import DataError, UsageError
-from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, bars_needed, monophonic
+from jazzgen.musicxml_bytes import score_text
+from jazzgen.solo import (TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, bars_needed,
+                          check_solo_length, monophonic)
 
 DEFAULT_TEMPO = 120.0
 
@@ -49,7 +54,7 @@ _DEGREE_TENSIONS = {2: "9", 4: "11", 5: "5", 6: "13", 9: "9", 11: "11", 13: "13"
 
 def read_musicxml(path: str | Path | BinaryIO) -> list[Solo]:
     """One Solo per part that has notes, from a MusicXML file (a path, or a file object holding
-    uncompressed MusicXML)."""
+    MusicXML or an .mxl archive)."""
     score, name = _parse(path)
     parts = list(score.parts) or [score]
     tempo = _tempo(score)
@@ -71,20 +76,20 @@ def read_musicxml(path: str | Path | BinaryIO) -> list[Solo]:
 
 def _parse(path):
     """The music21 Score of a path or file object, and a name for messages."""
-    from music21 import converter
-
     is_file_object = hasattr(path, "read")
     name = str(getattr(path, "name", "<MusicXML data>") if is_file_object else path)
     if not is_file_object and not Path(path).is_file():
         raise UsageError(f"MusicXML file {path} not found")
+    text = score_text(path, name)
+    from music21 import converter
+
     try:
-        if is_file_object:
-            data = path.read()
-            text = data.decode("utf-8") if isinstance(data, bytes) else data
-            return converter.parseData(text, format="musicxml"), name
-        return converter.parse(name, format="musicxml", forceSource=True), name
+        score = converter.parseData(text, format="musicxml")
     except Exception as err:  # noqa: BLE001 - music21 raises many kinds of error for a broken file
         raise DataError(f"cannot read {name} as MusicXML: {type(err).__name__}: {err}") from None
+    if not is_file_object and score.metadata is not None and score.metadata.movementName is None:
+        score.metadata.movementName = Path(name).name  # what music21 does when it opens the path itself
+    return score, name
 
 
 def _tempo(score) -> float:
@@ -103,10 +108,10 @@ def _part_solo(part, shared_marks, tempo: float, source: str, title: str) -> Sol
     measures = list(part.getElementsByClass(stream.Measure))
     meter = _meter(measures)
     pad = _pickup_padding(measures, meter)
-    flat = part.stripTies().flatten()
-    notes = monophonic(_notes(flat, pad))
+    notes = monophonic(_notes(part.flatten(), pad))
     if not notes:
         return None
+    check_solo_length(notes[-1].end / TICKS_PER_BEAT, "its notes run to beat {}", "split the score")
     bars = max(len(measures), bars_needed(meter, notes[-1].onset + 1))
     _check_bar_lines(measures, meter, pad, bars)
     end = bar_starts(meter, bars)[-1]
@@ -151,23 +156,41 @@ def _check_bar_lines(measures, meter, pad: int, bars: int) -> None:
 
 
 def _notes(flat, pad: int) -> list[Note]:
-    """Every pitched note (the top of each chord), rests, grace notes and chord symbols skipped."""
+    """Every pitched note (the top of each chord), rests, grace notes and chord symbols skipped. A
+    note that a tie leads into (from a note of its pitch ending where it starts) lengthens that note."""
+    merged = []  # [onset, quarterLength, pitch, velocity], in quarter notes
+    tied = {}  # (pitch, where it ends) of a note tied on to the next -> its index in merged
+    for element in flat.notes:
+        top = _top_note(element)
+        if top is None:
+            continue
+        pitch, tie = top
+        onset, length = Fraction(element.offset), Fraction(element.duration.quarterLength)
+        held = tied.pop((pitch, onset), None)
+        if held is not None:
+            merged[held][1] += length
+        else:
+            velocity = element.volume.velocity if element.volume.velocity else 90
+            merged.append([onset, length, pitch, velocity])
+            held = len(merged) - 1
+        if tie in ("start", "continue"):
+            tied[(pitch, onset + length)] = held
+    return [Note(_ticks(onset) + pad, max(1, _ticks(length)), min(max(pitch, 0), 127),
+                 min(max(int(velocity), 1), 127)) for onset, length, pitch, velocity in merged]
+
+
+def _top_note(element) -> tuple[int, str | None] | None:
+    """MIDI pitch and tie type ('start', 'continue', 'stop' or None) of a note or of a chord's top
+    note; None for chord symbols, grace notes, unpitched notes and empty chords."""
     from music21 import chord, harmony, note
 
-    notes = []
-    for element in flat.notes:
-        if isinstance(element, harmony.Harmony) or element.duration.isGrace:
-            continue
-        if isinstance(element, note.Note):
-            pitch = element.pitch.midi
-        elif isinstance(element, chord.Chord) and element.pitches:
-            pitch = max(p.midi for p in element.pitches)
-        else:
-            continue
-        onset, duration = _ticks(element.offset) + pad, max(1, _ticks(element.duration.quarterLength))
-        velocity = element.volume.velocity if element.volume.velocity else 90
-        notes.append(Note(onset, duration, min(max(pitch, 0), 127), min(max(int(velocity), 1), 127)))
-    return notes
+    if isinstance(element, harmony.Harmony) or element.duration.isGrace:
+        return None
+    if isinstance(element, chord.Chord) and element.pitches:
+        element = max(element.notes, key=lambda n: n.pitch.midi)
+    if not isinstance(element, note.Note):
+        return None
+    return element.pitch.midi, element.tie.type if element.tie is not None else None
 
 
 def _ticks(quarter_length) -> int:

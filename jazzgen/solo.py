@@ -14,6 +14,7 @@ from fractions import Fraction
 from jazzgen.errors import DataError
 
 TICKS_PER_BEAT = 12
+MAX_BEATS = 20_000  # the longest solo a reader builds: 100 minutes at 200 bpm; longer is a broken file
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,15 @@ class Solo:
 
     def with_(self, **changes) -> Solo:
         return replace(self, **changes)
+
+
+def check_solo_length(beats: float, what: str, fix: str) -> None:
+    """DataError when a reader's solo would run past MAX_BEATS beats (quarter notes), raised before
+    its bars are built. what: the reason, a {} where the beats go ('its chord marks run to beat {}'),
+    no text from the file in it; fix: what the user can do about it."""
+    if beats > MAX_BEATS:
+        count = f"{beats:,.0f}" if beats < 1e15 else f"{beats:.3g}"
+        raise DataError(f"{what.format(count)}; jazzgen reads solos of up to {MAX_BEATS:,} beats: {fix}")
 
 
 def bar_starts(meter: tuple[TimeSignature, ...], bars: int) -> tuple[int, ...]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jazzgen.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_chord, pitch_class
+from jazzgen.chords import (MAX_BARS, NOTE_NAMES, chord_from_symbol, merge_repeats, parse_changes,
+                            parse_chord, pitch_class)
 from jazzgen.errors import DataError, UsageError
-from jazzgen.solo import Chord, Solo, TimeSignature
-
-MAX_BARS = 10_000  # the longest lead sheet: over three hours of 4/4 at 200 bpm
+from jazzgen.solo import Chord, Solo, TimeSignature, bar_starts
 
 
 @dataclass(frozen=True)
@@ -79,17 +78,23 @@ def lead_sheet(changes: str | None = None, tune: str | None = None, key: str | N
     text = chosen.changes if chosen else changes
     numerator, denominator = meter or (chosen.meter if chosen else (4, 4))
     signature = (TimeSignature(0, numerator, denominator),)
-    _, form_bars = parse_changes(text, signature)
+    form, form_bars = parse_changes(text, signature)
     repeats = max(choruses, -(-bars // form_bars)) if bars else choruses  # loop the form to reach --bars
     if form_bars * repeats > MAX_BARS:
         raise UsageError(f"{repeats} times through a {form_bars}-bar form is {form_bars * repeats:,} bars; "
                          f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars")
-    spans, total_bars = parse_changes(" | ".join([text] * repeats), signature)
+    spans, total_bars = _repeated(form, bar_starts(signature, form_bars)[-1], repeats), form_bars * repeats
     if key is not None:
         home = chosen.key if chosen else _first_root_name(spans)
         spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(home)) % 12)
     solo = Solo((), spans, signature, total_bars, chosen.tempo if chosen else 160.0, title=chosen.name if chosen else "")
     return cut_bars(solo, bars or total_bars)
+
+
+def _repeated(form: tuple[Chord, ...], length: int, repeats: int) -> tuple[Chord, ...]:
+    """The form's chord spans played repeats times, each time length ticks later; a chord that ends
+    one chorus and starts the next sounds on as one span."""
+    return merge_repeats([replace(c, onset=c.onset + k * length) for k in range(repeats) for c in form])
 
 
 def _tune(name: str | None) -> Tune:

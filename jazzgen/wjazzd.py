@@ -15,10 +15,12 @@ from statistics import median
 
 from jazzgen.chords import make_chord, merge_repeats
 from jazzgen.errors import DataError
-from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, monophonic
+from jazzgen.solo import (TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, check_solo_length,
+                          monophonic)
 
 MELODY_SUFFIX = "_FINAL.csv"
 BEAT_SUFFIX = "_FINAL_beattrack.csv"
+MAX_CSV_BYTES = 8 * 2**20  # the database's longest solo (Coltrane's Impressions, 1961) takes 534 KB
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,14 @@ def read_wjazzd(melody_csv: str | Path) -> Solo:
     rows = _read_rows(melody_csv, ("onset", "duration", "bar", "beat", "tatum", "division", "pitch"))
     if not rows:
         raise DataError(f"{melody_csv}: no notes")
-    grid = _Grid(beats, first_bar=min(int(r["bar"]) for r in rows))
+    try:
+        first_bar = min(int(r["bar"]) for r in rows)
+    except (TypeError, ValueError):
+        raise DataError(f"{melody_csv}: a melody row's bar is not a whole number") from None
+    try:
+        grid = _Grid(beats, first_bar)
+    except DataError as err:
+        raise DataError(f"{beat_csv}: {err}") from None
     notes = _notes(rows, grid, melody_csv)
     meter = grid.meter()
     bars = grid.bar_count(notes[-1].onset)
@@ -63,7 +72,12 @@ def read_wjazzd(melody_csv: str | Path) -> Solo:
 
 
 def _read_rows(path: Path, needed: tuple[str, ...]) -> list[dict]:
+    """The rows of a CSV file of at most MAX_CSV_BYTES, refused unread when it is larger."""
     try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise DataError(f"{path}: it is {size / 2**20:,.1f} MiB; jazzgen reads Weimar Jazz Database CSVs "
+                            f"of up to {MAX_CSV_BYTES / 2**20:g} MiB: split the solo")
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in needed if c not in (reader.fieldnames or [])]
@@ -96,10 +110,23 @@ class _Grid:
         self.signatures: dict[int, tuple[int, int]] = {}
         for beat in beats:
             self.signatures.setdefault(beat.bar, beat.signature)
-        self.last_bar = max(self.signatures)
+        self.first_annotated, self.last_bar = min(self.signatures), max(self.signatures)
+        if first_bar > self.last_bar + 1:
+            raise DataError(f"the melody starts in bar {first_bar:,}, after its last bar ({self.last_bar:,})")
+        check_solo_length(self._span_ticks() / TICKS_PER_BEAT, "its bars span {} beats",
+                          "remove the rows with stray bar numbers")
         self.bar_tick = self._bar_ticks()
         self.times = [b.time for b in beats]
         self.ticks = [self.position(b.bar, b.beat) for b in beats]
+
+    def _span_ticks(self) -> int:
+        """Ticks from the lowest bar to the end of the bar after the last (the bars _bar_ticks builds),
+        counted from the annotated bars alone (see _nearest_signature for the others)."""
+        first, low = self.first_annotated, min(self.first_bar, self.first_annotated)
+        annotated = sum(self.timesig(bar).bar_ticks for bar in self.signatures)
+        before = (first - low) * self.timesig(first).bar_ticks
+        gaps = (self.last_bar + 2 - first - len(self.signatures)) * self.timesig(self.last_bar).bar_ticks
+        return annotated + before + gaps
 
     def _bar_ticks(self) -> dict[int, int]:
         """Start tick of every annotated bar; bars before the first note's bar are negative."""
@@ -118,8 +145,8 @@ class _Grid:
         return TimeSignature(0, numerator, denominator)
 
     def _nearest_signature(self, bar: int) -> tuple[int, int]:
-        known = sorted(self.signatures)
-        return self.signatures[known[0] if bar < known[0] else known[-1]]
+        """A bar with no beats takes the first annotated bar's signature before it, else the last's."""
+        return self.signatures[self.first_annotated if bar < self.first_annotated else self.last_bar]
 
     def beat_ticks(self, bar: int) -> int:
         return 4 * TICKS_PER_BEAT // self.timesig(bar).denominator

@@ -9,6 +9,8 @@ JazzgenError it raised, so a run can count what happened.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import mido
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from jazzgen.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_chord
 from jazzgen.errors import JazzgenError
 from jazzgen.midi_reader import read_midi
+from jazzgen.musicxml import read_musicxml
 from jazzgen.solo import TimeSignature
 from jazzgen.tunes import TUNES, lead_sheet
 from jazzgen.value_decoding import decode
@@ -104,6 +107,97 @@ def midi_cases():
 
 def read_midi_target(data: bytes) -> str:
     return outcome(lambda: read_midi(io.BytesIO(data), name="fuzz.mid"))
+
+
+# ---------------------------------------------------------------- MusicXML reader
+
+_XML_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<score-partwise version="3.1"><part-list>'
+             '<score-part id="P1"><part-name>Lead</part-name></score-part>{more}</part-list>')
+
+
+def _xml_note(step: str, duration: int, extra: str = "", octave: int = 4) -> str:
+    pitch = f"<pitch><step>{step}</step><octave>{octave}</octave></pitch>"
+    return f"<note>{pitch}<duration>{duration}</duration>{extra}</note>"
+
+
+def _xml_harmony(root: str, kind: str, extra: str = "", alter: int = 0) -> str:
+    altered = f"<root-alter>{alter}</root-alter>" if alter else ""
+    return f"<harmony><root><root-step>{root}</root-step>{altered}</root><kind>{kind}</kind>{extra}</harmony>"
+
+
+def seed_musicxml_texts() -> list[bytes]:
+    """Small valid lead sheets to mutate: ties, chords, a pickup, triplets, voices, chord symbols with
+    a bass, a degree and an offset, two parts."""
+    four = "<attributes><divisions>2</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
+    four += "</attributes>"
+    start, stop = "<tie type='start'/>", "<tie type='stop'/>"
+    tied = (f'<measure number="1">{four}{_xml_harmony("D", "minor-seventh")}{_xml_note("D", 4)}'
+            f'{_xml_note("F", 2)}{_xml_note("A", 2, start)}</measure>'
+            f'<measure number="2">{_xml_harmony("G", "dominant", "<bass><bass-step>B</bass-step></bass>")}'
+            f'{_xml_note("A", 2, stop)}{_xml_note("C", 2, "<chord/>", 5)}'
+            f'<note><rest/><duration>2</duration></note>{_xml_note("B", 4)}</measure>')
+    triplet = "<time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes>"
+    triplet += "</time-modification>"
+    three = four.replace(">2<", ">3<").replace("<beats>4", "<beats>3")
+    flat_nine = ("<degree><degree-value>9</degree-value><degree-alter>-1</degree-alter><degree-type>add"
+                 "</degree-type></degree><offset>3</offset>")
+    waltz = (f'<measure number="0" implicit="yes">{three}{_xml_note("G", 3)}</measure><measure number="1">'
+             f'{_xml_harmony("C", "major-seventh")}{"".join(_xml_note(s, 1, triplet) for s in "CDE")}'
+             f'{_xml_note("F", 6)}<backup><duration>9</duration></backup>'
+             f'<forward><duration>3</duration></forward>{_xml_note("C", 6, "<voice>2</voice>", 3)}</measure>'
+             f'<measure number="2">{_xml_harmony("B", "dominant", flat_nine, alter=-1)}'
+             f'<note><grace/><pitch><step>D</step><octave>5</octave></pitch></note>{_xml_note("C", 9)}'
+             '</measure>')
+    second = '<score-part id="P2"><part-name>Bass</part-name></score-part>'
+    bass = f'<part id="P2"><measure number="1">{four}{_xml_note("D", 8, "", 2)}</measure></part>'
+    texts = [_XML_HEAD.format(more="") + f'<part id="P1">{tied}</part></score-partwise>',
+             _XML_HEAD.format(more="") + f'<part id="P1">{waltz}</part></score-partwise>',
+             _XML_HEAD.format(more=second) + f'<part id="P1">{tied}</part>{bass}</score-partwise>']
+    return [text.encode("utf-8") for text in texts]
+
+
+def _archived(score: bytes) -> bytes:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("META-INF/container.xml", "<container><rootfiles><rootfile full-path='score.xml'/>"
+                                                   "</rootfiles></container>")
+        archive.writestr("score.xml", score)
+    return data.getvalue()
+
+
+SEED_MUSICXML = seed_musicxml_texts()
+_ELEMENT = re.compile(rb"<(?!score-partwise|part-list|score-part|part\b)([a-z][a-z-]*)\b[^>]*>.*?</\1>",
+                      re.DOTALL)  # an element below the part, with what it holds
+_NUMBER = re.compile(rb"(?<=>)-?[0-9]+(?=<)")  # an element's text
+_ODD_NUMBERS = [b"0", b"-1", b"1", b"2", b"3", b"7", b"13", b"400000000", b"2147483648", b"1e400", b"0.5",
+                b"nan", b""]
+_XML_EDITS = ["number"] * 3 + ["dup"] * 3 + ["delete"] * 2 + ["byte"]
+_XML_EDIT = st.tuples(st.sampled_from(_XML_EDITS), st.floats(0, 1), st.sampled_from(_ODD_NUMBERS), _MUTATION)
+
+
+def _edit_xml(data: bytes, edits) -> bytes:
+    """Edits that mostly keep the XML well formed: a number changed, an element repeated or removed;
+    now and then a byte mutation."""
+    for kind, where, number, byte_mutation in edits:
+        spans = [m.span() for m in (_NUMBER if kind == "number" else _ELEMENT).finditer(data)]
+        if kind == "byte" or not spans:
+            data = _mutate(data, [byte_mutation])
+            continue
+        start, end = spans[min(int(where * len(spans)), len(spans) - 1)]
+        replacement = {"number": number, "dup": data[start:end] * 2, "delete": b""}[kind]
+        data = data[:start] + replacement + data[end:]
+    return data
+
+
+def musicxml_cases():
+    """Edited seed lead sheets, as MusicXML text or zipped as .mxl, and random bytes."""
+    edited = st.builds(_edit_xml, st.sampled_from(SEED_MUSICXML), st.lists(_XML_EDIT, min_size=1, max_size=6))
+    zipped = edited.map(_archived)
+    return st.one_of(edited, edited, edited, zipped, st.binary(max_size=200))
+
+
+def read_musicxml_target(data: bytes) -> str:
+    return outcome(lambda: read_musicxml(io.BytesIO(data)))
 
 
 # ---------------------------------------------------------------- chord symbols and changes
@@ -228,6 +322,7 @@ def decode_target(case) -> str:
 
 TARGETS = {
     "read_midi": (read_midi_target, midi_cases),
+    "read_musicxml": (read_musicxml_target, musicxml_cases),
     "parse_chord": (chord_target, chord_symbols),
     "parse_changes": (changes_target, lambda: st.tuples(changes_texts(), _METERS)),
     "lead_sheet": (lead_sheet_target, lead_sheet_cases),
