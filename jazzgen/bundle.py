@@ -61,8 +61,9 @@ GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 KERAS_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 # What write_bundle puts in a bundle folder; a folder holding anything else is not replaced.
 TRAINING_DATA = "training_data.json"  # a fingerprint of each training sequence (jazzgen.dataset)
+NOTICE = "NOTICE.md"  # the data's licence and citation, which a model trained on it carries
 BUNDLE_FILES = frozenset({"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",
-                          "ngram.json", "history.csv", "loss.png", TRAINING_DATA})
+                          "ngram.json", "history.csv", "loss.png", TRAINING_DATA, NOTICE})
 MAX_JSON_BYTES = 16 * 2**20  # config.json, metrics.json: a few hundred bytes each
 ARRAY_HEADER_BYTES = 4096  # an .npy header; numpy writes 128 bytes
 KERAS_CONFIG_BYTES = 4 * 2**20  # model.keras's config.json and metadata.json: under 10 KB in a bundle
@@ -245,6 +246,16 @@ def export_weights(model, config: RunConfig) -> dict[str, np.ndarray]:
     kernel, bias = model.get_layer(LOGITS).get_weights()
     out |= {f"{LOGITS}.kernel": kernel, f"{LOGITS}.bias": bias}
     return {name: np.asarray(array, np.float32) for name, array in out.items()}
+
+
+def import_weights(model, weights: dict[str, np.ndarray], config: RunConfig) -> None:
+    """Set the Keras model's weights from plain names (export_weights' inverse); shapes checked first."""
+    check_weights(weights, config, "the starting weights")
+    model.get_layer(EMBEDDING).set_weights([weights[EMBEDDING]])
+    for k in range(1, config.model.layers + 1):
+        name = recurrent_name(k)
+        model.get_layer(name).set_weights([weights[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias")])
+    model.get_layer(LOGITS).set_weights([weights[f"{LOGITS}.kernel"], weights[f"{LOGITS}.bias"]])
 
 
 @dataclass(frozen=True)

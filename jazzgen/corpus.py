@@ -26,6 +26,7 @@ from jazzgen.config import TokenizerConfig
 from jazzgen.dataset import TokenData
 from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import json_text, read_bytes, read_json, shown
+from jazzgen.value_decoding import in_scheme
 from jazzgen.outputs import write_together
 from jazzgen.values import END, GAPS, START, encode, scheme_of, token_kind
 from jazzgen.vocab import PAD, UNK, Vocab
@@ -179,14 +180,20 @@ def _split_key(solo: CorpusSolo, index: int, seed: int) -> str:
 
 
 def load_jazz_data(
-    corpus: str | Path, val_fraction: float = 0.1, seed: int = 0, val: str | Path | None = None
+    corpus: str | Path, val_fraction: float = 0.1, seed: int = 0, val: str | Path | None = None,
+    scheme: str | None = None,
 ) -> TokenData:
-    """Training and validation ids of a prepared corpus; val: another corpus folder to validate on."""
+    """Training and validation ids of a prepared corpus; val: another corpus folder to validate on;
+    scheme: the value-token scheme wanted (a corpus in another is rewritten in it), else the corpus's."""
     solos, vocab = read_corpus(corpus)
     if val is None:
         train, held_out = split_by_solo(solos, val_fraction, seed)
     else:
         train, (held_out, _) = solos, read_corpus(val)
+    if scheme is not None and scheme != scheme_of(vocab.tokens):
+        train, held_out = ([replace(s, tokens=tuple(in_scheme(s.tokens, scheme))) for s in part]
+                           for part in (train, held_out))
+        vocab = Vocab.build(s.tokens for s in train + held_out)
     tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
     return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus))
 

@@ -26,8 +26,8 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.fileio import one_line, shown
 from jazzgen.ngram import KneserNey
 from jazzgen.text import encode_text, examples, read_text
-from jazzgen.value_decoding import decode
-from jazzgen.values import GAPS, encode, scheme_of, token_kind
+from jazzgen.value_decoding import in_scheme
+from jazzgen.values import GAPS, encode, token_kind
 from jazzgen.vocab import Vocab
 
 SAMPLED_KINDS = ("gap", "position", "pitch", "duration")
@@ -196,16 +196,12 @@ def in_training_data(bundle: Path, sequences: list[np.ndarray]) -> int:
 def _solo_tokens(source: Path, scheme: str) -> list[list[str]]:
     """The value tokens of each solo of source, in the model's scheme."""
     if is_corpus(source):
-        return [_in_scheme(list(solo.tokens), scheme) for solo in read_corpus(source)[0]]
+        return [in_scheme(solo.tokens, scheme) for solo in read_corpus(source)[0]]
     from jazzgen.reading import read
 
     if not source.exists():
         raise UsageError(f"{source}: no such file or folder")
     return [encode(solo, scheme) for solo in read(source, on_skip=_say_skipped) if solo.notes]
-
-
-def _in_scheme(tokens: list[str], scheme: str) -> list[str]:
-    return tokens if scheme_of(tokens) == scheme else encode(decode(tokens), scheme)
 
 
 def _say_skipped(path: Path, reason: str) -> None:

@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from jazzgen.bundle import import_weights
 from jazzgen.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.config import RunConfig, TrainConfig
 from jazzgen.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
@@ -88,10 +89,11 @@ def run_folder(output: Path, worker: Worker) -> Path:
 
 
 def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, progress: bool = True,
-        on_epoch: Callable[[Epoch], None] | None = None) -> FitResult:
+        on_epoch: Callable[[Epoch], None] | None = None, initial_weights: dict | None = None) -> FitResult:
     """Train a model on data (see the module doc); checkpoints go to run_folder(output).
 
-    on_epoch(row) is called after each epoch's checkpoint is written.
+    on_epoch(row) is called after each epoch's checkpoint is written; initial_weights (plain names,
+    jazzgen.bundle) start the model instead of a random initialisation (fine-tuning).
     """
     worker = worker_from_env()
     run_dir = run_folder(Path(output), worker)
@@ -111,6 +113,8 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
         from jazzgen.model import build_model
 
         model = build_model(config.model)
+        if initial_weights is not None:
+            import_weights(model, initial_weights, config)
         optimizer = _optimizer(train, steps, strategy.num_replicas_in_sync)
         optimizer.build(model.trainable_variables)
     state = restore_checkpoint(run_dir, model, optimizer, config, data.fingerprint()) if resume else RunState()

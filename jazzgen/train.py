@@ -17,71 +17,96 @@ from typing import Callable
 
 import numpy as np
 
-from jazzgen.bundle import TRAINING_DATA, BundleFiles, claim_output, write_bundle
+from jazzgen.bundle import NOTICE, TRAINING_DATA, BundleFiles, claim_output, load_bundle_meta, write_bundle
 from jazzgen.checkpoint import Epoch, holds_run, remove_run
 from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.corpus import load_jazz_data
 from jazzgen.dataset import TokenData, sequence_fingerprint
 from jazzgen.evaluate import jazz_report, sampled_mask, text_report
+from jazzgen.errors import UsageError
 from jazzgen.fileio import check_writable
+from jazzgen.finetune import Start, architecture, load_start
 from jazzgen.loop import FitResult, fit, run_folder, worker_from_env
 from jazzgen.ngram import KneserNey, fit_best
 from jazzgen.outputs import claim_folder, locked
 from jazzgen.runlog import history_csv, loss_png
 from jazzgen.text import load_text_data
+from jazzgen.values import GAPS
 
 
-def train_jazz(corpus: str | Path, output: str | Path, model: ModelConfig = ModelConfig(),
-               train: TrainConfig = TrainConfig(), val: str | Path | None = None, **options) -> Path | None:
-    """Train on a prepared corpus folder (jazzgen prepare); val: another corpus to validate on.
-    options: those of train_model. Returns the bundle folder (None on a non-chief worker)."""
-    data = load_jazz_data(corpus, train.val_fraction, train.seed, val)
-    return train_model(data, output, model, train, **options)
+def train_jazz(corpus: str | Path, output: str | Path, model: ModelConfig | None = ModelConfig(),
+               train: TrainConfig = TrainConfig(), val: str | Path | None = None, init: str | Path | None = None,
+               **options) -> Path | None:
+    """Train on a prepared corpus folder (jazzgen prepare); val: another corpus to validate on;
+    init: a jazz bundle to fine-tune (its architecture and token scheme; the corpus is rewritten in
+    that scheme when it differs). options: those of train_model. Returns the bundle folder (None
+    on a non-chief worker)."""
+    scheme = None if init is None else load_bundle_meta(init).config.tokenizer.scheme or GAPS
+    data = load_jazz_data(corpus, train.val_fraction, train.seed, val, scheme)
+    return train_model(data, output, model, train, init=init, **options)
 
 
-def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig, model: ModelConfig = ModelConfig(),
-               train: TrainConfig = TrainConfig(), val: str | Path | None = None, **options) -> Path | None:
-    """Train on a text file tokenized by tokenizer (jazzgen.text.text_tokenizer)."""
+def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig | None,
+               model: ModelConfig | None = ModelConfig(), train: TrainConfig = TrainConfig(),
+               val: str | Path | None = None, init: str | Path | None = None, **options) -> Path | None:
+    """Train on a text file tokenized by tokenizer (jazzgen.text.text_tokenizer); init: a text
+    bundle to fine-tune, whose tokenizer is used (tokenizer must then be None or the same)."""
+    if init is not None:
+        base = load_bundle_meta(init).config.tokenizer
+        if tokenizer is not None and tokenizer != base:
+            raise UsageError(f"--init {init}: it tokenizes by {base.level}s (lines {base.lines}, lower {base.lower}); "
+                             "a fine-tune keeps that: drop --level, --vocab-size, --lines and --lower")
+        tokenizer = base
     data = load_text_data(file, tokenizer, train.val_fraction, val, train.seed)
-    return train_model(data, output, model, train, **options)
+    return train_model(data, output, model, train, init=init, **options)
 
 
-def train_model(data: TokenData, output: str | Path, model: ModelConfig, train: TrainConfig, resume: bool = False,
-                progress: bool = True, command: str = "", on_epoch: Callable[[Epoch], None] | None = None,
-                notice: str = "", force: bool = False) -> Path | None:
+def train_model(data: TokenData, output: str | Path, model: ModelConfig | None, train: TrainConfig,
+                resume: bool = False, progress: bool = True, command: str = "",
+                on_epoch: Callable[[Epoch], None] | None = None, notice: str = "", force: bool = False,
+                init: str | Path | None = None) -> Path | None:
     """Fit a model to data and write its bundle to output (see jazzgen.bundle).
 
     resume: continue the run from its last checkpoint in OUTPUT.run; command: the command line
     that rebuilds the model, and notice: the data's licence and citation (Markdown), both for the
-    model card; force: replace a bundle already at output. Checkpoints go to OUTPUT.run, which one
-    training run at a time may use.
+    model card; force: replace a bundle already at output; init: a bundle to start from
+    (jazzgen.finetune: its architecture, weights and vocabulary; model then only sets dropout, and
+    the base's notice is carried on). Checkpoints go to OUTPUT.run, which one training run at a
+    time may use.
     """
     output = Path(output)
+    start = load_start(init) if init is not None else None
+    if start is not None:
+        data = start.adopt(data)
+        config = start.config_for(data, train, model)
+        notice = "\n\n".join(part.strip() for part in (start.notice(), notice) if part.strip())
+    else:
+        config = RunConfig(model or ModelConfig(), train, data.tokenizer)
     check_writable(output, folder=True)  # before training, not after it
     claim_output(output, force)
     run_dir = run_folder(output, worker_from_env())
     claim_folder(run_dir, "training run", holds_run, option=f"-o {output}: its run folder")
     run_dir.mkdir(parents=True, exist_ok=True)
     with locked(run_dir, "training into"):
-        bundle = _train_and_write(data, output, RunConfig(model, train, data.tokenizer), resume, progress,
-                                  command, on_epoch, notice, force)
+        bundle = _train_and_write(data, output, config, resume, progress, command, on_epoch, notice, force, start)
         remove_run(run_dir)
     return bundle
 
 
 def _train_and_write(data, output: Path, config: RunConfig, resume, progress, command, on_epoch, notice,
-                     force) -> Path | None:
-    result = fit(data, config, output, resume, progress, on_epoch)
+                     force, start: Start | None) -> Path | None:
+    initial = start.weights_for(config, config.train.seed) if start is not None else None
+    result = fit(data, config, output, resume, progress, on_epoch, initial)
     if not result.worker.is_chief:
         return None
     ngram = _baseline(data) if data.tokenizer.kind == "values" else None
     metrics = _metrics(result, data, ngram)
     history = result.state.history
     extra = [("history.csv", history_csv(history).encode()), ("loss.png", loss_png(history, output.name)),
-             (TRAINING_DATA, _training_data(data).encode())]
+             (TRAINING_DATA, _training_data(data).encode())] + ([(NOTICE, notice.encode())] if notice.strip() else [])
     if ngram is not None:
         extra.append(("ngram.json", ngram.to_json().encode()))
-    card = model_card(output.name, result.config, metrics, data, command, notice)
+    card = model_card(output.name, result.config, metrics, data, command, notice, start)
     return write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, card, tuple(extra)),
                         force)
 
@@ -119,15 +144,20 @@ def _metrics(result: FitResult, data: TokenData, ngram: KneserNey | None) -> dic
     return metrics
 
 
-def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, command: str, notice: str = "") -> str:
+def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, command: str, notice: str = "",
+               start: Start | None = None) -> str:
     """The bundle's README.md: what the model is, how it was trained and how well it does.
-    notice: the data's licence and citation, placed under Data as given."""
+    notice: the data's licence and citation, placed under Data as given; start: the bundle it was
+    fine-tuned from."""
     m, t = config.model, config.train
     lines = [f"# {name}", "",
              f"A {m.layers}-layer {m.cell.upper()} language model ({m.units} units, embedding {m.embedding}, "
              f"{metrics['parameters']:,} parameters) over {m.vocab_size} {_token_word(config)} tokens, "
              "trained with jazzgen.", "",
              "## Data", "", f"- source: `{data.source}`",
+             *([f"- fine-tuned from `{start.path}` ({architecture(start.config.model)} over "
+                f"{start.config.model.vocab_size} tokens, trained on `{start.source() or 'see its card'}`)"]
+               if start is not None else []),
              f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}",
              f"- tokenizer: {asdict(config.tokenizer)}", ""]
     if notice.strip():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from jazzgen.chords import QUALITIES, ChordSymbol, chord_from_symbol, pitch_class
 from jazzgen.errors import DataError
 from jazzgen.solo import Chord, Note, Solo, TimeSignature, bar_starts, bars_needed, chord_at
-from jazzgen.values import DEFAULT_RANGE, END, MAX_STEP, _TENSION_STEPS, note_class, token_kind
+from jazzgen.values import DEFAULT_RANGE, END, MAX_STEP, _TENSION_STEPS, encode, note_class, scheme_of, token_kind
 
 @dataclass(frozen=True)
 class NoteValue:
@@ -42,6 +42,11 @@ def decode(
     if notes and notes[-1].onset >= parsed.bar_end:  # notes after the last bar line: bars to hold them
         bars = max(bars, bars_needed(parsed.meter, notes[-1].onset + 1))
     return Solo(tuple(notes), _clip(spans, parsed.meter, bars), parsed.meter, bars, tempo, source)
+
+
+def in_scheme(tokens: list[str], scheme: str) -> list[str]:
+    """A token stream written in another scheme (jazzgen.values.SCHEMES): the same solo, exactly."""
+    return list(tokens) if scheme_of(tokens) == scheme else encode(decode(tokens), scheme)
 
 
 def last_pitch(tokens: list[str], chords: tuple[Chord, ...], pitch_range: tuple[int, int] = DEFAULT_RANGE) -> int:

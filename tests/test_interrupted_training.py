@@ -25,7 +25,7 @@ from jazzgen.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS = 4
-OPTIONS = ["--layers", "2", "--units", "32", "--embedding", "16", "--seq-len", "32", "--batch-size", "8",
+OPTIONS = ["--cell", "lstm", "--layers", "2", "--units", "32", "--embedding", "16", "--seq-len", "32", "--batch-size", "8",
            "--epochs", str(EPOCHS), "--lr", "0.01", "--patience", str(EPOCHS)]
 PROGRESS = re.compile(r"\repoch (\d+)/\d+ \[[#-]+\] (\d+)/(\d+) ")  # a progress line drawn mid-epoch
 BUNDLE_FILES = {"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",

@@ -56,7 +56,7 @@ def test_a_log_line_that_is_not_json_is_left_out(tmp_path):
 def test_sweep_command_prints_the_table(tmp_path, monkeypatch):
     corpus = make_corpus(tmp_path / "corpus")
     monkeypatch.setattr(sweep_module, "DEFAULT_VARIANTS", VARIANTS[:1])
-    result = CliRunner().invoke(cli, ["sweep", str(corpus), "-o", str(tmp_path / "s"), "--layers", "1", "--units", "8",
+    result = CliRunner().invoke(cli, ["sweep", str(corpus), "-o", str(tmp_path / "s"), "--cell", "lstm", "--layers", "1", "--units", "8",
                                       "--embedding", "4", "--seq-len", "16", "--batch-size", "4", "--epochs", "1",
                                       "--quiet"])
     assert result.exit_code == 0, result.output

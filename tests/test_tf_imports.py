@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAINING_MODULES = {"model.py", "loop.py", "train.py", "bundle.py", "evaluate.py", "checkpoint.py"}
 # The test files that train or load models and so import TensorFlow.
 TRAINING_TESTS = {"test_numpy_lm.py", "test_model.py", "test_text.py", "test_distributed.py", "test_tf_imports.py",
-                  "test_interrupted_training.py", "test_output_safety.py", "test_hostile_bundles.py"}
+                  "test_interrupted_training.py", "test_output_safety.py", "test_hostile_bundles.py", "test_fine_tune.py"}
 IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from jazzgen.errors import UsageError
-from jazzgen.fileio import read_bytes, shown
+from jazzgen.fileio import clipped, read_bytes, shown
 
 MAX_PRIMER_BYTES = 16 * 2**20  # a primer of value tokens; a 32-bar solo takes about 3 KB
 
@@ -87,14 +87,9 @@ def _changes(changes: str | None, changes_file: str | None) -> str | None:
     """The progression text the user gave, checked: a bad one is a usage error (exit 2)."""
     if changes and changes_file:
         raise UsageError("give --changes or --changes-file, not both")
-    option = f"--changes {changes!r}" if changes_file is None else f"--changes-file {changes_file}"
+    option = f"--changes {clipped(changes or '')!r}" if changes_file is None else f"--changes-file {shown(changes_file)}"
     if changes_file is not None:
-        try:
-            changes = Path(changes_file).read_text(encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"{option}: cannot read it ({err.strerror or err})") from None
-        except UnicodeDecodeError as err:
-            raise UsageError(f"{option}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+        changes = _changes_text(changes_file, option)
     if changes is not None:
         from jazzgen.chords import parse_changes
         from jazzgen.errors import DataError
@@ -104,6 +99,22 @@ def _changes(changes: str | None, changes_file: str | None) -> str | None:
         except DataError as err:
             raise UsageError(f"{option}: {err}") from None
     return changes
+
+
+def _changes_text(path: str, option: str) -> str:
+    """A changes file's text, read no further than parse_changes would (a UTF-8 character is 1 to 4 bytes)."""
+    from jazzgen.chords import MAX_CHANGES_CHARS
+    from jazzgen.errors import DataError
+
+    if not Path(path).exists():
+        raise UsageError(f"{option}: cannot read it (No such file or directory)")
+    try:
+        data = read_bytes(path, 4 * (MAX_CHANGES_CHARS + 1), "give a text file of chord changes")
+        return data.decode("utf-8")
+    except DataError as err:
+        raise UsageError(str(err)) from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{option}: not UTF-8 text ({err.reason} at byte {err.start})") from None
 
 
 def _primer(path: str | None):

@@ -10,16 +10,27 @@ import shlex
 import sys
 from pathlib import Path
 
+from dataclasses import replace
+
 import click
+from click.core import ParameterSource
 
 from jazzgen.config import CELLS, STRATEGIES, ModelConfig, TrainConfig
 from jazzgen.errors import UsageError
 
-_DEFAULT_MODEL, _DEFAULT_TRAIN = ModelConfig(), TrainConfig()
+TEXT_MODEL, TEXT_TRAIN = ModelConfig(), TrainConfig()
+# The jazz defaults are the logged sweep's winner (trained/jazz's card has the table).
+JAZZ_MODEL = ModelConfig(cell="gru", layers=2, units=384, embedding=96, dropout=0.3)
+JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patience=5)
+# A fine-tune (--init) starts near a good model: a tenth of the base's learning rate, few epochs.
+FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 0.1, 10, 2
+MODEL_FIELDS = ("cell", "layers", "units", "embedding", "dropout", "recurrent_dropout")
+TRAIN_FIELDS = ("seq_len", "batch_size", "epochs", "lr", "seed", "strategy", "patience", "clipnorm")
 
 
-def _config_options(command):
+def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
     """The options that become fields of ModelConfig or TrainConfig, and --quiet (train, text train, sweep)."""
+    _DEFAULT_MODEL, _DEFAULT_TRAIN = defaults
     options = [
         click.option("--layers", type=int, default=_DEFAULT_MODEL.layers, show_default=True, help="Stacked recurrent layers."),
         click.option("--units", type=int, default=_DEFAULT_MODEL.units, show_default=True, help="Units per recurrent layer."),
@@ -50,9 +61,16 @@ def _config_options(command):
     return command
 
 
-def _shared_train_options(command):
+def _jazz_config_options(command):
+    return _config_options(command, (JAZZ_MODEL, JAZZ_TRAIN))
+
+
+def _shared_train_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
     """The options both train commands share: the config options and those of one run."""
     options = [
+        click.option("--init", type=click.Path(), help="Fine-tune this bundle (e.g. trained/jazz): its architecture, "
+                     f"weights and vocabulary; by default a tenth of its learning rate, {FINE_TUNE_EPOCHS} epochs, "
+                     f"patience {FINE_TUNE_PATIENCE}."),
         click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
         click.option("--force", is_flag=True, help="Replace the bundle already at OUTPUT (it stays whole until the "
                      "new one is complete)."),
@@ -62,17 +80,39 @@ def _shared_train_options(command):
     ]
     for option in reversed(options):
         command = option(command)
-    return _config_options(command)
+    return _config_options(command, defaults)
+
+
+def _jazz_train_options(command):
+    return _shared_train_options(command, (JAZZ_MODEL, JAZZ_TRAIN))
 
 
 def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
-    model = ModelConfig(cell=options["cell"], layers=options["layers"], units=options["units"],
-                        embedding=options["embedding"], dropout=options["dropout"],
-                        recurrent_dropout=options["recurrent_dropout"])
-    train = TrainConfig(seq_len=options["seq_len"], batch_size=options["batch_size"], epochs=options["epochs"],
-                        lr=options["lr"], seed=options["seed"], strategy=options["strategy"],
-                        patience=options["patience"], clipnorm=options["clipnorm"])
+    """The run's settings from the options; with --init, the base bundle's where none was given."""
+    if options.get("init"):
+        return _fine_tune_configs(options)
+    model = ModelConfig(**{name: options[name] for name in MODEL_FIELDS})
+    train = TrainConfig(**{name: options[name] for name in TRAIN_FIELDS})
     return model, train
+
+
+def _fine_tune_configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
+    from jazzgen.bundle import load_bundle_meta
+
+    base = load_bundle_meta(options["init"]).config
+    given = _given(MODEL_FIELDS + TRAIN_FIELDS)
+    model = replace(base.model, **{name: options[name] for name in MODEL_FIELDS if name in given})
+    defaults = {"seq_len": base.train.seq_len, "batch_size": base.train.batch_size, "epochs": FINE_TUNE_EPOCHS,
+                "lr": base.train.lr * FINE_TUNE_LR_FACTOR, "patience": FINE_TUNE_PATIENCE}
+    train = TrainConfig(**{name: options[name] if name in given else defaults.get(name, options[name])
+                           for name in TRAIN_FIELDS})
+    return model, train
+
+
+def _given(names) -> set[str]:
+    """Which of the named options the user wrote on the command line."""
+    context = click.get_current_context()
+    return {name for name in names if context.get_parameter_source(name) == ParameterSource.COMMANDLINE}
 
 
 def _quiet_tensorflow() -> None:
@@ -85,7 +125,7 @@ def _quiet_tensorflow() -> None:
 def _run_options(options: dict) -> dict:
     command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a not in ("--resume", "--force"))
     return {"resume": options["resume"], "progress": not options["quiet"], "command": command,
-            "notice": _notice_text(options["notice"]), "force": options["force"]}
+            "notice": _notice_text(options["notice"]), "force": options["force"], "init": options["init"]}
 
 
 def _notice_text(path: str | None) -> str:
@@ -104,7 +144,7 @@ def _notice_text(path: str | None) -> str:
 @click.command("train")
 @click.argument("corpus", type=click.Path())
 @click.option("--val", type=click.Path(), help="A prepared corpus to validate on (default: 10% of the solos).")
-@_shared_train_options
+@_jazz_train_options
 def train(corpus, val, **options):
     """Train a jazz language model on a CORPUS folder written by `jazzgen prepare`.
 
@@ -191,6 +231,8 @@ def text_train(file, level, vocab_size, lines, lower, val, **options):
     from jazzgen.train import train_text
 
     tokenizer = text_tokenizer(level, vocab_size, lines, lower)
+    if options["init"] and not _given(("level", "vocab_size", "lines", "lower")):
+        tokenizer = None  # the base bundle's
     model, train_config = _configs(options)
     out = train_text(file, options["output"], tokenizer, model, train_config, val=val, **_run_options(options))
     if out is not None:
@@ -223,7 +265,7 @@ def text_evaluate(model_path, file, as_json):
 @click.argument("corpus", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="Folder for the runs, sweep.jsonl (one row a finished run) and sweep.md (the table).")
-@_config_options
+@_jazz_config_options
 def sweep(corpus, output, **options):
     """Train a small grid of jazz models on CORPUS and tabulate them: the base config (the options)
     and one change at a time: GRU, 1 and 3 layers, 128/256/512 units, dropout 0.1, seq len 128.
