@@ -4,7 +4,7 @@ cold `jazzgen generate` of a 32-bar solo with comp.
 Prints one table of tokens per second (a token: one id through the model, every row of a batch
 counted; forced bar and chord tokens count, they take a step like any other):
 
-    numpy grammar   jazzgen.improvise.improvise over rhythm changes (masks, forced events, draw)
+    numpy grammar   jazzgen.improv.improvise.improvise over rhythm changes (masks, forced events, draw)
     ... + range     the same with the Register generate uses (each line's pitch followed, values
                     leaving the tenor sax's range not offered)
     numpy raw       NumpyLM.step + sampling.probabilities + sampling.draw, nothing else
@@ -45,18 +45,18 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.bundle import expected_shapes, load_bundle_meta, load_weights_npz
-from jazzgen.config import ModelConfig, RunConfig, TrainConfig
-from jazzgen.corpus import VALUES_TOKENIZER, read_corpus
-from jazzgen.generate import RHYTHM_TEMPERATURE, playing_range, register_for
-from jazzgen.improvise import improvise
-from jazzgen.instruments import program_number
-from jazzgen.model import EMBEDDING, LOGITS, recurrent_name
-from jazzgen.numpy_lm import NumpyLM
-from jazzgen.sampling import SamplingConfig, draw, probabilities
-from jazzgen.tunes import lead_sheet
-from jazzgen.values import forced_events, header, token_kind
-from jazzgen.vocab import Vocab
+from jazzgen.lm.bundle import expected_shapes, load_bundle_meta, load_weights_npz
+from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
+from jazzgen.tokens.corpus import VALUES_TOKENIZER, read_corpus
+from jazzgen.improv.generate import RHYTHM_TEMPERATURE, playing_range, register_for
+from jazzgen.improv.improvise import improvise
+from jazzgen.music.instruments import program_number
+from jazzgen.lm.model import EMBEDDING, LOGITS, recurrent_name
+from jazzgen.lm.numpy_lm import NumpyLM
+from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
+from jazzgen.music.tunes import lead_sheet
+from jazzgen.tokens.values import forced_events, header, token_kind
+from jazzgen.lm.vocab import Vocab
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_WJAZZD = REPO.parent / "shared" / "data" / "wjazzd" / "mcsv_melody"
@@ -71,7 +71,7 @@ TARGETS = {"batch 1": 10_000, "batch 64": 50_000, "cold generate": 1.0}
 def corpus_folder(corpus: str | None, tmp: Path) -> Path:
     if corpus:
         return Path(corpus)
-    from jazzgen.prepare import prepare
+    from jazzgen.tokens.prepare import prepare
 
     source = SHARED_WJAZZD if SHARED_WJAZZD.is_dir() else REPO / "data" / "midi"
     print(f"preparing a corpus from {source} ...", flush=True)

@@ -53,8 +53,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jazzgen.errors import DataError  # noqa: E402
-from jazzgen.midi_reader import read_midi  # noqa: E402
-from jazzgen.solo import TICKS_PER_BEAT  # noqa: E402
+from jazzgen.formats.midi.reader import read_midi  # noqa: E402
+from jazzgen.music.solo import TICKS_PER_BEAT  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
 CSV_NAMES = {"BranfordMarsalis_UMMG": "BranfordMarsalis_U.M.M.G."}

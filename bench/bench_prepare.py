@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jazzgen.prepare import prepare
-from jazzgen.values import token_kind
+from jazzgen.tokens.prepare import prepare
+from jazzgen.tokens.values import token_kind
 
 WJAZZD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wjazzd"
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.dataset import TokenData
-from jazzgen.loop import _StepFunctions, fit
-from jazzgen.model import build_model
-from jazzgen.vocab import Vocab
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.dataset import TokenData
+from jazzgen.lm.loop import _StepFunctions, fit
+from jazzgen.lm.model import build_model
+from jazzgen.lm.vocab import Vocab
 
 LAYERS, UNITS, BATCH = 2, 256, 64
 

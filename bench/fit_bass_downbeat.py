@@ -1,4 +1,4 @@
-"""Fit jazzgen.beats.BASS_DOWNBEAT_EVIDENCE: where a walking bass line says the bar starts.
+"""Fit jazzgen.formats.midi.beats.BASS_DOWNBEAT_EVIDENCE: where a walking bass line says the bar starts.
 
     .venv/bin/python bench/fit_bass_downbeat.py [--data ../shared/data/wjazzd]
 
@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jazzgen.beats import BASS_INTERVALS, bass_interval_classes  # noqa: E402
+from jazzgen.formats.midi.beats import BASS_INTERVALS, bass_interval_classes  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
 

@@ -8,7 +8,7 @@ follows the band; its MIDI exports hold the soloist alone. For each solo with bo
 
 1. How much an onset says about where the beat is: the density of onset phases against the
    annotated beats (1.0 everywhere would say nothing), and the score per note that the tracker's
-   own evidence (jazzgen.beats.ONSET_PHASE_PRIOR) gives the annotated beats and the tracked ones.
+   own evidence (jazzgen.formats.midi.beats.ONSET_PHASE_PRIOR) gives the annotated beats and the tracked ones.
 2. What the quantiser reaches when it is handed the band's beats: the annotated beat times (mapped
    onto the MIDI file's clock through the matched notes), and the same beats smoothed over a
    straight line through +-8 beats (a tempo as steady as a tracker may assume).
@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_midi import CSV_NAMES, DEFAULT_DATA, align, melody_onsets  # noqa: E402
 
-from jazzgen import beats as tracking  # noqa: E402
-from jazzgen.solo import TICKS_PER_BEAT  # noqa: E402
+from jazzgen.formats.midi import beats as tracking  # noqa: E402
+from jazzgen.music.solo import TICKS_PER_BEAT  # noqa: E402
 
 WINDOW = 32  # beats in a window of step 3
 SMOOTH = 8  # beats each side of the straight line that smooths the annotated beats

@@ -1,4 +1,4 @@
-"""The solo measures (jazzgen.metrics) over 32-bar 4/4 windows of the shared Weimar Jazz Database
+"""The solo measures (jazzgen.judge.metrics) over 32-bar 4/4 windows of the shared Weimar Jazz Database
 solos, next to REFERENCE.md's "mean ± sd over 698 windows", and how the groove grid and the
 empty-beat definition move the figures.
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.metrics import groove_consistency, measure, windows
-from jazzgen.quality import REFERENCE
-from jazzgen.solo import TICKS_PER_BEAT
-from jazzgen.wjazzd import MELODY_SUFFIX, read_wjazzd
+from jazzgen.judge.metrics import groove_consistency, measure, windows
+from jazzgen.judge.quality import REFERENCE
+from jazzgen.music.solo import TICKS_PER_BEAT
+from jazzgen.formats.wjazzd import MELODY_SUFFIX, read_wjazzd
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd" / "mcsv_melody"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jazzgen.chords import parse_changes, pitch_class
-from jazzgen.render import write_midi
-from jazzgen.solo import Note, Solo, TimeSignature
+from jazzgen.music.chords import parse_changes, pitch_class
+from jazzgen.formats.render import write_midi
+from jazzgen.music.solo import Note, Solo, TimeSignature
 
 OUT = Path(__file__).resolve().parent / "midi"
 

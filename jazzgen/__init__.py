@@ -6,20 +6,20 @@ The Python API (none of it imports TensorFlow):
     tokens = jazzgen.encode(solos[0])          # value tokens
     solo = jazzgen.decode(tokens)              # and back
     jazzgen.write_midi(solo, "solo.mid")       # melody, comp and bass for a DAW
-    take = jazzgen.generate(model="trained/jazz", tune="blues", seed=1)   # improvise
+    take = jazzgen.improv.generate(model="trained/jazz", tune="blues", seed=1)   # improvise
 """
 
 from jazzgen.errors import DataError, JazzgenError, UsageError
-from jazzgen.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature
-from jazzgen.value_decoding import decode
-from jazzgen.values import encode
+from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature
+from jazzgen.tokens.decoding import decode
+from jazzgen.tokens.values import encode
 
 __all__ = [
     "TICKS_PER_BEAT", "Chord", "DataError", "JazzgenError", "Note", "Solo", "TimeSignature", "UsageError",
     "decode", "encode", "generate", "read", "write_midi",
 ]
 
-_LAZY = {"read": "jazzgen.reading", "write_midi": "jazzgen.render", "generate": "jazzgen.generate"}
+_LAZY = {"read": "jazzgen.formats.reading", "write_midi": "jazzgen.formats.render", "generate": "jazzgen.improv.generate"}
 
 
 def __getattr__(name: str):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.bundle import expected_shapes
-from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.vocab import Vocab
+from jazzgen.lm.bundle import expected_shapes
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.vocab import Vocab
 
 
 def random_bundle(folder: Path, vocab: Vocab, tokenizer: TokenizerConfig = TokenizerConfig(),

@@ -16,14 +16,14 @@ from pathlib import Path
 import mido
 from hypothesis import strategies as st
 
-from jazzgen.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_chord
+from jazzgen.music.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_chord
 from jazzgen.errors import JazzgenError
-from jazzgen.midi_reader import read_midi
-from jazzgen.musicxml import read_musicxml
-from jazzgen.solo import TimeSignature
-from jazzgen.tunes import TUNES, lead_sheet
-from jazzgen.value_decoding import decode
-from jazzgen.values import encode, token_kind
+from jazzgen.formats.midi.reader import read_midi
+from jazzgen.formats.musicxml.reader import read_musicxml
+from jazzgen.music.solo import TimeSignature
+from jazzgen.music.tunes import TUNES, lead_sheet
+from jazzgen.tokens.decoding import decode
+from jazzgen.tokens.values import encode, token_kind
 
 REPO = Path(__file__).resolve().parents[1]
 

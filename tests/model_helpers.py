@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 from helpers import make_solo
 
-from jazzgen.config import ModelConfig, TrainConfig
-from jazzgen.values import encode, token_kind
-from jazzgen.vocab import Vocab
+from jazzgen.lm.config import ModelConfig, TrainConfig
+from jazzgen.tokens.values import encode, token_kind
+from jazzgen.lm.vocab import Vocab
 
 CHANGES = ["| Dm7 G7 | Cmaj7 % |", "| F7 | Bb7 | F7 | C7 |", "| Cm7 | F7 | Bbmaj7 | Ebmaj7 |"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from jazzgen.errors import DataError, UsageError
-from jazzgen.midi_bytes import MAX_FILE_BYTES, clean_midi
-from jazzgen.midi_reader import read_midi
-from jazzgen.reading import find_sources, read_file
+from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
+from jazzgen.formats.midi.reader import read_midi
+from jazzgen.formats.reading import find_sources, read_file
 
 TPB = 12
 EOT = b"\x00\xff\x2f\x00"

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from bundle_helpers import random_bundle
 
-from jazzgen.bundle import load_bundle_meta, load_weights_npz
-from jazzgen.checkpoint import restore_checkpoint
-from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
+from jazzgen.lm.checkpoint import restore_checkpoint
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.errors import DataError, UsageError
-from jazzgen.numpy_lm import NumpyLM
-from jazzgen.vocab import Vocab
+from jazzgen.lm.numpy_lm import NumpyLM
+from jazzgen.lm.vocab import Vocab
 
 DEFAULTS = RunConfig(ModelConfig(), TrainConfig(), TokenizerConfig())
 VOCAB = Vocab(("<pad>", "<unk>", "<solo>", "<end>", "|", "g0", "C+0", "d3"))

@@ -1,8 +1,8 @@
 import pytest
 
-from jazzgen.chords import QUALITIES, format_changes, parse_changes, parse_chord
+from jazzgen.music.chords import QUALITIES, format_changes, parse_changes, parse_chord
 from jazzgen.errors import DataError
-from jazzgen.solo import TimeSignature, bar_starts
+from jazzgen.music.solo import TimeSignature, bar_starts
 
 
 @pytest.mark.parametrize(

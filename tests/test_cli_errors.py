@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from model_helpers import make_corpus
 
 from jazzgen.cli import cli
-from jazzgen.config import TokenizerConfig
-from jazzgen.vocab import Vocab
+from jazzgen.lm.config import TokenizerConfig
+from jazzgen.lm.vocab import Vocab
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "midi"
 
@@ -222,7 +222,7 @@ def test_a_bug_is_one_line_and_debug_shows_its_traceback(place, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("jazzgen.describe.describe", broken)
+    monkeypatch.setattr("jazzgen.tokens.describe.describe", broken)
     path = str(EXAMPLES / "blues_in_f.mid")
     assert run(place, "inspect", path) == one_line(1, "internal error (RuntimeError: boom); run again with "
                                                       "--debug "

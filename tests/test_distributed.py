@@ -14,16 +14,16 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.corpus import load_jazz_data
-from jazzgen.dataset import make_windows
-from jazzgen.loop import Worker, run_folder, worker_from_env
+from jazzgen.tokens.corpus import load_jazz_data
+from jazzgen.lm.dataset import make_windows
+from jazzgen.lm.loop import Worker, run_folder, worker_from_env
 
 WORKER_SCRIPT = """
 import sys
 import numpy as np
-from jazzgen.config import ModelConfig, RunConfig, TrainConfig
-from jazzgen.corpus import load_jazz_data
-from jazzgen.loop import fit
+from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
+from jazzgen.tokens.corpus import load_jazz_data
+from jazzgen.lm.loop import fit
 
 corpus, output, weights = sys.argv[1:4]
 data = load_jazz_data(corpus)

@@ -10,7 +10,7 @@ from pathlib import Path
 import mido
 import pytest
 
-from jazzgen.render import SCALE, write_midi
+from jazzgen.formats.render import SCALE, write_midi
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

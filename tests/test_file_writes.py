@@ -1,4 +1,4 @@
-"""Every file jazzgen writes goes through jazzgen.fileio (a temporary name, then a rename), so an
+"""Every file jazzgen writes goes through jazzgen.files.fileio (a temporary name, then a rename), so an
 interrupted command never leaves half a file. Found by reading the package's source: a new write
 elsewhere fails here until it uses fileio or is listed below with the reason it is safe."""
 
@@ -43,7 +43,7 @@ def writes_outside_fileio() -> list[tuple[str, str]]:
 
 def test_every_write_goes_through_fileio_or_is_known_to_be_safe():
     unknown = [write for write in writes_outside_fileio() if write not in SAFE]
-    assert not unknown, f"writes that do not use jazzgen.fileio: {unknown}"
+    assert not unknown, f"writes that do not use jazzgen.files.fileio: {unknown}"
 
 
 def test_the_list_of_safe_writes_is_current():

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model, tiny_train
 
-from jazzgen.bundle import load_bundle_meta, load_weights_npz
+from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
 from jazzgen.cli import cli
 from jazzgen.errors import UsageError
-from jazzgen.train import train_jazz, train_text
-from jazzgen.text import text_tokenizer
+from jazzgen.training.train import train_jazz, train_text
+from jazzgen.tokens.text import text_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_a_fine_tune_keeps_the_base_and_grows_its_vocabulary(base, tmp_path):
 
 
 def test_a_fine_tune_starts_from_the_base_weights(base, tmp_path, monkeypatch):
-    import jazzgen.loop as loop
+    import jazzgen.lm.loop as loop
 
     seen = {}
     real_fit = loop.fit
@@ -53,7 +53,7 @@ def test_a_fine_tune_starts_from_the_base_weights(base, tmp_path, monkeypatch):
         seen["weights"] = initial_weights
         return real_fit(data, config, output, resume, progress, on_epoch, initial_weights)
 
-    monkeypatch.setattr("jazzgen.train.fit", spy)
+    monkeypatch.setattr("jazzgen.training.train.fit", spy)
     new = make_corpus(tmp_path / "mine", solos=3, first=100)
     train_jazz(new, tmp_path / "tuned", None, tiny_train(epochs=1), init=base, progress=False)
     base_weights = load_weights_npz(base)

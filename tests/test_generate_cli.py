@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from bundle_helpers import random_bundle
 from jazzgen.cli import cli
-from jazzgen.config import TokenizerConfig
-from jazzgen.tunes import TUNES, lead_sheet
-from jazzgen.vocab import Vocab
+from jazzgen.lm.config import TokenizerConfig
+from jazzgen.music.tunes import TUNES, lead_sheet
+from jazzgen.lm.vocab import Vocab
 from test_improvise import corpus_vocab
 
 
@@ -59,7 +59,7 @@ def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message
 
 
 def test_generate_and_quality_help_give_the_rhythm_temperature_default():
-    from jazzgen.generate import RHYTHM_TEMPERATURE
+    from jazzgen.improv.generate import RHYTHM_TEMPERATURE
 
     assert f"[default: {RHYTHM_TEMPERATURE};" in " ".join(run("generate", "--help").output.split())
     assert f"[default: {RHYTHM_TEMPERATURE}, as generate]" in " ".join(run("quality", "--help").output.split())
@@ -108,8 +108,8 @@ def test_generation_never_imports_tensorflow(tmp_path, jazz_bundle):
 
 def test_generate_continues_a_primer_from_a_values_file_or_a_midi_file(tmp_path, jazz_bundle):
     from helpers import make_solo
-    from jazzgen.render import write_midi
-    from jazzgen.values import encode
+    from jazzgen.formats.render import write_midi
+    from jazzgen.tokens.values import encode
 
     primer = make_solo([(62, 0, 12), (65, 12, 12), (69, 24, 24), (67, 48, 48)], "| Dm7 | G7 |")
     (tmp_path / "primer.values").write_text(" ".join(encode(primer)))

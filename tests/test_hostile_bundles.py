@@ -16,13 +16,13 @@ import pytest
 from bundle_helpers import random_bundle
 from click.testing import CliRunner
 
-from jazzgen import bundle as bundles
-from jazzgen.bundle import load_bundle, load_bundle_meta, load_weights_npz
+from jazzgen.lm import bundle as bundles
+from jazzgen.lm.bundle import load_bundle, load_bundle_meta, load_weights_npz
 from jazzgen.cli import cli
 from jazzgen.errors import DataError
-from jazzgen.ngram import KneserNey
-from jazzgen.numpy_lm import NumpyLM
-from jazzgen.vocab import Vocab
+from jazzgen.lm.ngram import KneserNey
+from jazzgen.lm.numpy_lm import NumpyLM
+from jazzgen.lm.vocab import Vocab
 
 VOCAB = Vocab(("<pad>", "<unk>", "<solo>", "<end>", "|", "g0", "C+0", "d3"))
 
@@ -159,8 +159,8 @@ def test_errors_print_as_one_line_not_an_internal_error(bundle):
 
 def keras_bundle(folder: Path, model) -> Path:
     """A bundle whose model.keras is the given Keras model and whose config and weights match it."""
-    from jazzgen.bundle import export_weights
-    from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+    from jazzgen.lm.bundle import export_weights
+    from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 
     config = RunConfig(ModelConfig(layers=1, units=8, embedding=4, dropout=0.0, vocab_size=len(VOCAB)),
                        TrainConfig(), TokenizerConfig())
@@ -175,8 +175,8 @@ def keras_bundle(folder: Path, model) -> Path:
 def test_a_model_file_holding_code_is_refused_in_plain_words(tmp_path):
     import keras
 
-    from jazzgen.config import ModelConfig
-    from jazzgen.model import build_model
+    from jazzgen.lm.config import ModelConfig
+    from jazzgen.lm.model import build_model
 
     plain = build_model(ModelConfig(layers=1, units=8, embedding=4, dropout=0.0, vocab_size=len(VOCAB)))
     hidden = keras.layers.Lambda(lambda x: x * 1.0, name="payload")(plain.get_layer("logits").output)
@@ -188,8 +188,8 @@ def test_a_model_file_holding_code_is_refused_in_plain_words(tmp_path):
 
 
 def test_a_model_file_whose_config_inflates_is_refused(tmp_path, monkeypatch):
-    from jazzgen.config import ModelConfig
-    from jazzgen.model import build_model
+    from jazzgen.lm.config import ModelConfig
+    from jazzgen.lm.model import build_model
 
     folder = keras_bundle(tmp_path / "big", build_model(ModelConfig(layers=1, units=8, embedding=4, dropout=0.0,
                                                                      vocab_size=len(VOCAB))))

@@ -6,14 +6,14 @@ import pytest
 from bundle_helpers import random_bundle
 from helpers import make_solo
 from jazzgen.errors import UsageError
-from jazzgen.generate import generate, generate_variations, opening_pitch
-import jazzgen.generate as generate_module
-from jazzgen.improvise import Register, improvise
-from jazzgen.sampling import SamplingConfig, draw, probabilities
-from jazzgen.tunes import lead_sheet
-from jazzgen.value_decoding import decode
-from jazzgen.values import PLACED, POSITIONS, encode, forced_events, header, token_kind
-from jazzgen.vocab import Vocab
+from jazzgen.improv.generate import generate, generate_variations, opening_pitch
+import jazzgen.improv.generate as generate_module
+from jazzgen.improv.improvise import Register, improvise
+from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
+from jazzgen.music.tunes import lead_sheet
+from jazzgen.tokens.decoding import decode
+from jazzgen.tokens.values import PLACED, POSITIONS, encode, forced_events, header, token_kind
+from jazzgen.lm.vocab import Vocab
 
 TRAINING = make_solo([(60 + (i * 7) % 12, i * 6, 5) for i in range(40)], "| Dm7 G7 | Cmaj7 | F7 | Bb7 |")
 

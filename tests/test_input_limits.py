@@ -12,13 +12,17 @@ import zipfile
 import mido
 import pytest
 
-from jazzgen import chords, musicxml_bytes, musicxml_scan, solo, wjazzd
-from jazzgen.chords import format_changes, parse_changes
+from jazzgen.music import chords
+from jazzgen.formats.musicxml import archive as musicxml_bytes
+from jazzgen.formats.musicxml import scan as musicxml_scan
+from jazzgen.music import solo
+from jazzgen.formats import wjazzd
+from jazzgen.music.chords import format_changes, parse_changes
 from jazzgen.errors import DataError
-from jazzgen.midi_reader import read_midi
-from jazzgen.musicxml import read_musicxml
-from jazzgen.tunes import lead_sheet
-from jazzgen.wjazzd import read_wjazzd
+from jazzgen.formats.midi.reader import read_midi
+from jazzgen.formats.musicxml.reader import read_musicxml
+from jazzgen.music.tunes import lead_sheet
+from jazzgen.formats.wjazzd import read_wjazzd
 
 # ---------------------------------------------------------------- MIDI: chord marks and sidecars
 

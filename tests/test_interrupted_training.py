@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.bundle import load_bundle, load_bundle_meta, load_weights_npz
-from jazzgen.config import ModelConfig
+from jazzgen.lm.bundle import load_bundle, load_bundle_meta, load_weights_npz
+from jazzgen.lm.config import ModelConfig
 from jazzgen.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +120,7 @@ def test_the_resumed_bundle_loads_and_keeps_the_history_before_the_kill(resumed)
 
 
 def test_loading_refuses_a_keras_model_unlike_its_config(resumed, tmp_path):
-    from jazzgen.model import build_model
+    from jazzgen.lm.model import build_model
 
     bundle = shutil.copytree(resumed[0], tmp_path / "other")
     meta = load_bundle_meta(bundle)

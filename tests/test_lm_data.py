@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.corpus import load_jazz_data, read_corpus, split_by_solo
-from jazzgen.dataset import epoch_order, make_windows
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.tokens.corpus import load_jazz_data, read_corpus, split_by_solo
+from jazzgen.lm.dataset import epoch_order, make_windows
 from jazzgen.errors import DataError, UsageError
 
 

@@ -1,4 +1,4 @@
-"""Solo measures (jazzgen.metrics) on tiny hand-computed solos, copy length, and the quality report."""
+"""Solo measures (jazzgen.judge.metrics) on tiny hand-computed solos, copy length, and the quality report."""
 
 import json
 import math
@@ -10,8 +10,8 @@ from bundle_helpers import random_bundle
 from helpers import make_solo
 from jazzgen.cli.common import JazzgenGroup
 from jazzgen.cli.quality_commands import COMMANDS
-from jazzgen.corpus import corpus_entry, write_corpus
-from jazzgen.metrics import (
+from jazzgen.tokens.corpus import corpus_entry, write_corpus
+from jazzgen.judge.metrics import (
     CopyIndex,
     chord_tone_rate,
     empty_beat_rate,
@@ -27,9 +27,9 @@ from jazzgen.metrics import (
     token_symbols,
     windows,
 )
-from jazzgen.quality import quality_report
-from jazzgen.values import encode
-from jazzgen.vocab import Vocab
+from jazzgen.judge.quality import quality_report
+from jazzgen.tokens.values import encode
+from jazzgen.lm.vocab import Vocab
 
 BAR = 48  # ticks of a 4/4 bar
 
@@ -278,8 +278,8 @@ def test_quality_report_reads_the_split_from_the_bundle_metrics(corpus_and_bundl
 def test_measures_reproduce_the_reference_on_the_weimar_jazz_database(shared_data):
     import numpy as np
 
-    from jazzgen.quality import REFERENCE
-    from jazzgen.wjazzd import read_wjazzd
+    from jazzgen.judge.quality import REFERENCE
+    from jazzgen.formats.wjazzd import read_wjazzd
 
     solos = [read_wjazzd(p) for p in sorted((shared_data / "wjazzd" / "mcsv_melody").glob("*_FINAL.csv"))]
     measured = [measure(w) for s in solos for w in windows(s)]

@@ -9,11 +9,11 @@ import mido
 import numpy as np
 import pytest
 
-from jazzgen import beats as beat_tracking
-from jazzgen.chords import format_changes, parse_chord
+from jazzgen.formats.midi import beats as beat_tracking
+from jazzgen.music.chords import format_changes, parse_chord
 from jazzgen.errors import DataError, UsageError
-from jazzgen.midi_reader import read_midi
-from jazzgen.solo import Note, TimeSignature
+from jazzgen.formats.midi.reader import read_midi
+from jazzgen.music.solo import Note, TimeSignature
 
 PPQ = 480
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model, tiny_train
 
-from jazzgen.bundle import expected_shapes, load_bundle, load_bundle_meta, load_weights_npz
+from jazzgen.lm.bundle import expected_shapes, load_bundle, load_bundle_meta, load_weights_npz
 from jazzgen.cli import cli
-from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.errors import DataError, UsageError
-from jazzgen.train import train_jazz
+from jazzgen.training.train import train_jazz
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +80,8 @@ def test_keras_model_loads_in_safe_mode_and_matches_npz(trained):
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 def test_weights_npz_layout_is_the_documented_one(cell):
     """A NumPy forward pass written from bundle.py's documentation gives Keras' logits."""
-    from jazzgen.bundle import export_weights
-    from jazzgen.model import build_model
+    from jazzgen.lm.bundle import export_weights
+    from jazzgen.lm.model import build_model
 
     config = RunConfig(ModelConfig(cell=cell, layers=2, units=8, embedding=5, vocab_size=11), TrainConfig(),
                        TokenizerConfig())
@@ -118,7 +118,7 @@ def numpy_logits(weights: dict, model: ModelConfig, ids: np.ndarray) -> np.ndarr
 
 def test_meta_and_npz_load_without_tensorflow(trained):
     bundle, _ = trained
-    code = ("import sys; from jazzgen.bundle import load_bundle_meta, load_weights_npz; "
+    code = ("import sys; from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz; "
             f"m = load_bundle_meta({str(bundle)!r}); w = load_weights_npz({str(bundle)!r}, m); "
             "assert len(w) == 9, w.keys(); "
             "bad = [n for n in sys.modules if n.split('.')[0] in ('tensorflow', 'keras')]; assert not bad, bad")
@@ -220,7 +220,7 @@ def test_evaluate_says_when_it_scores_what_the_model_trained_on(trained, tmp_pat
 def test_evaluate_counts_notes_outside_the_vocabulary(trained, tmp_path):
     from helpers import make_solo
 
-    from jazzgen.render import write_midi
+    from jazzgen.formats.render import write_midi
 
     bundle, _ = trained
     leaps = make_solo([(40, 0, 12), (90, 12, 12), (41, 24, 12), (43, 36, 12)], "| Dm7 |")  # +50, -49: never seen

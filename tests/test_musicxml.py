@@ -6,10 +6,10 @@ import io
 
 import pytest
 
-from jazzgen.chords import parse_chord
+from jazzgen.music.chords import parse_chord
 from jazzgen.errors import DataError, UsageError
-from jazzgen.musicxml import KIND_SUFFIXES, read_musicxml
-from jazzgen.solo import TimeSignature
+from jazzgen.formats.musicxml.reader import KIND_SUFFIXES, read_musicxml
+from jazzgen.music.solo import TimeSignature
 
 music21 = pytest.importorskip("music21")
 from music21 import chord, harmony, metadata, meter, note, stream, tempo, tie

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jazzgen.errors import DataError
-from jazzgen.ngram import KneserNey, count_ngrams, fit_best, kneser_ney
+from jazzgen.lm.ngram import KneserNey, count_ngrams, fit_best, kneser_ney
 
 SEQUENCES = [[2, 3, 4, 5, 3, 4, 6], [2, 3, 4, 5, 5, 3, 4, 5], [2, 6, 6, 3, 4, 5]]
 

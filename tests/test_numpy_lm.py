@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from jazzgen.bundle import export_weights
-from jazzgen.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.model import build_model
-from jazzgen.numpy_lm import NumpyLM
+from jazzgen.lm.bundle import export_weights
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.model import build_model
+from jazzgen.lm.numpy_lm import NumpyLM
 
 
 def softmax(logits):

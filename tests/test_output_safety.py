@@ -16,16 +16,16 @@ from bundle_helpers import random_bundle
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model
 
-from jazzgen import bundle as bundles
-from jazzgen import outputs
-from jazzgen.bundle import BundleFiles, load_bundle_meta, load_weights_npz, write_bundle
+from jazzgen.lm import bundle as bundles
+from jazzgen.files import outputs
+from jazzgen.lm.bundle import BundleFiles, load_bundle_meta, load_weights_npz, write_bundle
 from jazzgen.cli import cli
-from jazzgen.config import RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.corpus import read_corpus
+from jazzgen.lm.config import RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.tokens.corpus import read_corpus
 from jazzgen.errors import DataError, UsageError
-from jazzgen.outputs import locked
-from jazzgen.prepare import prepare
-from jazzgen.vocab import Vocab
+from jazzgen.files.outputs import locked
+from jazzgen.tokens.prepare import prepare
+from jazzgen.lm.vocab import Vocab
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "midi"
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -86,7 +86,7 @@ def test_text_train_and_sweep_claim_their_folders_too(tmp_path):
 
 
 def tiny_keras_model(vocab: Vocab, units: int = 8):
-    from jazzgen.model import build_model
+    from jazzgen.lm.model import build_model
 
     return build_model(tiny_model(units=units, embedding=4, vocab_size=len(vocab)))
 
@@ -229,7 +229,7 @@ def test_a_full_disk_while_preparing_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_jobs_are_clamped_to_the_files_and_cpus(tmp_path, monkeypatch):
-    import jazzgen.prepare as preparing
+    import jazzgen.tokens.prepare as preparing
 
     asked = []
 

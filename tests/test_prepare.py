@@ -4,7 +4,7 @@ import os
 from click.testing import CliRunner
 
 from jazzgen.cli import cli
-from jazzgen.vocab import Vocab
+from jazzgen.lm.vocab import Vocab
 from test_wjazzd import beats_for, write_layout
 
 

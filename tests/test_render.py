@@ -12,13 +12,13 @@ import mido
 import numpy as np
 import pytest
 
-from jazzgen import render
-from jazzgen.accompany import comp_notes, voicing_classes, walking_bass
-from jazzgen.chords import make_chord, parse_changes, pitch_class
+from jazzgen.formats import render
+from jazzgen.music.accompany import comp_notes, voicing_classes, walking_bass
+from jazzgen.music.chords import make_chord, parse_changes, pitch_class
 from jazzgen.errors import DataError, UsageError
-from jazzgen.instruments import program_name, program_number
-from jazzgen.render import PPQ, SCALE, draw_piano_roll, render_wav, write_midi
-from jazzgen.solo import Note, Solo, TimeSignature
+from jazzgen.music.instruments import program_name, program_number
+from jazzgen.formats.render import PPQ, SCALE, draw_piano_roll, render_wav, write_midi
+from jazzgen.music.solo import Note, Solo, TimeSignature
 
 FOUR_FOUR = (TimeSignature(0, 4, 4),)
 BLUES = "| F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | D7alt | Gm7 | C7 | F7 D7 | Gm7 C7 |"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from jazzgen.bundle import load_bundle_meta
-from jazzgen.generate import generate
-from jazzgen.metrics import is_monophonic
+from jazzgen.lm.bundle import load_bundle_meta
+from jazzgen.improv.generate import generate
+from jazzgen.judge.metrics import is_monophonic
 
 TRAINED = Path(__file__).resolve().parents[1] / "trained"
 
@@ -24,8 +24,8 @@ def test_the_shipped_jazz_model_improvises_a_chorus_of_blues():
 
 
 def test_the_shipped_dinosaur_model_samples_one_new_name_a_line():
-    from jazzgen.sampling import SamplingConfig
-    from jazzgen.text_sample import sample_text
+    from jazzgen.lm.sampling import SamplingConfig
+    from jazzgen.improv.text_sample import sample_text
 
     meta = load_bundle_meta(TRAINED / "dinos")
     assert meta.config.tokenizer.kind == "text" and meta.config.tokenizer.lines
@@ -43,10 +43,10 @@ def test_the_shipped_shakespeare_model_knows_verse_it_never_saw():
     log(65) = 4.17 nats a character, character frequencies alone about 3.3."""
     import numpy as np
 
-    from jazzgen.numpy_lm import NumpyLM
-    from jazzgen.sampling import SamplingConfig
-    from jazzgen.text import encode_text, tokenize
-    from jazzgen.text_sample import sample_text
+    from jazzgen.lm.numpy_lm import NumpyLM
+    from jazzgen.lm.sampling import SamplingConfig
+    from jazzgen.tokens.text import encode_text, tokenize
+    from jazzgen.improv.text_sample import sample_text
 
     bundle = TRAINED / "shakespeare"
     meta = load_bundle_meta(bundle)

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model, tiny_train
 
-import jazzgen.sweep as sweep_module
+import jazzgen.training.sweep as sweep_module
 from jazzgen.cli import cli
-from jazzgen.sweep import Variant, read_rows, run_sweep, sweep_table
+from jazzgen.training.sweep import Variant, read_rows, run_sweep, sweep_table
 
 VARIANTS = (Variant("base"), Variant("gru", model={"cell": "gru"}), Variant("2 layers", model={"layers": 2}))
 

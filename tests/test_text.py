@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from jazzgen.cli import cli
 from jazzgen.errors import DataError, UsageError
-from jazzgen.text import (
+from jazzgen.tokens.text import (
     EOS, build_text_vocab, detokenize, encode_text, load_text_data, split_text, text_tokenizer, tokenize,
 )
-from jazzgen.vocab import UNK
+from jazzgen.lm.vocab import UNK
 
 NAMES = "Aachenosaurus\nAardonyx\nAbelisaurus\n\nAbrictosaurus\nAcanthopholis\n"
 VERSE = "To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer\n\nThe slings.\n"
@@ -126,9 +126,9 @@ def test_text_model_trains_and_evaluates(tmp_path, level, unit):
 
 def test_long_text_is_scored_in_pieces_like_one_sequence():
     """Pieces with a warm-up give the same figures as one pass, to float tolerance."""
-    import jazzgen.evaluate as evaluate
-    from jazzgen.config import ModelConfig
-    from jazzgen.model import build_model
+    import jazzgen.judge.evaluate as evaluate
+    from jazzgen.lm.config import ModelConfig
+    from jazzgen.lm.model import build_model
 
     model = build_model(ModelConfig(layers=1, units=8, embedding=4, vocab_size=9))
     ids = np.random.default_rng(1).integers(0, 9, 300).astype(np.int32)

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from helpers import make_solo
 
-from jazzgen.line_features import features, feature_names, is_drifted, longest_step_run, phrase_spans, \
+from jazzgen.judge.line_features import features, feature_names, is_drifted, longest_step_run, phrase_spans, \
     repeated_share, summary
-from jazzgen.metrics import windows
-from jazzgen.quality import line_report
-from jazzgen.solo import Note, monophonic
-from jazzgen.two_sample import real_vs_real, two_sample_test
+from jazzgen.judge.metrics import windows
+from jazzgen.judge.quality import line_report
+from jazzgen.music.solo import Note, monophonic
+from jazzgen.judge.two_sample import real_vs_real, two_sample_test
 
 BAR = 48
 
@@ -107,7 +107,7 @@ def test_the_line_report_has_drift_by_window_and_the_test(real):
 
 
 def test_real_solos_against_their_scrambled_selves(shared_data):
-    from jazzgen.reading import read
+    from jazzgen.formats.reading import read
 
     files = sorted((shared_data / "wjazzd" / "mcsv_melody").glob("*.csv"))[::10]
     solos = [s for f in files for s in read(f) if s.meter[0].numerator == 4][:40]

@@ -5,10 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import make_solo
-from jazzgen.chords import parse_changes
+from jazzgen.music.chords import parse_changes
 from jazzgen.errors import DataError
-from jazzgen.value_decoding import decode, last_pitch
-from jazzgen.values import MAX_STEP, PLACED, POSITIONS, SCHEMES, encode, note_class, scheme_of, token_kind
+from jazzgen.tokens.decoding import decode, last_pitch
+from jazzgen.tokens.values import MAX_STEP, PLACED, POSITIONS, SCHEMES, encode, note_class, scheme_of, token_kind
 
 def triples(solo):
     return [(n.pitch, n.onset, n.duration) for n in solo.notes]
@@ -117,7 +117,7 @@ def test_any_monophonic_line_round_trips(steps, changes):
     assert triples(decode(encode(solo))) == triples(solo)
 
 def test_every_shared_weimar_solo_round_trips_exactly(shared_data):
-    from jazzgen.wjazzd import read_wjazzd
+    from jazzgen.formats.wjazzd import read_wjazzd
 
     files = sorted(glob.glob(str(shared_data / "wjazzd" / "mcsv_melody" / "*_FINAL.csv")))
     assert len(files) >= 400

@@ -3,8 +3,8 @@ import csv
 import pytest
 
 from jazzgen.errors import DataError
-from jazzgen.reading import find_sources, read
-from jazzgen.wjazzd import read_wjazzd
+from jazzgen.formats.reading import find_sources, read
+from jazzgen.formats.wjazzd import read_wjazzd
 
 MELODY_COLUMNS = ["onset", "duration", "period", "division", "bar", "beat", "tatum", "beat_duration", "signature",
                   "pitch", "chord"]

@@ -15,7 +15,7 @@ from dataclasses import replace
 import click
 from click.core import ParameterSource
 
-from jazzgen.config import CELLS, STRATEGIES, ModelConfig, TrainConfig
+from jazzgen.lm.config import CELLS, STRATEGIES, ModelConfig, TrainConfig
 from jazzgen.errors import UsageError
 
 TEXT_MODEL, TEXT_TRAIN = ModelConfig(), TrainConfig()
@@ -97,7 +97,7 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
 
 
 def _fine_tune_configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
-    from jazzgen.bundle import load_bundle_meta
+    from jazzgen.lm.bundle import load_bundle_meta
 
     base = load_bundle_meta(options["init"]).config
     given = _given(MODEL_FIELDS + TRAIN_FIELDS)
@@ -116,8 +116,8 @@ def _given(names) -> set[str]:
 
 
 def _quiet_tensorflow() -> None:
-    """Load TensorFlow before a command needs it, without its start-up notes (see jazzgen.model)."""
-    from jazzgen.model import load_tensorflow_quietly
+    """Load TensorFlow before a command needs it, without its start-up notes (see jazzgen.lm.model)."""
+    from jazzgen.lm.model import load_tensorflow_quietly
 
     load_tensorflow_quietly()
 
@@ -157,7 +157,7 @@ def train(corpus, val, **options):
         jazzgen train corpus/wjazzd -o trained/jazz --layers 2 --units 256 --epochs 30
     """
     _quiet_tensorflow()
-    from jazzgen.train import train_jazz
+    from jazzgen.training.train import train_jazz
 
     model, train_config = _configs(options)
     out = train_jazz(corpus, options["output"], model, train_config, val=val, **_run_options(options))
@@ -180,7 +180,7 @@ def evaluate(model_path, sources, as_json):
         jazzgen evaluate -m trained/jazz ../shared/data/wjazzd/mcsv_melody --json
     """
     _quiet_tensorflow()
-    from jazzgen.evaluate import evaluate_jazz
+    from jazzgen.judge.evaluate import evaluate_jazz
 
     report = evaluate_jazz(model_path, list(sources))
     _warn_if_trained_on(report, report["solos"], "solos", model_path)
@@ -227,8 +227,8 @@ def text_train(file, level, vocab_size, lines, lower, val, **options):
         jazzgen text train ../shared/data/text/dinos.txt --lines -o trained/dinos --units 128
     """
     _quiet_tensorflow()
-    from jazzgen.text import text_tokenizer
-    from jazzgen.train import train_text
+    from jazzgen.tokens.text import text_tokenizer
+    from jazzgen.training.train import train_text
 
     tokenizer = text_tokenizer(level, vocab_size, lines, lower)
     if options["init"] and not _given(("level", "vocab_size", "lines", "lower")):
@@ -251,7 +251,7 @@ def text_evaluate(model_path, file, as_json):
         jazzgen text evaluate -m trained/shakespeare held_out.txt --json
     """
     _quiet_tensorflow()
-    from jazzgen.evaluate import evaluate_text
+    from jazzgen.judge.evaluate import evaluate_text
 
     report = evaluate_text(model_path, file)
     _warn_if_trained_on(report, None, "of the scored texts or lines", model_path)
@@ -278,7 +278,7 @@ def sweep(corpus, output, **options):
         jazzgen sweep out/wjazzd -o runs/sweep --units 384 --embedding 96 --dropout 0.3 --seq-len 256 --epochs 6
     """
     _quiet_tensorflow()
-    from jazzgen import sweep as grid
+    from jazzgen.training import sweep as grid
 
     model, train_config = _configs(options)
     rows = grid.run_sweep(corpus, output, grid.DEFAULT_VARIANTS, model, train_config, progress=not options["quiet"])

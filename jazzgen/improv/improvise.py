@@ -1,0 +1,239 @@
+"""One-to-many improvisation: value tokens sampled one at a time over a forced chord progression.
+
+The progression's bar lines and chord changes are forced into each stream at their ticks; only
+note values (gap, pitch, duration) are sampled, each fed back as the next input with the
+recurrent state carried along. A small grammar keeps the stream well formed:
+
+    next  --gap-->  gap  --pitch-->  pitch  --duration-->  held  --gap / event / end-->  ...
+
+(in the positions scheme a position token takes the gap's place: it puts the coming note at its
+tick in the current bar, and the same masks apply to where that lands; in the placed scheme the
+sampler forces the note's place in the bar after its gap, and the pitch comes after that).
+
+After a note, the model may sample a gap that stays before the progression's next event, or that
+event's first token (its bar line, or '@24' for a chord change inside a bar): its probability is
+the model's belief that the next note comes after the event. Gaps reaching past the event are
+masked, as in training streams, where every event comes before the gap tokens that pass it. When
+the event's token is sampled, all its tokens are forced and the next note may not start before
+its tick. Bar k of the result therefore always sounds over chord k.
+
+The rhythm choices (a gap, the next event, a duration: when the next note comes and how long it
+lasts) may be sampled at their own temperature. Left at the model's own (1.0), a line feeding on
+its own output drifts sparser than the solos it learned from; see jazzgen.improv.generate.RHYTHM_TEMPERATURE.
+
+The value tokens know intervals, not pitches, so a line left to itself wanders out of the
+instrument's range and the decoder has to fold it back by an octave. Given a Register, the
+sampler follows each line's pitch and offers only the pitch values whose interval stays in range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
+from jazzgen.tokens.values import BAR, END, MAX_STEP, token_kind
+from jazzgen.lm.vocab import Vocab
+
+EVENT_KINDS = ("bar", "chord", "meter")
+_PHASES = {"next": 0, "gap": 1, "pitch": 2, "held": 3}
+RHYTHM_PHASES = ("next", "pitch", "held")  # the choice after them is a gap, an event or a duration
+
+
+@dataclass(frozen=True)
+class Register:
+    """The range [low, high] each line keeps to while it is sampled.
+
+    pitch: where the lines start (the register anchor, or a primer's last note);
+    realise(previous, token, onset): the pitch the decoder gives a pitch token played at onset
+    after previous (jazzgen.tokens.decoding.realise over the progression's chords).
+    """
+
+    low: int
+    high: int
+    pitch: int
+    realise: Callable[[int, str, int], int]
+
+
+@dataclass
+class _Stream:
+    """One variation being improvised: its tokens, forced queue and where it stands in time."""
+
+    forced: list[str]
+    events: list[tuple[int, list[str]]]
+    end_tick: int
+    tokens: list[str] = field(default_factory=list)
+    phase: str = "next"  # next | gap | pitch | held
+    onset: int = 0  # onset of the previous note (0 before the first)
+    gap: int = 0  # ticks of gap tokens taken for the coming note
+    earliest: int = 0  # the coming note may not start before this tick
+    has_note: bool = False
+    no_chord: bool = True
+    last_step: int = 0  # ticks of the last gap or duration token (MAX_STEP: a chain may go on)
+    bar_start: int = 0  # tick of the current bar's line, where position tokens count from
+    pitch: int = 0  # of the previous note, followed when there is a Register
+    done: bool = False
+
+    @property
+    def next_event_tick(self) -> int:
+        return self.events[0][0] if self.events else self.end_tick
+
+
+class _Grammar:
+    """Per-vocabulary lookup arrays: what kind each id is and how many ticks it spells."""
+
+    def __init__(self, vocab: Vocab):
+        kinds = [token_kind(t) for t in vocab.tokens]
+        self.vocab = vocab
+        self.gap = np.array([k == "gap" for k in kinds])
+        self.position = np.array([k == "position" for k in kinds])
+        self.placed = "place" in kinds  # the placed scheme: a forced place token follows each gap
+        self.duration = np.array([k == "duration" for k in kinds])
+        self.pitch = np.array([k == "pitch" for k in kinds])
+        self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
+        self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
+        self.interval = np.array([int(t[1:]) if k == "pitch" else 0 for t, k in zip(vocab.tokens, kinds)])
+        self.ticks = np.array([int(t[1:]) if k in ("gap", "position", "duration") else -1
+                               for t, k in zip(vocab.tokens, kinds)])
+
+    def masks(self, streams: list[_Stream], register: Register | None = None) -> np.ndarray:
+        """Which ids may come next in each stream: (streams, vocab) bool; an all-False row means
+        the stream cannot go on."""
+        stats = np.array([(s.onset + s.gap, s.onset, s.earliest, not s.has_note, _PHASES[s.phase],
+                           s.last_step == MAX_STEP, s.next_event_tick, s.no_chord, s.bar_start) for s in streams])
+        start, onset, earliest, first, phase, chained, next_tick, no_chord, bar_start = (
+            stats[:, k:k + 1] for k in range(9))  # each (streams, 1)
+        first, chained, no_chord = first.astype(bool), chained.astype(bool), no_chord.astype(bool)
+        reach = start + self.ticks  # (streams, vocab): where each gap token would put the note
+        gaps = (self.gap & ((reach > onset) | first) & (reach < next_tick)
+                & ((reach >= earliest) | (self.ticks == MAX_STEP)))
+        place = bar_start + self.ticks  # where each position token would put it
+        gaps |= self.position & ((place > onset) | first) & (place < next_tick) & (place >= earliest)
+        pitches = np.where(no_chord, self.no_chord_pitch, self.pitch & ~self.no_chord_pitch)
+        if register is not None:
+            pitches = self._in_range(pitches, streams, register)
+        in_gap, held = phase == _PHASES["gap"], phase == _PHASES["held"]
+        moving_on = held | (phase == _PHASES["next"])
+        allowed = self.duration & ((phase == _PHASES["pitch"]) | (held & chained))
+        allowed |= gaps & ((in_gap & chained) | moving_on)
+        allowed |= pitches & in_gap & (start >= earliest) & ((start > onset) | first) & ~(chained & self.placed)
+        for row, s in enumerate(streams):
+            if moving_on[row, 0]:  # the next note may come after the next bar or chord
+                allowed[row, self._next_event_id(s)] = True
+        return allowed
+
+    def _in_range(self, pitches: np.ndarray, streams: list[_Stream], register: Register) -> np.ndarray:
+        """The pitch values whose interval keeps each line in range; all of them for a line that
+        has none (the decoder folds that one back)."""
+        target = np.array([[s.pitch] for s in streams]) + self.interval
+        inside = pitches & (target >= register.low) & (target <= register.high)
+        return np.where(inside.any(axis=1, keepdims=True), inside, pitches)
+
+    def _next_event_id(self, s: _Stream):
+        """The id of the token that starts the next forced event (a bar line, '@24', ..., or the
+        end): the model's probability of it is its belief that the next note comes after it.
+        Gap tokens reach no further than the event, as in training streams, where every event
+        comes before the gap tokens that pass it."""
+        token = s.events[0][1][0] if s.events else END
+        return self.vocab.id(token) if token in self.vocab else self.advance
+
+
+def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
+              sampling: SamplingConfig, n: int = 1, max_tokens: int = 20_000,
+              resume_at: int | None = None, register: Register | None = None,
+              rhythm_temperature: float | None = None, bar_start: int = 0) -> list[list[str]]:
+    """n token streams: the forced prefix, then note values sampled over the forced events.
+
+    events: (tick, tokens) of the bar lines and chord changes still to come, up to end_tick.
+    lm has initial_state(batch) and step(ids, state) -> (logits, state). resume_at: the onset of
+    the prefix's last note when the prefix already holds notes (a primer), else None.
+    register: the range the lines keep to (see Register); None leaves pitch to the decoder.
+    rhythm_temperature: the temperature of the rhythm choices; None: sampling.temperature.
+    bar_start: the tick of the last bar line in the prefix (position tokens count from it).
+    """
+    if not prefix:
+        raise ValueError("improvise needs a prefix holding at least the start token")
+    grammar = _Grammar(vocab)
+    rng = np.random.default_rng(sampling.seed)
+    streams = [_Stream(list(prefix), [(t, list(e)) for t, e in events], end_tick,
+                       pitch=register.pitch if register else 0, bar_start=bar_start) for _ in range(n)]
+    if resume_at is not None:
+        for s in streams:
+            s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
+    state, logits = lm.initial_state(n), None
+    ids = np.zeros(n, np.int64)
+    rhythm_scale = sampling.temperature / (rhythm_temperature or sampling.temperature)
+    while not all(s.done for s in streams):
+        need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
+        if need:
+            masks = grammar.masks([streams[i] for i in need], register)
+            # probabilities divides by sampling.temperature: a rhythm row's logits end up divided
+            # by rhythm_temperature
+            scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
+            picked = draw(probabilities(logits[need] * scale[:, None], sampling, masks), rng)
+            for i, token_id, mask in zip(need, picked, masks):
+                token = _accept(streams[i], vocab.tokens[token_id], register, grammar.placed) if mask.any() else END
+                _emit(streams[i], token, max_tokens)
+        sampled = set(need)
+        for i, s in enumerate(streams):
+            if not s.done and i not in sampled:
+                _emit(s, _force(s), max_tokens)
+        ids[:] = [vocab.id(s.tokens[-1]) for s in streams]
+        logits, state = lm.step(ids, state)
+    return [s.tokens if s.tokens[-1] == END else s.tokens + [END] for s in streams]
+
+
+def _emit(s: _Stream, token: str, max_tokens: int) -> None:
+    s.tokens.append(token)
+    s.done = s.done or token == END or len(s.tokens) >= max_tokens
+
+
+def _force(s: _Stream) -> str:
+    token = s.forced.pop(0)
+    if token == "NC":
+        s.no_chord = True
+    elif token.startswith("R+"):
+        s.no_chord = False
+    return token
+
+
+def _accept(s: _Stream, token: str, register: Register | None, placed: bool = False) -> str:
+    """Take a sampled token; the next event's first token means: force that event now. placed:
+    a gap that ends its chain is followed by the note's place in the bar, forced."""
+    kind = token_kind(token)
+    start = s.onset + s.gap
+    if kind in EVENT_KINDS or kind == "end":
+        return _advance(s)
+    if kind == "gap":
+        s.gap += int(token[1:])
+        s.phase, s.last_step = "gap", int(token[1:])
+        if placed and s.last_step < MAX_STEP:
+            s.forced = [f"^{s.onset + s.gap - s.bar_start}"]
+    elif kind == "position":
+        s.gap = s.bar_start + int(token[1:]) - s.onset
+        s.phase, s.last_step = "gap", 0
+    elif kind == "pitch":
+        if register is not None:
+            s.pitch = register.realise(s.pitch, token, start)
+        s.onset, s.gap, s.has_note = start, 0, True
+        s.earliest = s.onset + 1
+        s.phase = "pitch"
+    elif kind == "duration":
+        s.phase, s.last_step = "held", int(token[1:])
+    return token
+
+
+def _advance(s: _Stream) -> str:
+    """Force the next event's tokens (or the end); the next note comes after the event."""
+    s.phase, s.last_step = "next", 0
+    if not s.events:
+        s.forced = [END]
+        return _force(s)
+    tick, tokens = s.events.pop(0)
+    s.earliest = max(s.earliest, tick)
+    if BAR in tokens:
+        s.bar_start = tick
+    s.forced = list(tokens)
+    return _force(s)

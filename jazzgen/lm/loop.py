@@ -1,0 +1,241 @@
+"""One training loop for every tf.distribute strategy: the default one, Mirrored, MultiWorkerMirrored.
+
+Each step runs through `strategy.run` over `strategy.experimental_distribute_dataset` (Keras 3's
+model.fit fails under MultiWorkerMirroredStrategy, keras-team/keras#20585). The loss is the mean
+cross-entropy in nats over every non-padding target of the global batch; the token count is
+summed across replicas first, so the mean is exact however the batch is split. The trainer knows
+nothing about music or text: it sees id windows (jazzgen.lm.dataset).
+
+Gradient clipping: Keras clips each replica's share of the gradient before the shares are summed,
+so each share is clipped to clipnorm / replicas, which bounds the summed norm by clipnorm and
+equals global clipping with one replica.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from jazzgen.lm.bundle import import_weights
+from jazzgen.lm.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
+from jazzgen.lm.config import RunConfig, TrainConfig
+from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
+from jazzgen.errors import UsageError
+from jazzgen.files.fileio import write_bytes_atomic, write_text_atomic
+from jazzgen.lm.runlog import ProgressLine, history_csv, loss_png
+
+
+@dataclass(frozen=True)
+class Worker:
+    """This process's place in a TF_CONFIG cluster (index 0 of 1 without one)."""
+
+    index: int = 0
+    count: int = 1
+    is_chief: bool = True
+
+
+@dataclass(frozen=True)
+class FitResult:
+    model: object  # keras.Model holding the best weights
+    config: RunConfig  # with vocab_size filled in
+    state: RunState
+    worker: Worker
+    seconds: float  # training time, validation excluded
+    tokens_per_second: float
+
+
+def worker_from_env() -> Worker:
+    """This worker's index and the cluster size, from TF_CONFIG."""
+    raw = os.environ.get("TF_CONFIG", "")
+    if not raw.strip():
+        return Worker()
+    try:
+        spec = json.loads(raw)
+        cluster, task = spec.get("cluster", {}), spec["task"]
+        workers = len(cluster.get("worker", ())) + len(cluster.get("chief", ()))
+        kind, index = task["type"], int(task["index"])
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise UsageError(f"TF_CONFIG is not valid cluster JSON ({err}); see tf.distribute's TF_CONFIG docs") from None
+    chief = kind == "chief" or (kind == "worker" and index == 0 and "chief" not in cluster)
+    rank = index + (1 if kind == "worker" and "chief" in cluster else 0)
+    return Worker(rank, max(workers, 1), chief)
+
+
+def make_strategy(name: str, worker: Worker):
+    """The tf.distribute strategy for --strategy auto|mirrored|multiworker."""
+    import tensorflow as tf
+
+    if name == "multiworker" or (name == "auto" and worker.count > 1):
+        if not os.environ.get("TF_CONFIG", "").strip():
+            raise UsageError("--strategy multiworker needs TF_CONFIG naming the cluster and this worker's task")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "mirrored" or (name == "auto" and len(tf.config.list_logical_devices("GPU")) > 1):
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def run_folder(output: Path, worker: Worker) -> Path:
+    """Where checkpoints and history live while training: NAME.run beside the bundle (the chief),
+    .NAME.worker-K.run for the other workers of a cluster."""
+    if worker.is_chief:
+        return output.with_name(output.name + ".run")
+    return output.with_name(f".{output.name}.worker-{worker.index}.run")
+
+
+def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, progress: bool = True,
+        on_epoch: Callable[[Epoch], None] | None = None, initial_weights: dict | None = None) -> FitResult:
+    """Train a model on data (see the module doc); checkpoints go to run_folder(output).
+
+    on_epoch(row) is called after each epoch's checkpoint is written; initial_weights (plain names,
+    jazzgen.lm.bundle) start the model instead of a random initialisation (fine-tuning).
+    """
+    worker = worker_from_env()
+    run_dir = run_folder(Path(output), worker)
+    if resume:
+        check_resumable(run_dir)  # before TensorFlow is imported
+    import keras
+
+    strategy = make_strategy(config.train.strategy, worker)  # before any other TensorFlow op
+    config = _with_vocab(config, data)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    train = config.train
+    train_windows = make_windows(data.train, train.seq_len, train.batch_size)
+    val_windows = make_windows(data.val, train.seq_len, train.batch_size) if data.val else None
+    steps = len(train_windows) // train.batch_size
+    keras.utils.set_random_seed(train.seed)
+    with strategy.scope():
+        from jazzgen.lm.model import build_model
+
+        model = build_model(config.model)
+        if initial_weights is not None:
+            import_weights(model, initial_weights, config)
+        optimizer = _optimizer(train, steps, strategy.num_replicas_in_sync)
+        optimizer.build(model.trainable_variables)
+    state = restore_checkpoint(run_dir, model, optimizer, config, data.fingerprint()) if resume else RunState()
+    step_fns = _StepFunctions(strategy, model, optimizer)
+    show = ProgressLine(train.epochs, steps) if progress and worker.is_chief else None
+    for epoch in range(state.epochs_done + 1, train.epochs + 1):
+        if state.stale >= train.patience:
+            break
+        row = _run_epoch(step_fns, train, train_windows, val_windows, epoch, show)
+        state = state.after(row, [v.numpy() for v in model.trainable_variables])
+        save_checkpoint(run_dir, model, optimizer, state, config, data.fingerprint())
+        if worker.is_chief:
+            _write_history(run_dir, state)
+        if on_epoch:
+            on_epoch(row)
+    for variable, best in zip(model.trainable_variables, state.best_weights):
+        variable.assign(best)
+    seconds = sum(e.seconds for e in state.history)
+    speed = sum(e.tokens_per_second * e.seconds for e in state.history) / max(seconds, 1e-9)
+    return FitResult(model, config, state, worker, seconds, speed)
+
+
+def _with_vocab(config: RunConfig, data: TokenData) -> RunConfig:
+    size = len(data.vocab)
+    if config.model.vocab_size not in (0, size):
+        raise UsageError(f"the model config asks for {config.model.vocab_size} tokens but the data has {size}")
+    return replace(config, model=replace(config.model, vocab_size=size), tokenizer=data.tokenizer)
+
+
+def _optimizer(train: TrainConfig, steps_per_epoch: int, replicas: int):
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(
+        train.lr, decay_steps=max(1, steps_per_epoch * train.epochs), alpha=train.min_lr_fraction)
+    return keras.optimizers.Adam(schedule, global_clipnorm=train.clipnorm / replicas)
+
+
+class _StepFunctions:
+    """The distributed training and evaluation steps. Each returns (summed nats, target count)."""
+
+    def __init__(self, strategy, model, optimizer):
+        import tensorflow as tf
+
+        self.strategy, self.model, self.optimizer = strategy, model, optimizer
+        self.train_step = tf.function(self._train_step)
+        self.eval_step = tf.function(self._eval_step)
+
+    def _nats(self, inputs, targets, training: bool):
+        import tensorflow as tf
+
+        logits = self.model(inputs, training=training)  # (batch, time, vocab)
+        mask = tf.cast(tf.not_equal(targets, PAD_ID), tf.float32)  # (batch, time)
+        nats = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, tf.cast(logits, tf.float32))
+        return tf.reduce_sum(nats * mask), tf.reduce_sum(mask)
+
+    def _replica_train(self, inputs, targets):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            total, count = self._nats(inputs, targets, True)
+            global_count = tf.distribute.get_replica_context().all_reduce("SUM", count)
+            loss = total / tf.maximum(global_count, 1.0)
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return total, count
+
+    def _replica_eval(self, inputs, targets):
+        return self._nats(inputs, targets, False)
+
+    def _train_step(self, inputs, targets):
+        return self._reduce(self.strategy.run(self._replica_train, args=(inputs, targets)))
+
+    def _eval_step(self, inputs, targets):
+        return self._reduce(self.strategy.run(self._replica_eval, args=(inputs, targets)))
+
+    def _reduce(self, parts):
+        return tuple(self.strategy.reduce("SUM", part, axis=None) for part in parts)
+
+    def batches(self, windows: Windows, order: np.ndarray, batch_size: int):
+        """The windows in order, as distributed global batches."""
+        import tensorflow as tf
+
+        dataset = tf.data.Dataset.from_tensor_slices((windows.inputs[order], windows.targets[order]))
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = dataset.batch(batch_size, drop_remainder=True).with_options(options).prefetch(2)
+        return self.strategy.experimental_distribute_dataset(dataset)
+
+
+def _run_epoch(fns: _StepFunctions, train: TrainConfig, windows: Windows, val: Windows | None,
+               epoch: int, show: ProgressLine | None) -> Epoch:
+    """One pass over the training windows in this epoch's order, then the validation loss."""
+    learning_rate = float(fns.optimizer.learning_rate)
+    order = epoch_order(len(windows), train.seed, epoch)
+    total = count = 0.0
+    started = time.perf_counter()
+    if show:
+        show.start_epoch()
+    for step, (inputs, targets) in enumerate(fns.batches(windows, order, train.batch_size), 1):
+        nats, tokens = fns.train_step(inputs, targets)
+        total, count = total + float(nats), count + float(tokens)
+        if show:
+            show.update(epoch, step, total / max(count, 1), int(count))
+    seconds = time.perf_counter() - started
+    row = Epoch(epoch, total / max(count, 1), _mean_loss(fns, val, train.batch_size), learning_rate,
+                seconds, count / max(seconds, 1e-9))
+    if show:
+        show.end_epoch(row)
+    return row
+
+
+def _mean_loss(fns: _StepFunctions, windows: Windows | None, batch_size: int) -> float | None:
+    if windows is None or windows.tokens == 0:
+        return None
+    total = count = 0.0
+    for inputs, targets in fns.batches(windows, np.arange(len(windows)), batch_size):
+        nats, tokens = fns.eval_step(inputs, targets)
+        total, count = total + float(nats), count + float(tokens)
+    return total / max(count, 1)
+
+
+def _write_history(run_dir: Path, state: RunState) -> None:
+    write_text_atomic(run_dir / "history.csv", history_csv(state.history))
+    write_bytes_atomic(run_dir / "loss.png", loss_png(state.history))

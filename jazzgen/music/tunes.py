@@ -1,0 +1,142 @@
+"""Built-in chord progressions, and turning changes into a lead sheet: key, choruses, bar cut.
+
+A lead sheet is a Solo without notes: its bars, meter and chord spans are what generation forces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from jazzgen.music.chords import (MAX_BARS, NOTE_NAMES, chord_from_symbol, merge_repeats, parse_changes,
+                            parse_chord, pitch_class)
+from jazzgen.errors import DataError, UsageError
+from jazzgen.music.solo import Chord, Solo, TimeSignature, bar_starts
+
+
+@dataclass(frozen=True)
+class Tune:
+    name: str
+    description: str
+    key: str  # the tonic the changes are written in
+    changes: str
+    meter: tuple[int, int] = (4, 4)
+    tempo: float = 160.0
+
+
+TUNES = {
+    t.name: t
+    for t in (
+        Tune("blues", "12-bar jazz blues", "F",
+             "| F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | D7(b9) | Gm7 | C7 | F7 D7 | Gm7 C7 |"),
+        Tune("bird-blues", "12-bar blues with descending ii-Vs", "F",
+             "| Fmaj7 | Em7b5 A7 | Dm7 G7 | Cm7 F7 | Bb7 | Bbm7 Eb7 | Am7 D7 | Abm7 Db7 | Gm7 | C7 | "
+             "Fmaj7 D7 | Gm7 C7 |"),
+        Tune("minor-blues", "12-bar minor blues", "C",
+             "| Cm7 | Fm7 | Cm7 | Cm7 | Fm7 | Fm7 | Cm7 | Cm7 | Ab7 | G7(b9) | Cm7 | Dm7b5 G7 |", tempo=140),
+        Tune("rhythm", "32-bar AABA rhythm changes", "Bb",
+             "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Dm7 G7 | Cm7 F7 |"
+             "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Cm7 F7 | Bb6 |"
+             "| D7 | D7 | G7 | G7 | C7 | C7 | F7 | F7 |"
+             "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Cm7 F7 | Bb6 |", tempo=200),
+        Tune("ii-v-i", "major ii-V-I through all twelve keys, down in fourths", "C",
+             " ".join(f"| {NOTE_NAMES[(2 + k) % 12]}m7 | {NOTE_NAMES[(7 + k) % 12]}7 | {NOTE_NAMES[k]}maj7 % |"
+                      for k in (0, 5, 10, 3, 8, 1, 6, 11, 4, 9, 2, 7)), tempo=140),
+        Tune("minor-ii-v-i", "minor ii-V-i in four keys", "C",
+             " ".join(f"| {NOTE_NAMES[(2 + k) % 12]}m7b5 | {NOTE_NAMES[(7 + k) % 12]}7(b9) | {NOTE_NAMES[k]}m6 % |"
+                      for k in (0, 5, 10, 3)), tempo=140),
+        Tune("autumn", "32-bar AABC form on descending ii-Vs in G minor", "G",
+             "| Cm7 | F7 | Bbmaj7 | Ebmaj7 | Am7b5 | D7(b9) | Gm6 | Gm6 |" * 2
+             + "| Am7b5 | D7(b9) | Gm6 | Gm6 | Cm7 | F7 | Bbmaj7 | Ebmaj7 |"
+             + "| Am7b5 | D7(b9) | Gm7 C7 | Fm7 Bb7 | Ebmaj7 | D7(b9) | Gm6 | Gm6 |", tempo=150),
+        Tune("modal", "32-bar AABA modal form: D dorian, up a half step for the bridge", "D",
+             "| Dm7 % % % % % % % |" * 2 + "| Ebm7 % % % % % % % |" + "| Dm7 % % % % % % % |", tempo=180),
+        Tune("coltrane", "16 bars of major thirds cycles with ii-Vs", "B",
+             "| Bmaj7 D7 | Gmaj7 Bb7 | Ebmaj7 | Am7 D7 | Gmaj7 Bb7 | Ebmaj7 Gb7 | Bmaj7 | Fm7 Bb7 |"
+             "| Ebmaj7 | Am7 D7 | Gmaj7 | C#m7 F#7 | Bmaj7 | Fm7 Bb7 | Ebmaj7 | C#m7 F#7 |", tempo=220),
+        Tune("waltz", "16-bar jazz waltz in 3/4", "F",
+             "| Fmaj7 | Dm7 | Gm7 | C7 | Am7 | D7(b9) | Gm7 | C7 |"
+             "| Fmaj7 | F7 | Bbmaj7 | Bbm6 | Am7 | D7(b9) | Gm7 C7 | Fmaj7 |", meter=(3, 4), tempo=150),
+    )
+}
+
+
+def lead_sheet(changes: str | None = None, tune: str | None = None, key: str | None = None,
+               choruses: int = 1, bars: int | None = None, meter: tuple[int, int] | None = None) -> Solo:
+    """A note-less Solo holding the progression to improvise over.
+
+    changes: '| Dm7 G7 | Cmaj7 % |' text, or tune: a name in TUNES (default 'blues' when neither
+    is given). key transposes the progression so its tonic is key; choruses repeats the form;
+    bars cuts the result to that many bars.
+    """
+    if changes and tune:
+        raise UsageError("give either --changes/--changes-file or --tune, not both")
+    if choruses < 1:
+        raise UsageError(f"--choruses {choruses}: give at least 1")
+    if bars is not None and bars < 1:
+        raise UsageError(f"--bars {bars}: give at least 1")
+    chosen = _tune(tune) if (tune or not changes) else None
+    text = chosen.changes if chosen else changes
+    numerator, denominator = meter or (chosen.meter if chosen else (4, 4))
+    signature = (TimeSignature(0, numerator, denominator),)
+    form, form_bars = parse_changes(text, signature)
+    repeats = max(choruses, -(-bars // form_bars)) if bars else choruses  # loop the form to reach --bars
+    if form_bars * repeats > MAX_BARS:
+        raise UsageError(f"{repeats} times through a {form_bars}-bar form is {form_bars * repeats:,} bars; "
+                         f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars")
+    spans, total_bars = _repeated(form, bar_starts(signature, form_bars)[-1], repeats), form_bars * repeats
+    if key is not None:
+        home = chosen.key if chosen else _first_root_name(spans)
+        spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(home)) % 12)
+    solo = Solo((), spans, signature, total_bars, chosen.tempo if chosen else 160.0, title=chosen.name if chosen else "")
+    return cut_bars(solo, bars or total_bars)
+
+
+def _repeated(form: tuple[Chord, ...], length: int, repeats: int) -> tuple[Chord, ...]:
+    """The form's chord spans played repeats times, each time length ticks later; a chord that ends
+    one chorus and starts the next sounds on as one span."""
+    return merge_repeats([replace(c, onset=c.onset + k * length) for k in range(repeats) for c in form])
+
+
+def _tune(name: str | None) -> Tune:
+    name = (name or "blues").lower()
+    if name not in TUNES:
+        raise UsageError(f"--tune {name}: unknown; choose one of {', '.join(sorted(TUNES))}")
+    return TUNES[name]
+
+
+def _tonic(key: str) -> str:
+    text = key.strip()
+    for suffix in ("major", "minor", "maj", "min", "m", "-"):
+        if text.lower().endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)].strip()
+            break
+    try:
+        pitch_class(text)
+    except DataError:
+        raise UsageError(f"--key {key}: give a key such as C, Eb, F#, Bbm") from None
+    return text
+
+
+def _first_root_name(spans: tuple[Chord, ...]) -> str:
+    return NOTE_NAMES[next((c.root for c in spans if c.root is not None), 0)]
+
+
+def transpose(chords: tuple[Chord, ...], semitones: int) -> tuple[Chord, ...]:
+    """Chord spans moved up by semitones (names respelled in jazzgen's canonical spelling)."""
+    out = []
+    for chord in chords:
+        parsed = parse_chord(chord.symbol)
+        moved = replace(parsed, root=(parsed.root + semitones) % 12,
+                        bass=None if parsed.bass is None else (parsed.bass + semitones) % 12)
+        out.append(chord_from_symbol(moved, chord.onset, chord.duration))
+    return tuple(out)
+
+
+def cut_bars(solo: Solo, bars: int) -> Solo:
+    """The first `bars` bars of a lead sheet (chords cut at the new end)."""
+    if bars >= solo.bars:
+        return solo
+    end = solo.bar_starts[bars]
+    chords = tuple(c if c.end <= end else replace(c, duration=end - c.onset) for c in solo.chords if c.onset < end)
+    meter = tuple(ts for ts in solo.meter if ts.bar < bars)
+    return replace(solo, chords=chords, meter=meter, bars=bars)

@@ -1,0 +1,202 @@
+"""A prepared jazz corpus (the folder `jazzgen prepare` writes), written as one unit and read back checked.
+
+CORPUS/tokens.jsonl holds one solo a line ({"source", "title", "meter", "tempo", "bars",
+"tokens": [...]}), CORPUS/vocab.json its vocabulary, CORPUS/report.json what was read and
+skipped, CORPUS/cache.json what prepare may reuse, and CORPUS/corpus.json the manifest: the size
+and SHA-256 of tokens.jsonl and vocab.json. The files are written together and the manifest is
+renamed in last (jazzgen.files.outputs.write_together), so files of two runs of prepare never pass for
+one corpus: a reader refuses a corpus whose files do not match its manifest, or (a corpus from
+before manifests) whose tokens and vocabulary disagree.
+
+Validation is split by whole solo: the ceil(val_fraction * n) solos whose hash of (seed, source,
+title, position) is smallest, so the split is fixed by the seed and never cuts a solo in two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from jazzgen.lm.config import TokenizerConfig
+from jazzgen.lm.dataset import TokenData
+from jazzgen.errors import DataError, UsageError
+from jazzgen.files.fileio import json_text, read_bytes, read_json, shown
+from jazzgen.tokens.decoding import in_scheme
+from jazzgen.files.outputs import write_together
+from jazzgen.tokens.values import END, GAPS, START, encode, scheme_of, token_kind
+from jazzgen.lm.vocab import PAD, UNK, Vocab
+
+VALUES_TOKENIZER = TokenizerConfig(kind="values", level="value", start_token=START, end_token=END)
+TOKENS, VOCAB, REPORT, CACHE, MANIFEST = "tokens.jsonl", "vocab.json", "report.json", "cache.json", "corpus.json"
+CORPUS_FILES = (TOKENS, VOCAB, REPORT, CACHE, MANIFEST)
+MANIFEST_KIND, MANIFEST_VERSION = "jazzgen corpus", 1
+VOUCHED = (TOKENS, VOCAB)  # what a manifest holds the hashes of: what training reads
+MAX_TOKENS_BYTES = 2**31  # tokens.jsonl: the 410 WJazzD solos take 6 MB
+MAX_SMALL_BYTES = 64 * 2**20  # vocab.json, corpus.json
+AGAIN = "run `jazzgen prepare` into it again"
+
+
+@dataclass(frozen=True)
+class CorpusSolo:
+    """One solo of a prepared corpus: its value tokens and where it came from."""
+
+    source: str
+    title: str
+    tokens: tuple[str, ...]
+
+
+def corpus_entry(solo, scheme: str = GAPS) -> dict:
+    """One line of tokens.jsonl: a solo's value tokens (in scheme) and what it is."""
+    tokens = encode(solo, scheme)
+    return {
+        "source": solo.source,
+        "title": solo.title,
+        "meter": solo.meter[0].name,
+        "tempo": solo.tempo,
+        "bars": solo.bars,
+        "notes": sum(1 for t in tokens if token_kind(t) == "pitch"),
+        "tokens": tokens,
+    }
+
+
+def write_corpus(folder: Path, entries: list[dict], vocab: Vocab, report: dict, cache: dict) -> None:
+    """Write the corpus files into folder as one change, the manifest last (see the module doc)."""
+    files = [(TOKENS, "".join(json_text(e) + "\n" for e in entries).encode("utf-8")),
+             (VOCAB, vocab.to_json().encode("utf-8")),
+             (REPORT, json_text(report, indent=1).encode("utf-8")),
+             (CACHE, json_text(cache).encode("utf-8"))]
+    manifest = {"kind": MANIFEST_KIND, "version": MANIFEST_VERSION,
+                "files": {name: _digest(data) for name, data in files if name in VOUCHED}}
+    write_together(folder, files + [(MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))])
+
+
+def _digest(data: bytes) -> dict:
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def holds_corpus(folder: Path) -> bool:
+    """Whether folder holds a corpus jazzgen wrote: a manifest, or (from before manifests) a
+    tokens.jsonl beside a jazzgen vocabulary."""
+    try:
+        if (folder / MANIFEST).is_file():
+            return read_json(folder / MANIFEST, MAX_SMALL_BYTES).get("kind") == MANIFEST_KIND
+        return (folder / TOKENS).is_file() and bool(Vocab.load(folder / VOCAB))
+    except (DataError, AttributeError):
+        return False
+
+
+def is_corpus(path: str | Path) -> bool:
+    return (Path(path) / "tokens.jsonl").is_file()
+
+
+def read_corpus(path: str | Path) -> tuple[list[CorpusSolo], Vocab]:
+    """The solos and vocabulary of a prepared corpus folder, checked to be of one run of prepare."""
+    folder = Path(path)
+    if not folder.exists():
+        raise UsageError(f"{shown(folder)}: no such folder; make one with `jazzgen prepare SOURCES -o {folder}`")
+    if not is_corpus(folder):
+        raise UsageError(f"{shown(folder)}: no tokens.jsonl; prepare it first with `jazzgen prepare SOURCES -o {folder}`")
+    raw = {TOKENS: read_bytes(folder / TOKENS, MAX_TOKENS_BYTES, AGAIN),
+           VOCAB: read_bytes(folder / VOCAB, MAX_SMALL_BYTES, AGAIN)}
+    _check_manifest(folder, raw)
+    solos = [_solo(line, folder, number) for number, line in _lines(raw[TOKENS], folder / TOKENS)]
+    if not solos:
+        raise DataError(f"{shown(folder / TOKENS)}: no solos; {AGAIN}")
+    vocab = Vocab.from_json(raw[VOCAB], folder / VOCAB)
+    _check_agreement(solos, vocab, folder)
+    return solos, vocab
+
+
+def _check_manifest(folder: Path, raw: dict[str, bytes]) -> None:
+    """DataError when a file does not match the manifest (files of two runs of prepare)."""
+    if not (folder / MANIFEST).exists():
+        return  # a corpus from before manifests: _check_agreement still compares tokens and vocabulary
+    manifest = read_json(folder / MANIFEST, MAX_SMALL_BYTES, AGAIN)
+    try:
+        if manifest["kind"] != MANIFEST_KIND or manifest["version"] != MANIFEST_VERSION:
+            raise ValueError(f"kind {manifest['kind']!r} version {manifest['version']!r}")
+        expected = {name: manifest["files"][name] for name in VOUCHED}
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataError(f"{shown(folder / MANIFEST)}: not a jazzgen corpus manifest ({err}); {AGAIN}") from None
+    for name, data in raw.items():
+        if _digest(data) != expected[name]:
+            raise DataError(f"{shown(folder)}: {name} does not match corpus.json: the folder holds files of "
+                            f"different runs of prepare (one was cut off, or two ran at once); {AGAIN}")
+
+
+def _check_agreement(solos: list[CorpusSolo], vocab: Vocab, folder: Path) -> None:
+    """DataError unless the vocabulary is exactly the corpus's tokens, as prepare builds it."""
+    seen = {token for solo in solos for token in solo.tokens}
+    missing = seen - set(vocab.tokens)
+    unused = set(vocab.tokens) - seen - {PAD, UNK}
+    if missing or unused:
+        what = (f"{len(missing):,} tokens of tokens.jsonl are not in vocab.json" if missing
+                else f"{len(unused):,} tokens of vocab.json are in no solo of tokens.jsonl")
+        raise DataError(f"{shown(folder)}: tokens.jsonl and vocab.json disagree ({what}): they come from "
+                        f"different runs of prepare; {AGAIN}")
+
+
+def _lines(data: bytes, path: Path):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{shown(path)}: not UTF-8 text (byte {err.start}); {AGAIN}") from None
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: JSON strings may hold U+2028
+        if line.strip():
+            yield number, line
+
+
+def _solo(line: str, folder: Path, number: int) -> CorpusSolo:
+    try:
+        entry = json.loads(line)
+        tokens = tuple(entry["tokens"])
+        if not tokens or not all(isinstance(t, str) for t in tokens):
+            raise ValueError("tokens must be a non-empty list of strings")
+        return CorpusSolo(str(entry.get("source", "")), str(entry.get("title", "")), tokens)
+    except (ValueError, KeyError, TypeError, RecursionError) as err:
+        raise DataError(f"{shown(folder / TOKENS)} line {number}: not a solo record ({err}); "
+                        f"{AGAIN}") from None
+
+
+def split_by_solo(solos: list[CorpusSolo], val_fraction: float, seed: int) -> tuple[list, list]:
+    """(train, val) solos; val gets ceil(val_fraction * n) whole solos, at least one training solo stays."""
+    if len(solos) < 2:
+        raise DataError(f"a corpus of {len(solos)} solo cannot be split by solo; add solos or give --val")
+    count = min(len(solos) - 1, math.ceil(val_fraction * len(solos)))
+    ranked = sorted(range(len(solos)), key=lambda i: _split_key(solos[i], i, seed))
+    chosen = set(ranked[:count])
+    train = [s for i, s in enumerate(solos) if i not in chosen]
+    val = [s for i, s in enumerate(solos) if i in chosen]
+    return train, val
+
+
+def _split_key(solo: CorpusSolo, index: int, seed: int) -> str:
+    return hashlib.sha1(f"{seed}\0{solo.source}\0{solo.title}\0{index}".encode("utf-8")).hexdigest()
+
+
+def load_jazz_data(
+    corpus: str | Path, val_fraction: float = 0.1, seed: int = 0, val: str | Path | None = None,
+    scheme: str | None = None,
+) -> TokenData:
+    """Training and validation ids of a prepared corpus; val: another corpus folder to validate on;
+    scheme: the value-token scheme wanted (a corpus in another is rewritten in it), else the corpus's."""
+    solos, vocab = read_corpus(corpus)
+    if val is None:
+        train, held_out = split_by_solo(solos, val_fraction, seed)
+    else:
+        train, (held_out, _) = solos, read_corpus(val)
+    if scheme is not None and scheme != scheme_of(vocab.tokens):
+        train, held_out = ([replace(s, tokens=tuple(in_scheme(s.tokens, scheme))) for s in part]
+                           for part in (train, held_out))
+        vocab = Vocab.build(s.tokens for s in train + held_out)
+    tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
+    return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus))
+
+
+def _ids(solos: list[CorpusSolo], vocab: Vocab) -> tuple[np.ndarray, ...]:
+    return tuple(np.asarray(vocab.ids(s.tokens), np.int32) for s in solos)
