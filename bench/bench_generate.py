@@ -48,10 +48,10 @@ import numpy as np
 from jazzgen.lm.bundle import expected_shapes, load_bundle_meta, load_weights_npz
 from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
 from jazzgen.tokens.corpus import VALUES_TOKENIZER, read_corpus
-from jazzgen.improv.generate import RHYTHM_TEMPERATURE, playing_range, register_for
+from jazzgen.improv.generation import RHYTHM_TEMPERATURE, playing_range, register_for
 from jazzgen.improv.improvise import improvise
 from jazzgen.music.instruments import program_number
-from jazzgen.lm.model import EMBEDDING, LOGITS, recurrent_name
+from jazzgen.lm.bundle import EMBEDDING, LOGITS, recurrent_name
 from jazzgen.lm.numpy_lm import NumpyLM
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
 from jazzgen.music.tunes import lead_sheet
@@ -71,7 +71,7 @@ TARGETS = {"batch 1": 10_000, "batch 64": 50_000, "cold generate": 1.0}
 def corpus_folder(corpus: str | None, tmp: Path) -> Path:
     if corpus:
         return Path(corpus)
-    from jazzgen.tokens.prepare import prepare
+    from jazzgen.tokens.preparation import prepare
 
     source = SHARED_WJAZZD if SHARED_WJAZZD.is_dir() else REPO / "data" / "midi"
     print(f"preparing a corpus from {source} ...", flush=True)

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jazzgen.tokens.prepare import prepare
+from jazzgen.tokens.preparation import prepare
 from jazzgen.tokens.values import token_kind
 
 WJAZZD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wjazzd"

@@ -6,7 +6,7 @@ The Python API (none of it imports TensorFlow):
     tokens = jazzgen.encode(solos[0])          # value tokens
     solo = jazzgen.decode(tokens)              # and back
     jazzgen.write_midi(solo, "solo.mid")       # melody, comp and bass for a DAW
-    take = jazzgen.improv.generate(model="trained/jazz", tune="blues", seed=1)   # improvise
+    take = jazzgen.improv.generation(model="trained/jazz", tune="blues", seed=1)   # improvise
 """
 
 from jazzgen.errors import DataError, JazzgenError, UsageError
@@ -19,7 +19,7 @@ __all__ = [
     "decode", "encode", "generate", "read", "write_midi",
 ]
 
-_LAZY = {"read": "jazzgen.formats.reading", "write_midi": "jazzgen.formats.render", "generate": "jazzgen.improv.generate"}
+_LAZY = {"read": "jazzgen.formats.reading", "write_midi": "jazzgen.formats.render", "generate": "jazzgen.improv.generation"}
 
 
 def __getattr__(name: str):

@@ -222,7 +222,7 @@ def test_a_bug_is_one_line_and_debug_shows_its_traceback(place, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("jazzgen.tokens.describe.describe", broken)
+    monkeypatch.setattr("jazzgen.tokens.inspection.describe", broken)
     path = str(EXAMPLES / "blues_in_f.mid")
     assert run(place, "inspect", path) == one_line(1, "internal error (RuntimeError: boom); run again with "
                                                       "--debug "

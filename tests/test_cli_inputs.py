@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import jazzgen.improv.generate as generating
+import jazzgen.improv.generation as generating
 from jazzgen.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -53,7 +53,7 @@ def test_a_fine_tune_starts_from_the_base_weights(base, tmp_path, monkeypatch):
         seen["weights"] = initial_weights
         return real_fit(data, config, output, resume, progress, on_epoch, initial_weights)
 
-    monkeypatch.setattr("jazzgen.training.train.fit", spy)
+    monkeypatch.setattr("jazzgen.lm.train.fit", spy)
     new = make_corpus(tmp_path / "mine", solos=3, first=100)
     train_jazz(new, tmp_path / "tuned", None, tiny_train(epochs=1), init=base, progress=False)
     base_weights = load_weights_npz(base)

@@ -59,7 +59,7 @@ def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message
 
 
 def test_generate_and_quality_help_give_the_rhythm_temperature_default():
-    from jazzgen.improv.generate import RHYTHM_TEMPERATURE
+    from jazzgen.improv.generation import RHYTHM_TEMPERATURE
 
     assert f"[default: {RHYTHM_TEMPERATURE};" in " ".join(run("generate", "--help").output.split())
     assert f"[default: {RHYTHM_TEMPERATURE}, as generate]" in " ".join(run("quality", "--help").output.split())

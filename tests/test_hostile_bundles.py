@@ -17,7 +17,8 @@ from bundle_helpers import random_bundle
 from click.testing import CliRunner
 
 from jazzgen.lm import bundle as bundles
-from jazzgen.lm.bundle import load_bundle, load_bundle_meta, load_weights_npz
+from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
+from jazzgen.lm.model import load_bundle
 from jazzgen.cli import cli
 from jazzgen.errors import DataError
 from jazzgen.lm.ngram import KneserNey

@@ -6,8 +6,8 @@ import pytest
 from bundle_helpers import random_bundle
 from helpers import make_solo
 from jazzgen.errors import UsageError
-from jazzgen.improv.generate import generate, generate_variations, opening_pitch
-import jazzgen.improv.generate as generate_module
+from jazzgen.improv.generation import generate, generate_variations, opening_pitch
+import jazzgen.improv.generation as generate_module
 from jazzgen.improv.improvise import Register, improvise
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
 from jazzgen.music.tunes import lead_sheet

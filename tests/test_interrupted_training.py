@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.lm.bundle import load_bundle, load_bundle_meta, load_weights_npz
+from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
+from jazzgen.lm.model import load_bundle
 from jazzgen.lm.config import ModelConfig
 from jazzgen.errors import DataError
 
@@ -103,7 +104,8 @@ def test_resume_starts_at_the_interrupted_epoch_and_writes_a_complete_bundle(res
     shown = [int(epoch) for epoch, _, _ in PROGRESS.findall(left["stderr"])]
     assert shown[0] == left["epoch"] and shown[-1] == EPOCHS
     assert BUNDLE_FILES <= {p.name for p in bundle.iterdir()}
-    assert [p.name for p in bundle.parent.iterdir()] == ["jazz"]  # no run folder, no temporary names
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["jazz", "jazz.run"]  # no temporary names
+    assert (bundle.parent / "jazz.run" / "checkpoint.npz").is_file()  # kept for --resume with more epochs
 
 
 def test_the_resumed_bundle_loads_and_keeps_the_history_before_the_kill(resumed):

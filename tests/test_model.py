@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model, tiny_train
 
-from jazzgen.lm.bundle import expected_shapes, load_bundle, load_bundle_meta, load_weights_npz
+from jazzgen.lm.bundle import expected_shapes, load_bundle_meta, load_weights_npz
+from jazzgen.lm.model import load_bundle
 from jazzgen.cli import cli
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.errors import DataError, UsageError
@@ -35,7 +36,8 @@ def test_training_writes_a_complete_bundle(trained):
     names = {p.name for p in bundle.iterdir()}
     assert {"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",
             "ngram.json", "history.csv", "loss.png"} <= names
-    assert not bundle.with_name("tiny.run").exists()
+    run = bundle.with_name("tiny.run")  # kept, so that --resume can give the finished run more epochs
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.npz", "history.csv", "loss.png"]
     assert not [p for p in bundle.parent.iterdir() if p.name.startswith(".")]
     metrics = json.loads((bundle / "metrics.json").read_text())
     validation = metrics["validation"]
@@ -205,6 +207,22 @@ def test_evaluate_cli_json(trained, tmp_path):
     assert model["bits_per_note"] == pytest.approx(model["nats_per_token"] * report["tokens"] / math.log(2) / 64)
     assert model["perplexity"] == pytest.approx(math.exp(model["nats_per_token"]))
     assert 0 <= report["baseline"]["accuracy"] <= 1
+
+
+def test_a_finished_run_goes_on_with_more_epochs(trained, tmp_path):
+    import shutil
+
+    bundle, corpus = trained
+    copy = tmp_path / "tiny"
+    shutil.copytree(bundle, copy)
+    shutil.copytree(bundle.with_name("tiny.run"), tmp_path / "tiny.run")
+    before = json.loads((copy / "metrics.json").read_text())["epochs_run"]
+    again = train_jazz(corpus, copy, tiny_model(), tiny_train(epochs=before + 1, patience=9), resume=True,
+                       progress=False)
+    history = (again / "history.csv").read_text().splitlines()
+    assert json.loads((again / "metrics.json").read_text())["epochs_run"] == before + 1
+    assert len(history) == 1 + before + 1 and history[1:before + 1] == \
+        (bundle / "history.csv").read_text().splitlines()[1:]
 
 
 def test_evaluate_says_when_it_scores_what_the_model_trained_on(trained, tmp_path):

@@ -24,7 +24,7 @@ from jazzgen.lm.config import RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.tokens.corpus import read_corpus
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.outputs import locked
-from jazzgen.tokens.prepare import prepare
+from jazzgen.tokens.preparation import prepare
 from jazzgen.lm.vocab import Vocab
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "midi"
@@ -229,7 +229,7 @@ def test_a_full_disk_while_preparing_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_jobs_are_clamped_to_the_files_and_cpus(tmp_path, monkeypatch):
-    import jazzgen.tokens.prepare as preparing
+    import jazzgen.tokens.preparation as preparing
 
     asked = []
 

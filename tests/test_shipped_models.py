@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from jazzgen.lm.bundle import load_bundle_meta
-from jazzgen.improv.generate import generate
+from jazzgen.improv.generation import generate
 from jazzgen.judge.metrics import is_monophonic
 
 TRAINED = Path(__file__).resolve().parents[1] / "trained"

@@ -7,7 +7,7 @@ import traceback
 import click
 
 from jazzgen.errors import JazzgenError
-from jazzgen.files.fileio import clipped, one_line
+from jazzgen.files import clipped, one_line
 
 MAX_MESSAGE = 2000  # characters of an error line; a message quoting a huge input is cut
 

@@ -8,8 +8,8 @@ import sys
 import click
 
 from jazzgen.errors import UsageError
-from jazzgen.files.fileio import one_line, shown
-from jazzgen.tokens.values import GAPS, SCHEMES
+from jazzgen.files import one_line, shown
+from jazzgen.tokens import GAPS, SCHEMES
 
 
 def parse_track(value: str | None) -> int | str | None:
@@ -36,7 +36,8 @@ def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str
     Example:
       jazzgen prepare data/midi ~/my_solos -o corpus --jobs 2
     """
-    from jazzgen.tokens.prepare import find_sources, prepare as run_prepare
+    from jazzgen.formats import find_sources
+    from jazzgen.tokens import prepare as run_prepare
 
     files = find_sources(list(sources), follow_links).files
     with click.progressbar(length=len(files), label="reading", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
@@ -62,7 +63,7 @@ def inspect(file: str, as_json: bool, melody_track: str | None, values: int) -> 
     """
     from pathlib import Path
 
-    from jazzgen.tokens.describe import describe, format_text
+    from jazzgen.tokens import describe, format_text
 
     if not Path(file).exists():
         raise UsageError(f"{file}: no such file")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from jazzgen.errors import UsageError
-from jazzgen.files.fileio import clipped, read_bytes, shown
+from jazzgen.files import clipped, read_bytes, shown
 
 MAX_PRIMER_BYTES = 16 * 2**20  # a primer of value tokens; a 32-bar solo takes about 3 KB
 
@@ -61,14 +61,14 @@ def generate(**o) -> None:
       jazzgen generate --tune rhythm --key Eb --choruses 2 --tempo 220 -o rhythm.mid --wav
       jazzgen generate --changes "| Dm7 G7 | Cmaj7 % |" -n 4 --outdir takes --seed 7 --bass
     """
-    from jazzgen.music.tunes import TUNES
+    from jazzgen.music import TUNES
 
     if o["list_tunes"]:
         for tune in TUNES.values():
             click.echo(f"{tune.name:<14} {tune.description} (in {tune.key}, {tune.tempo:g} bpm)")
         return
-    from jazzgen.files.fileio import check_writable
-    from jazzgen.improv.generate import RHYTHM_TEMPERATURE, generate_variations
+    from jazzgen.files import check_writable
+    from jazzgen.improv import RHYTHM_TEMPERATURE, generate_variations
 
     outputs = _outputs(o["output"], o["outdir"], o["count"])
     for path in outputs:
@@ -91,7 +91,7 @@ def _changes(changes: str | None, changes_file: str | None) -> str | None:
     if changes_file is not None:
         changes = _changes_text(changes_file, option)
     if changes is not None:
-        from jazzgen.music.chords import parse_changes
+        from jazzgen.music import parse_changes
         from jazzgen.errors import DataError
 
         try:
@@ -103,7 +103,7 @@ def _changes(changes: str | None, changes_file: str | None) -> str | None:
 
 def _changes_text(path: str, option: str) -> str:
     """A changes file's text, read no further than parse_changes would (a UTF-8 character is 1 to 4 bytes)."""
-    from jazzgen.music.chords import MAX_CHANGES_CHARS
+    from jazzgen.music import MAX_CHANGES_CHARS
     from jazzgen.errors import DataError
 
     if not Path(path).exists():
@@ -123,7 +123,7 @@ def _primer(path: str | None):
     if not Path(path).is_file():
         raise UsageError(f"--primer {shown(path)}: no such file")
     if Path(path).suffix.lower() in (".txt", ".values", ".tokens"):
-        from jazzgen.tokens.decoding import decode
+        from jazzgen.tokens import decode
 
         data = read_bytes(path, MAX_PRIMER_BYTES, "give a shorter primer")
         try:
@@ -131,7 +131,7 @@ def _primer(path: str | None):
         except UnicodeDecodeError as err:
             raise UsageError(f"--primer {shown(path)}: not UTF-8 text (byte {err.start}); give a file of value "
                              "tokens or a MIDI file") from None
-    from jazzgen.formats.reading import read_file
+    from jazzgen.formats import read_file
 
     return read_file(path).solos[0]
 
@@ -150,7 +150,7 @@ def _outputs(output: str | None, outdir: str | None, count: int) -> list[Path]:
 
 
 def _write(solo, path: Path, o: dict) -> None:
-    from jazzgen.formats.render import write_midi
+    from jazzgen.formats import write_midi
 
     if not 0.5 <= o["swing"] <= 0.75:
         raise UsageError(f"--swing {o['swing']}: give 0.5 (straight) to 0.75 (hard swing)")
@@ -158,12 +158,12 @@ def _write(solo, path: Path, o: dict) -> None:
                chord_markers=True)
     written = [str(path)]
     if o["wav"]:
-        from jazzgen.formats.render import render_wav
+        from jazzgen.formats import render_wav
 
         render_wav(path, path.with_suffix(".wav"))
         written.append(str(path.with_suffix(".wav")))
     if o["png"]:
-        from jazzgen.formats.render import draw_piano_roll
+        from jazzgen.formats import draw_piano_roll
 
         draw_piano_roll(solo, path.with_suffix(".png"))
         written.append(str(path.with_suffix(".png")))
@@ -182,8 +182,8 @@ def text_sample(model, prime, max_len, temperature, top_k, top_p, seed, count) -
     Example:
       jazzgen text sample -m trained/dinos -n 10 --prime "Ty" --temperature 0.8 --seed 1
     """
-    from jazzgen.lm.sampling import SamplingConfig
-    from jazzgen.improv.text_sample import sample_text
+    from jazzgen.improv import sample_text
+    from jazzgen.lm import SamplingConfig
 
     samples = sample_text(model, count, prime, max_len, SamplingConfig(temperature, top_k, top_p, seed))
     for sample in samples:

@@ -1,6 +1,7 @@
 """Commands over language models: train and evaluate for jazz, and the same under `jazzgen text`.
 
-Importing this module does not import TensorFlow: each command imports the training code itself.
+Importing this module does not import TensorFlow: the training and evaluation code imports it,
+quietly (jazzgen.lm.model.load_tensorflow_quietly), when a command needs it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import replace
 import click
 from click.core import ParameterSource
 
-from jazzgen.lm.config import CELLS, STRATEGIES, ModelConfig, TrainConfig
 from jazzgen.errors import UsageError
+from jazzgen.lm import CELLS, STRATEGIES, ModelConfig, TrainConfig
 
 TEXT_MODEL, TEXT_TRAIN = ModelConfig(), TrainConfig()
 # The jazz defaults are the logged sweep's winner (trained/jazz's card has the table).
@@ -97,7 +98,7 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
 
 
 def _fine_tune_configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
-    from jazzgen.lm.bundle import load_bundle_meta
+    from jazzgen.lm import load_bundle_meta
 
     base = load_bundle_meta(options["init"]).config
     given = _given(MODEL_FIELDS + TRAIN_FIELDS)
@@ -113,13 +114,6 @@ def _given(names) -> set[str]:
     """Which of the named options the user wrote on the command line."""
     context = click.get_current_context()
     return {name for name in names if context.get_parameter_source(name) == ParameterSource.COMMANDLINE}
-
-
-def _quiet_tensorflow() -> None:
-    """Load TensorFlow before a command needs it, without its start-up notes (see jazzgen.lm.model)."""
-    from jazzgen.lm.model import load_tensorflow_quietly
-
-    load_tensorflow_quietly()
 
 
 def _run_options(options: dict) -> dict:
@@ -156,8 +150,7 @@ def train(corpus, val, **options):
         jazzgen prepare ../shared/data/wjazzd -o corpus/wjazzd
         jazzgen train corpus/wjazzd -o trained/jazz --layers 2 --units 256 --epochs 30
     """
-    _quiet_tensorflow()
-    from jazzgen.training.train import train_jazz
+    from jazzgen.training import train_jazz
 
     model, train_config = _configs(options)
     out = train_jazz(corpus, options["output"], model, train_config, val=val, **_run_options(options))
@@ -179,8 +172,7 @@ def evaluate(model_path, sources, as_json):
     Example:
         jazzgen evaluate -m trained/jazz ../shared/data/wjazzd/mcsv_melody --json
     """
-    _quiet_tensorflow()
-    from jazzgen.judge.evaluate import evaluate_jazz
+    from jazzgen.judge import evaluate_jazz
 
     report = evaluate_jazz(model_path, list(sources))
     _warn_if_trained_on(report, report["solos"], "solos", model_path)
@@ -226,9 +218,8 @@ def text_train(file, level, vocab_size, lines, lower, val, **options):
     Example:
         jazzgen text train ../shared/data/text/dinos.txt --lines -o trained/dinos --units 128
     """
-    _quiet_tensorflow()
-    from jazzgen.tokens.text import text_tokenizer
-    from jazzgen.training.train import train_text
+    from jazzgen.tokens import text_tokenizer
+    from jazzgen.training import train_text
 
     tokenizer = text_tokenizer(level, vocab_size, lines, lower)
     if options["init"] and not _given(("level", "vocab_size", "lines", "lower")):
@@ -250,8 +241,7 @@ def text_evaluate(model_path, file, as_json):
     Example:
         jazzgen text evaluate -m trained/shakespeare held_out.txt --json
     """
-    _quiet_tensorflow()
-    from jazzgen.judge.evaluate import evaluate_text
+    from jazzgen.judge import evaluate_text
 
     report = evaluate_text(model_path, file)
     _warn_if_trained_on(report, None, "of the scored texts or lines", model_path)
@@ -277,12 +267,11 @@ def sweep(corpus, output, **options):
     Example:
         jazzgen sweep out/wjazzd -o runs/sweep --units 384 --embedding 96 --dropout 0.3 --seq-len 256 --epochs 6
     """
-    _quiet_tensorflow()
-    from jazzgen.training import sweep as grid
+    from jazzgen.training import run_sweep, sweep_table
 
     model, train_config = _configs(options)
-    rows = grid.run_sweep(corpus, output, grid.DEFAULT_VARIANTS, model, train_config, progress=not options["quiet"])
-    click.echo(grid.sweep_table(rows))
+    rows = run_sweep(corpus, output, None, model, train_config, progress=not options["quiet"])
+    click.echo(sweep_table(rows))
 
 
 COMMANDS = [train, evaluate, sweep, text_group]

@@ -39,8 +39,8 @@ def quality(model_path, sources, corpus, n_solos, bars, temperature, rhythm_temp
     Example:
         jazzgen quality -m trained/jazz --corpus corpus/wjazzd -n 100 --json
     """
-    from jazzgen.improv.generate import RHYTHM_TEMPERATURE
-    from jazzgen.judge.quality import QualitySettings, quality_report
+    from jazzgen.improv import RHYTHM_TEMPERATURE
+    from jazzgen.judge import QualitySettings, quality_report
 
     rhythm_temperature = RHYTHM_TEMPERATURE if rhythm_temperature is None else rhythm_temperature
     settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature)

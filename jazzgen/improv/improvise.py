@@ -19,7 +19,7 @@ its tick. Bar k of the result therefore always sounds over chord k.
 
 The rhythm choices (a gap, the next event, a duration: when the next note comes and how long it
 lasts) may be sampled at their own temperature. Left at the model's own (1.0), a line feeding on
-its own output drifts sparser than the solos it learned from; see jazzgen.improv.generate.RHYTHM_TEMPERATURE.
+its own output drifts sparser than the solos it learned from; see jazzgen.improv.generation.RHYTHM_TEMPERATURE.
 
 The value tokens know intervals, not pitches, so a line left to itself wanders out of the
 instrument's range and the decoder has to fold it back by an octave. Given a Register, the

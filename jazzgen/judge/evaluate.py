@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.bundle import load_bundle, load_bundle_meta, training_fingerprints
+from jazzgen.lm.bundle import load_bundle_meta, training_fingerprints
+from jazzgen.lm.model import load_bundle
 from jazzgen.tokens.corpus import is_corpus, read_corpus
 from jazzgen.lm.dataset import sequence_fingerprint
 from jazzgen.errors import DataError, UsageError

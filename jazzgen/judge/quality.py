@@ -26,7 +26,7 @@ import numpy as np
 
 from jazzgen.tokens.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.errors import DataError, UsageError
-from jazzgen.improv.generate import RHYTHM_TEMPERATURE, check_rhythm_temperature, improvise_over, load_model
+from jazzgen.improv.generation import RHYTHM_TEMPERATURE, check_rhythm_temperature, improvise_over, load_model
 from jazzgen.judge.line_features import LineSummary, summary
 from jazzgen.judge.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.lm.sampling import SamplingConfig

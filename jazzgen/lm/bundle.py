@@ -53,12 +53,11 @@ from jazzgen.lm.config import RunConfig
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import (clipped, disk_full, folder_mode, is_disk_full, read_json, shown, write_bytes_atomic,
                             write_text_atomic)
-from jazzgen.lm.model import EMBEDDING, LOGITS, recurrent_name
 from jazzgen.files.outputs import claim_folder, entries, is_cwd_or_above
 from jazzgen.lm.vocab import Vocab
 
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
-KERAS_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
+EMBEDDING, LOGITS = "embedding", "logits"  # the layer (and array) names; recurrent_name(k) between them
 # What write_bundle puts in a bundle folder; a folder holding anything else is not replaced.
 TRAINING_DATA = "training_data.json"  # a fingerprint of each training sequence (jazzgen.lm.dataset)
 NOTICE = "NOTICE.md"  # the data's licence and citation, which a model trained on it carries
@@ -120,6 +119,11 @@ def is_bundle(folder: Path) -> bool:
     return isinstance(config, dict) and "format_version" in config and "model" in config
 
 
+def recurrent_name(index: int) -> str:
+    """Name of the index-th recurrent layer (and of its arrays), counting from 1."""
+    return f"recurrent_{index}"
+
+
 def expected_shapes(config: RunConfig) -> dict[str, tuple[int, ...]]:
     """The name and shape of every array weights.npz must hold for this config."""
     m = config.model
@@ -143,7 +147,7 @@ def load_weights_npz(path: str | Path, meta: BundleMeta | None = None) -> dict[s
     where = folder / "weights.npz"
     expected = expected_shapes(meta.config)
     try:
-        _check_archive(where, _weights_bytes(expected, 8) + len(expected) * ARRAY_HEADER_BYTES)
+        check_archive(where, weights_bytes(expected, 8) + len(expected) * ARRAY_HEADER_BYTES)
         with zipfile.ZipFile(where) as archive:
             members = {info.filename[:-len(".npy")]: info for info in archive.infolist()}
             check_weights({name: _declared_shape(archive, info, where) for name, info in members.items()},
@@ -197,11 +201,11 @@ def _read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Path) ->
     return array
 
 
-def _weights_bytes(shapes: dict[str, tuple[int, ...]], itemsize: int) -> int:
+def weights_bytes(shapes: dict[str, tuple[int, ...]], itemsize: int) -> int:
     return sum(math.prod(shape) for shape in shapes.values()) * itemsize
 
 
-def _check_archive(where: Path, limit: int) -> None:
+def check_archive(where: Path, limit: int) -> None:
     """DataError unless where is a regular file under limit bytes whose members inflate to no more
     than limit bytes in all: a bundle's zip file read without trusting it."""
     info = os.stat(where)  # a missing file is reported as unreadable by the caller
@@ -222,16 +226,16 @@ def check_weights(weights: dict[str, np.ndarray], config: RunConfig, where: str 
     expected = expected_shapes(config)
     for name, shape in expected.items():
         if name not in weights:
-            raise DataError(f"{where}: no array {name!r}; config.json describes a {_summary(config)} model")
+            raise DataError(f"{where}: no array {name!r}; config.json describes a {summary(config)} model")
         if tuple(weights[name].shape) != shape:
             raise DataError(f"{where}: {name} has shape {tuple(weights[name].shape)} but config.json "
-                            f"({_summary(config)}) needs {shape}")
+                            f"({summary(config)}) needs {shape}")
     extra = sorted(set(weights) - set(expected))
     if extra:
-        raise DataError(f"{where}: arrays {extra} that a {_summary(config)} model does not have")
+        raise DataError(f"{where}: arrays {extra} that a {summary(config)} model does not have")
 
 
-def _summary(config: RunConfig) -> str:
+def summary(config: RunConfig) -> str:
     m = config.model
     return f"{m.layers}x{m.units} {m.cell}, embedding {m.embedding}, vocabulary {m.vocab_size}"
 
@@ -343,57 +347,3 @@ def _publish(staging: Path, output: Path) -> None:
         os.replace(old, output)  # put the old bundle back
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-@dataclass(frozen=True)
-class Bundle:
-    meta: BundleMeta
-    model: object  # keras.Model
-
-
-def load_bundle(path: str | Path) -> Bundle:
-    """The bundle with its Keras model, loaded in safe mode and checked against config and vocab."""
-    meta = load_bundle_meta(path)
-    model_path = meta.path / "model.keras"
-    if not model_path.exists():
-        raise DataError(f"{shown(meta.path)}: no model.keras; {RESTORE}")
-    _check_keras_file(model_path, meta.config)
-    import keras
-
-    try:
-        model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
-    except Exception as err:  # Keras raises many kinds for a corrupt or unsafe file
-        if "safe_mode" in str(err):
-            raise DataError(f"{shown(model_path)}: holds code jazzgen will not run; retrain the model, or load a "
-                            "bundle you trust") from None
-        raise DataError(f"{shown(model_path)}: cannot load safely ({type(err).__name__}: {clipped(str(err), 200)}); "
-                        f"{RESTORE}") from None
-    check_model(model, meta.config, model_path)
-    return Bundle(meta, model)
-
-
-def _check_keras_file(where: Path, config: RunConfig) -> None:
-    """A model.keras zip that inflates to about what config.json's weights take, its JSON parts small."""
-    weights = _weights_bytes(expected_shapes(config), 4)
-    try:
-        _check_archive(where, 2 * weights + 2 * KERAS_CONFIG_BYTES)
-        with zipfile.ZipFile(where) as archive:
-            big = [i for i in archive.infolist() if i.filename.endswith(".json") and i.file_size > KERAS_CONFIG_BYTES]
-    except (OSError, zipfile.BadZipFile) as err:
-        raise DataError(f"{shown(where)}: cannot load safely ({err or type(err).__name__}); {RESTORE}") from None
-    if big:
-        raise DataError(f"{shown(where)}: its {big[0].filename} inflates to {big[0].file_size:,} bytes (a model's "
-                        f"takes a few KB); {RESTORE}")
-
-
-def check_model(model, config: RunConfig, where: str | Path) -> None:
-    """DataError when the Keras model's layers are not the ones config.json describes."""
-    try:
-        weights = export_weights(model, config)
-    except (ValueError, KeyError) as err:
-        raise DataError(f"{where}: the model's layers are not those of config.json ({_summary(config)}): {err}") from None
-    check_weights(weights, config, where)
-    for k in range(1, config.model.layers + 1):
-        kind = type(model.get_layer(recurrent_name(k))).__name__
-        if kind != KERAS_CLASSES[config.model.cell]:
-            raise DataError(f"{where}: layer {recurrent_name(k)} is a {kind} but config.json says {config.model.cell}")

@@ -103,7 +103,7 @@ def check_resumable(run_dir: Path) -> Path:
 def _check_same_run(record: dict, config: RunConfig, fingerprint: str, path: Path) -> None:
     saved = RunConfig.from_dict(record["config"], str(path))
     differences = config.differences(saved)
-    differences = [d for d in differences if not d.startswith("train.epochs:")]  # more epochs may be asked for
+    differences = [d for d in differences if not d.startswith(("train.epochs:", "train.patience:"))]  # how long to go on
     if differences:
         raise UsageError(f"--resume: this run's settings differ from the interrupted run's ({'; '.join(differences)} "
                          "as now != as then); repeat the original options or start afresh without --resume")
@@ -128,15 +128,3 @@ def _unnumbered(path: str) -> str:
 def holds_run(run_dir: Path) -> bool:
     """Whether a folder is a training run's (it holds a checkpoint or a history)."""
     return any((run_dir / name).is_file() for name in RUN_FILES)
-
-
-def remove_run(run_dir: Path) -> None:
-    """Remove what a run wrote into its folder, then the folder if nothing else is in it."""
-    for name in RUN_FILES:
-        (run_dir / name).unlink(missing_ok=True)
-        for left in run_dir.glob(f".{name}.*.tmp"):  # a write cut off by a kill
-            left.unlink(missing_ok=True)
-    try:
-        run_dir.rmdir()
-    except OSError:
-        pass  # something the run did not write is in it: left for its owner

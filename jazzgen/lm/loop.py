@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from jazzgen.lm.bundle import import_weights
+from jazzgen.lm.model import build_model, load_tensorflow_quietly
 from jazzgen.lm.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.lm.config import RunConfig, TrainConfig
 from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
@@ -99,6 +100,7 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
     run_dir = run_folder(Path(output), worker)
     if resume:
         check_resumable(run_dir)  # before TensorFlow is imported
+    load_tensorflow_quietly()
     import keras
 
     strategy = make_strategy(config.train.strategy, worker)  # before any other TensorFlow op
@@ -110,7 +112,7 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
     steps = len(train_windows) // train.batch_size
     keras.utils.set_random_seed(train.seed)
     with strategy.scope():
-        from jazzgen.lm.model import build_model
+
 
         model = build_model(config.model)
         if initial_weights is not None:
@@ -118,6 +120,8 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
         optimizer = _optimizer(train, steps, strategy.num_replicas_in_sync)
         optimizer.build(model.trainable_variables)
     state = restore_checkpoint(run_dir, model, optimizer, config, data.fingerprint()) if resume else RunState()
+    if state.stale >= train.patience:  # a run that stopped early, resumed: it gets its patience afresh
+        state = replace(state, stale=0)
     step_fns = _StepFunctions(strategy, model, optimizer)
     show = ProgressLine(train.epochs, steps) if progress and worker.is_chief else None
     for epoch in range(state.epochs_done + 1, train.epochs + 1):

@@ -1,17 +1,27 @@
-"""The language model: Embedding -> N stacked recurrent layers -> Dense logits. Knows nothing of music.
+"""The language model in Keras: Embedding -> N stacked recurrent layers -> Dense logits, built,
+and loaded from a bundle. Knows nothing of music. With jazzgen.lm.loop and jazzgen.lm.train, the
+part of jazzgen.lm that needs TensorFlow; the rest (what generation uses) never imports it.
 
 Only stock Keras layers (no Lambda, nothing pickled), so a saved model loads with
 `keras.saving.load_model(path, safe_mode=True)`. Layer names are fixed ('embedding', 'recurrent_1'
-.. 'recurrent_N', 'logits') so bundle.py can export the weights under plain names.
+.. 'recurrent_N', 'logits': jazzgen.lm.bundle) so the weights export under plain names.
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
-from jazzgen.lm.config import ModelConfig
+from jazzgen.errors import DataError
+from jazzgen.files.fileio import clipped, shown
+from jazzgen.lm import bundle as bundles  # its size caps, read when used (tests lower them)
+from jazzgen.lm.bundle import (EMBEDDING, LOGITS, RESTORE, BundleMeta, check_archive, check_weights, export_weights,
+                               expected_shapes, load_bundle_meta, recurrent_name, summary, weights_bytes)
+from jazzgen.lm.config import ModelConfig, RunConfig
 
-EMBEDDING, LOGITS = "embedding", "logits"
+KERAS_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 
 
 def load_tensorflow_quietly() -> None:
@@ -28,11 +38,6 @@ def load_tensorflow_quietly() -> None:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-
-
-def recurrent_name(index: int) -> str:
-    """Name of the index-th recurrent layer, counting from 1."""
-    return f"recurrent_{index}"
 
 
 def build_model(config: ModelConfig):
@@ -70,3 +75,58 @@ def describe_layers(model) -> list[tuple[str, str, int]]:
         size = getattr(layer, "units", None) or getattr(layer, "output_dim", None) or 0
         out.append((layer.name, type(layer).__name__, int(size)))
     return out
+
+
+@dataclass(frozen=True)
+class Bundle:
+    meta: BundleMeta
+    model: object  # keras.Model
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """The bundle with its Keras model, loaded in safe mode and checked against config and vocab."""
+    meta = load_bundle_meta(path)
+    model_path = meta.path / "model.keras"
+    if not model_path.exists():
+        raise DataError(f"{shown(meta.path)}: no model.keras; {RESTORE}")
+    _check_keras_file(model_path, meta.config)
+    load_tensorflow_quietly()
+    import keras
+
+    try:
+        model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
+    except Exception as err:  # Keras raises many kinds for a corrupt or unsafe file
+        if "safe_mode" in str(err):
+            raise DataError(f"{shown(model_path)}: holds code jazzgen will not run; retrain the model, or load a "
+                            "bundle you trust") from None
+        raise DataError(f"{shown(model_path)}: cannot load safely ({type(err).__name__}: {clipped(str(err), 200)}); "
+                        f"{RESTORE}") from None
+    check_model(model, meta.config, model_path)
+    return Bundle(meta, model)
+
+
+def _check_keras_file(where: Path, config: RunConfig) -> None:
+    """A model.keras zip that inflates to about what config.json's weights take, its JSON parts small."""
+    weights = weights_bytes(expected_shapes(config), 4)
+    try:
+        check_archive(where, 2 * weights + 2 * bundles.KERAS_CONFIG_BYTES)
+        with zipfile.ZipFile(where) as archive:
+            big = [i for i in archive.infolist() if i.filename.endswith(".json") and i.file_size > bundles.KERAS_CONFIG_BYTES]
+    except (OSError, zipfile.BadZipFile) as err:
+        raise DataError(f"{shown(where)}: cannot load safely ({err or type(err).__name__}); {RESTORE}") from None
+    if big:
+        raise DataError(f"{shown(where)}: its {big[0].filename} inflates to {big[0].file_size:,} bytes (a model's "
+                        f"takes a few KB); {RESTORE}")
+
+
+def check_model(model, config: RunConfig, where: str | Path) -> None:
+    """DataError when the Keras model's layers are not the ones config.json describes."""
+    try:
+        weights = export_weights(model, config)
+    except (ValueError, KeyError) as err:
+        raise DataError(f"{where}: the model's layers are not those of config.json ({summary(config)}): {err}") from None
+    check_weights(weights, config, where)
+    for k in range(1, config.model.layers + 1):
+        kind = type(model.get_layer(recurrent_name(k))).__name__
+        if kind != KERAS_CLASSES[config.model.cell]:
+            raise DataError(f"{where}: layer {recurrent_name(k)} is a {kind} but config.json says {config.model.cell}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from jazzgen.lm.bundle import BundleMeta, load_bundle_meta, load_weights_npz
-from jazzgen.lm.model import EMBEDDING, LOGITS, recurrent_name
+from jazzgen.lm.bundle import EMBEDDING, LOGITS, recurrent_name
 
 
 @dataclass(frozen=True)

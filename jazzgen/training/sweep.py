@@ -22,7 +22,8 @@ from jazzgen.tokens.corpus import load_jazz_data
 from jazzgen.files.fileio import check_writable, write_text_atomic
 from jazzgen.lm.loop import run_folder, worker_from_env
 from jazzgen.files.outputs import claim_folder, entries
-from jazzgen.training.train import train_model
+from jazzgen.lm.train import train_model
+from jazzgen.training.train import judge_jazz
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,11 @@ DEFAULT_VARIANTS = (
 )
 
 
-def run_sweep(corpus: str | Path, out: str | Path, variants=DEFAULT_VARIANTS,
+def run_sweep(corpus: str | Path, out: str | Path, variants=None,
               model: ModelConfig = ModelConfig(), train: TrainConfig = TrainConfig(), progress: bool = True) -> list[dict]:
-    """Train each variant not yet in OUT/sweep.jsonl into OUT/<name>; return every row, in variant order."""
+    """Train each variant not yet in OUT/sweep.jsonl into OUT/<name>; return every row, in variant order.
+    variants: DEFAULT_VARIANTS unless given."""
+    variants = DEFAULT_VARIANTS if variants is None else variants
     out = Path(out)
     check_writable(out, folder=True)
     claim_folder(out, "sweep", lambda folder: _holds_sweep(folder, variants))
@@ -64,7 +67,7 @@ def run_sweep(corpus: str | Path, out: str | Path, variants=DEFAULT_VARIANTS,
         folder = out / _folder(variant.name)
         if not is_bundle(folder):  # a bundle there finished before the sweep was cut off: not trained again
             train_model(data, folder, config_model, config_train, resume=_interrupted(folder),
-                        progress=progress, command=f"(sweep variant '{variant.name}')")
+                        progress=progress, command=f"(sweep variant '{variant.name}')", judge=judge_jazz)
         done[variant.name] = _row(variant, config_model, config_train, folder)
         write_text_atomic(log, "".join(json.dumps(row) + "\n" for row in done.values()))
     rows = [done[v.name] for v in variants if v.name in done]

@@ -1,6 +1,6 @@
 """Generation: a trained bundle improvises over a lead sheet, in NumPy, without TensorFlow.
 
-    solo = jazzgen.improv.generate(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 % |", seed=1)
+    solo = jazzgen.improv.generation(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 % |", seed=1)
 """
 
 from __future__ import annotations
