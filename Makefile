@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-deps bench clean
+.PHONY: demo test lint setup system-deps bench clean
 
 demo: setup
 	mkdir -p out
 	$(BIN)/jazzgen generate --tune blues --choruses 2 --bass -o out/solo.mid --png
 
-test: setup system-deps
+test: setup system-deps lint
 	$(BIN)/python -m pytest -q
+
+# The architecture's contracts (pyproject.toml [tool.importlinter]) and ruff's lint and format checks.
+lint: setup
+	$(BIN)/lint-imports
+	$(BIN)/ruff check jazzgen tests bench fuzz data
+	$(BIN)/ruff format --check jazzgen tests bench fuzz data
 
 setup: $(VENV)/.installed
 

@@ -45,18 +45,24 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.bundle import expected_shapes, load_bundle_meta, load_weights_npz
-from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
-from jazzgen.tokens.corpus import VALUES_TOKENIZER, read_corpus
 from jazzgen.improv.generation import RHYTHM_TEMPERATURE, playing_range, register_for
 from jazzgen.improv.improvise import improvise
-from jazzgen.music.instruments import program_number
-from jazzgen.lm.bundle import EMBEDDING, LOGITS, recurrent_name
+from jazzgen.lm.bundle import (
+    EMBEDDING,
+    LOGITS,
+    expected_shapes,
+    load_bundle_meta,
+    load_weights_npz,
+    recurrent_name,
+)
+from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
 from jazzgen.lm.numpy_lm import NumpyLM
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
-from jazzgen.music.tunes import lead_sheet
-from jazzgen.tokens.values import forced_events, header, token_kind
 from jazzgen.lm.vocab import Vocab
+from jazzgen.music.instruments import program_number
+from jazzgen.music.tunes import lead_sheet
+from jazzgen.tokens.corpus import VALUES_TOKENIZER, read_corpus
+from jazzgen.tokens.values import forced_events, header, token_kind
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_WJAZZD = REPO.parent / "shared" / "data" / "wjazzd" / "mcsv_melody"
@@ -83,8 +89,11 @@ def random_bundle(folder: Path, vocab: Vocab, token_lists: list[tuple[str, ...]]
     """A 2x256 LSTM bundle with random weights and the log unigram frequencies as output bias;
     tokens a sampler forces get FORCED_PENALTY less, so bars end by gaps reaching past them, as
     in real streams, rather than by the model asking for the next event after every note."""
-    config = RunConfig(ModelConfig(layers=LAYERS, units=UNITS, embedding=EMBEDDING_SIZE, dropout=0.0,
-                                   vocab_size=len(vocab)), TrainConfig(), VALUES_TOKENIZER)
+    config = RunConfig(
+        ModelConfig(layers=LAYERS, units=UNITS, embedding=EMBEDDING_SIZE, dropout=0.0, vocab_size=len(vocab)),
+        TrainConfig(),
+        VALUES_TOKENIZER,
+    )
     rng = np.random.default_rng(seed)
     shapes = expected_shapes(config)
     weights = {name: rng.normal(0, 0.05, shape).astype(np.float32) for name, shape in shapes.items()}
@@ -104,8 +113,9 @@ def random_bundle(folder: Path, vocab: Vocab, token_lists: list[tuple[str, ...]]
 # ---------------------------------------------------------------- NumPy
 
 
-def numpy_grammar(lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: int = 0,
-                  register: bool = False) -> tuple[float, int]:
+def numpy_grammar(
+    lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: int = 0, register: bool = False
+) -> tuple[float, int]:
     """(tokens/s, tokens) of improvise over rhythm changes, batch streams at once, the rhythm at
     generate's temperature; register: keep the lines in the tenor sax's range as generate does
     (each pitch followed through the chords)."""
@@ -114,8 +124,17 @@ def numpy_grammar(lm: NumpyLM, vocab: Vocab, batch: int, choruses: int, seed: in
     prefix = header(sheet, 65) + events[0][1]
     kept = register_for(sheet, prefix, playing_range(program_number("tenor sax"))) if register else None
     start = time.perf_counter()
-    streams = improvise(lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), n=batch,
-                        register=kept, rhythm_temperature=RHYTHM_TEMPERATURE)
+    streams = improvise(
+        lm,
+        vocab,
+        prefix,
+        events[1:],
+        sheet.end,
+        SamplingConfig(seed=seed),
+        n=batch,
+        register=kept,
+        rhythm_temperature=RHYTHM_TEMPERATURE,
+    )
     seconds = time.perf_counter() - start
     steps = max(len(s) for s in streams)  # every row goes through every step until the last stream ends
     return batch * steps / seconds, batch * steps
@@ -248,15 +267,18 @@ def cold_generate(bundle: Path, runs: int, tmp: Path, env: dict | None = None) -
 def cold_line(label: str, times: list[float]) -> str:
     median = statistics.median(times)
     verdict = "meets" if median <= TARGETS["cold generate"] else "MISSES"
-    return (f"cold generate, {label:<22} median {median:.3f} s  min {min(times):.3f}  max {max(times):.3f}  "
-            f"({len(times)} runs; {verdict} {TARGETS['cold generate']} s)")
+    return (
+        f"cold generate, {label:<22} median {median:.3f} s  min {min(times):.3f}  max {max(times):.3f}  "
+        f"({len(times)} runs; {verdict} {TARGETS['cold generate']} s)"
+    )
 
 
 # ---------------------------------------------------------------- the run
 
 
-def _row(name: str, batch: int, rate: float, target: float | None = None, note: str = "",
-         best: float | None = None) -> str:
+def _row(
+    name: str, batch: int, rate: float, target: float | None = None, note: str = "", best: float | None = None
+) -> str:
     """One table line; with best, rate is the median of several runs and best the fastest."""
     verdict = "" if target is None else ("  meets" if rate >= target else "  MISSES") + f" {target:,}"
     fastest = f"{best:>10,.0f}" if best is not None else f"{'':>10}"
@@ -319,10 +341,21 @@ def numpy_rows(lm: NumpyLM, vocab: Vocab, args, label: str) -> list[str]:
     for batch in (1, 64):
         runs = [numpy_grammar(lm, vocab, batch, args.choruses, seed) for seed in range(args.repeats)]
         rates = [r for r, _ in runs]
-        rows.append(_row(f"numpy grammar{label}", batch, statistics.median(rates), TARGETS[f"batch {batch}"],
-                         f"{runs[0][1]:,} tokens a run", max(rates)))
+        rows.append(
+            _row(
+                f"numpy grammar{label}",
+                batch,
+                statistics.median(rates),
+                TARGETS[f"batch {batch}"],
+                f"{runs[0][1]:,} tokens a run",
+                max(rates),
+            )
+        )
     for batch in (1, 64):
-        rates = [numpy_grammar(lm, vocab, batch, args.choruses, seed, register=True)[0] for seed in range(args.repeats)]
+        rates = [
+            numpy_grammar(lm, vocab, batch, args.choruses, seed, register=True)[0]
+            for seed in range(args.repeats)
+        ]
         rows.append(_row(f"numpy grammar + range{label}", batch, statistics.median(rates), best=max(rates)))
     for batch in (1, 64):
         rates = [numpy_raw(lm, batch, args.steps, seed) for seed in range(args.repeats)]
@@ -338,8 +371,21 @@ def _one_thread_env() -> dict:
 
 def one_thread_rows(bundle: Path, args) -> str:
     """The NumPy rows again in a process whose BLAS runs one thread (set before NumPy loads)."""
-    command = [sys.executable, __file__, "--numpy-only", "--label", ", 1 thread", "--model", str(bundle),
-               "--repeats", str(args.repeats), "--choruses", str(args.choruses), "--steps", str(args.steps)]
+    command = [
+        sys.executable,
+        __file__,
+        "--numpy-only",
+        "--label",
+        ", 1 thread",
+        "--model",
+        str(bundle),
+        "--repeats",
+        str(args.repeats),
+        "--choruses",
+        str(args.choruses),
+        "--steps",
+        str(args.steps),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, env=_one_thread_env())
     if done.returncode:
         return f"(one-thread rerun failed: {done.stderr.strip()[-300:]})\n"
@@ -355,8 +401,14 @@ def keras_rows(weights, lm: NumpyLM, args) -> list[str]:
         rows.append(_row("keras step (tf.function)", batch, rate, note=f"max |dp| vs numpy {worst:.1e}"))
     for batch in (1, 64):
         built, first, second = keras_unrolled(layers, batch, args.unrolled)
-        rows.append(_row(f"keras unrolled T={args.unrolled}, 1st", batch, first,
-                         note=f"graph built in {built:.1f} s, then predict"))
+        rows.append(
+            _row(
+                f"keras unrolled T={args.unrolled}, 1st",
+                batch,
+                first,
+                note=f"graph built in {built:.1f} s, then predict",
+            )
+        )
         rows.append(_row(f"keras unrolled T={args.unrolled}, 2nd", batch, second))
     return rows
 

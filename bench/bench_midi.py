@@ -52,14 +52,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jazzgen.errors import DataError  # noqa: E402
-from jazzgen.formats.midi.reader import read_midi  # noqa: E402
-from jazzgen.music.solo import TICKS_PER_BEAT  # noqa: E402
+from jazzgen.errors import DataError
+from jazzgen.formats.midi.reader import read_midi
+from jazzgen.music.solo import TICKS_PER_BEAT
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
 CSV_NAMES = {"BranfordMarsalis_UMMG": "BranfordMarsalis_U.M.M.G."}
-FIGURES = ("exact", "tick in beat", "beat and tick", "same beat", "within 1 tick", "grid, any downbeat",
-           "naive")
+FIGURES = (
+    "exact",
+    "tick in beat",
+    "beat and tick",
+    "same beat",
+    "within 1 tick",
+    "grid, any downbeat",
+    "naive",
+)
 
 
 def truth(csv_path: Path) -> tuple[np.ndarray, np.ndarray, int]:
@@ -67,8 +74,16 @@ def truth(csv_path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     with open(csv_path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     pitches = np.array([int(float(r["pitch"])) for r in rows])
-    positions = np.array([(int(r["bar"]), int(r["beat"]) - 1,
-                           round((int(r["tatum"]) - 1) * TICKS_PER_BEAT / int(r["division"]))) for r in rows])
+    positions = np.array(
+        [
+            (
+                int(r["bar"]),
+                int(r["beat"]) - 1,
+                round((int(r["tatum"]) - 1) * TICKS_PER_BEAT / int(r["division"])),
+            )
+            for r in rows
+        ]
+    )
     beats_per_bar = int(rows[0]["signature"].strip("\"'").split("/")[0])
     return pitches, positions, beats_per_bar
 
@@ -182,8 +197,15 @@ def with_band(midi_path: Path, csv_path: Path, beat_csv: Path) -> io.BytesIO:
     notes = [(int(t), pitch) for t, pitch in zip(ticks, bass) if t >= 0]
     half = midi.ticks_per_beat // 2
     events = sorted([(t, 1, pitch) for t, pitch in notes] + [(t + half, 0, pitch) for t, pitch in notes])
-    bass, now = mido.MidiTrack([mido.MetaMessage("track_name", name="Bass", time=0),
-                                mido.Message("program_change", channel=1, program=32, time=0)]), 0
+    bass, now = (
+        mido.MidiTrack(
+            [
+                mido.MetaMessage("track_name", name="Bass", time=0),
+                mido.Message("program_change", channel=1, program=32, time=0),
+            ]
+        ),
+        0,
+    )
     for at, on, pitch in events:
         kind, velocity = ("note_on", 80) if on else ("note_off", 0)
         bass.append(mido.Message(kind, channel=1, note=pitch, velocity=velocity, time=at - now))
@@ -206,11 +228,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=None, help="read only the first N files")
-    parser.add_argument("--split", choices=("all", "tune", "test"), default="all",
-                        help="tune: the 1st, 3rd, 5th ... file by name (for setting parameters); "
-                             "test: the 2nd, 4th ... (for reporting)")
-    parser.add_argument("--band", action="store_true",
-                        help="add a bass note on every annotated beat as a second track (see above)")
+    parser.add_argument(
+        "--split",
+        choices=("all", "tune", "test"),
+        default="all",
+        help="tune: the 1st, 3rd, 5th ... file by name (for setting parameters); "
+        "test: the 2nd, 4th ... (for reporting)",
+    )
+    parser.add_argument(
+        "--band",
+        action="store_true",
+        help="add a bass note on every annotated beat as a second track (see above)",
+    )
     args = parser.parse_args()
     files = sorted((args.data / "midi").glob("*.mid"))
     files = {"all": files, "tune": files[0::2], "test": files[1::2]}[args.split][: args.limit]
@@ -245,8 +274,10 @@ def main() -> None:
             totals[key] += value
         notes += len(true)
     read = len(files) - len(failed)
-    print(f"files read: {read} of {len(files)}; read time {read_seconds:.1f} s "
-          f"({1000 * read_seconds / max(1, read):.0f} ms a file); timing paths: {timings}")
+    print(
+        f"files read: {read} of {len(files)}; read time {read_seconds:.1f} s "
+        f"({1000 * read_seconds / max(1, read):.0f} ms a file); timing paths: {timings}"
+    )
     for message in failed:
         print(f"  failed: {message}")
     print(f"agreement with the annotated positions, over {int(notes)} annotated notes:")

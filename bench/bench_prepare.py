@@ -54,7 +54,9 @@ def coverage(corpus: Path, held_out_share: float = 0.1, seed: int = 0) -> None:
     held_values = [v for e in held for v in note_values(e["tokens"])]
     vocab = json.loads((corpus / "vocab.json").read_text())["tokens"]
     print(f"vocabulary size (all solos)                      {len(vocab):7d}")
-    print(f"distinct whole note values (gap, pitch, duration) {len({v for e in entries for v in note_values(e['tokens'])}):6d}")
+    print(
+        f"distinct whole note values (gap, pitch, duration) {len({v for e in entries for v in note_values(e['tokens'])}):6d}"
+    )
     unseen_tokens = sum(t not in train_tokens for t in held_tokens) / len(held_tokens)
     unseen_values = sum(v not in train_values for v in held_values) / len(held_values)
     print(f"held-out solos: {len(held)}, note sub-tokens never seen in training: {unseen_tokens:.4%}")
@@ -67,10 +69,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         timed("prepare 410 annotated solos, --jobs 1", lambda: prepare([WJAZZD / "mcsv_melody"], out / "a"))
-        timed("prepare 410 annotated solos, --jobs 2", lambda: prepare([WJAZZD / "mcsv_melody"], out / "b", jobs=2))
+        timed(
+            "prepare 410 annotated solos, --jobs 2",
+            lambda: prepare([WJAZZD / "mcsv_melody"], out / "b", jobs=2),
+        )
         cmd = [sys.executable, "-m", "jazzgen", "prepare", str(WJAZZD / "mcsv_melody"), "-o", str(out / "a")]
-        timed("re-run, unchanged files (whole process)", lambda: subprocess.run(cmd, check=True, capture_output=True))
-        summary = timed("prepare 407 MIDI exports, --jobs 2", lambda: prepare([WJAZZD / "midi"], out / "m", jobs=2))
+        timed(
+            "re-run, unchanged files (whole process)",
+            lambda: subprocess.run(cmd, check=True, capture_output=True),
+        )
+        summary = timed(
+            "prepare 407 MIDI exports, --jobs 2", lambda: prepare([WJAZZD / "midi"], out / "m", jobs=2)
+        )
         print(f"  MIDI: {summary.solos} solos, {summary.notes} notes, skipped {len(summary.skipped)}")
         coverage(out / "a")
 

@@ -91,11 +91,15 @@ def raw_step(config: ModelConfig, recurrence: str, jit: bool):
     sizes = [config.embedding] + [UNITS] * (LAYERS - 1)
     params = [tf.Variable(rng.normal(0, 0.1, (config.vocab_size, config.embedding)).astype("f"))]
     for i in sizes:
-        params += [tf.Variable(rng.normal(0, 0.05, (i, 4 * UNITS)).astype("f")),
-                   tf.Variable(rng.normal(0, 0.05, (UNITS, 4 * UNITS)).astype("f")),
-                   tf.Variable(np.zeros(4 * UNITS, "f"))]
-    params += [tf.Variable(rng.normal(0, 0.05, (UNITS, config.vocab_size)).astype("f")),
-               tf.Variable(np.zeros(config.vocab_size, "f"))]
+        params += [
+            tf.Variable(rng.normal(0, 0.05, (i, 4 * UNITS)).astype("f")),
+            tf.Variable(rng.normal(0, 0.05, (UNITS, 4 * UNITS)).astype("f")),
+            tf.Variable(np.zeros(4 * UNITS, "f")),
+        ]
+    params += [
+        tf.Variable(rng.normal(0, 0.05, (UNITS, config.vocab_size)).astype("f")),
+        tf.Variable(np.zeros(config.vocab_size, "f")),
+    ]
     layer = {"scan": _scan_layer, "custom": _custom_layer}[recurrence]
     optimizer = keras.optimizers.Adam(1e-3, global_clipnorm=1.0)
     optimizer.build(params)
@@ -105,7 +109,7 @@ def raw_step(config: ModelConfig, recurrence: str, jit: bool):
         with tf.GradientTape() as tape:
             x = tf.gather(params[0], ids)  # (batch, time, embedding)
             for k in range(LAYERS):
-                x = layer(x, *params[1 + 3 * k:4 + 3 * k])  # (batch, time, units)
+                x = layer(x, *params[1 + 3 * k : 4 + 3 * k])  # (batch, time, units)
             logits = x @ params[-2] + params[-1]
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits))
         optimizer.apply_gradients(zip(tape.gradient(loss, params), params))
@@ -155,12 +159,14 @@ def _recurrence(xw, recurrent):
             i, f, g, o = tf.split(gate, 4, axis=1)
             dh, tc = dh_t + carry[0], tf.tanh(c_t)
             dc = carry[1] + dh * o * (1 - tc * tc)
-            dz = tf.concat([dc * g * i * (1 - i), dc * c_p * f * (1 - f), dc * i * (1 - g * g),
-                            dh * tc * o * (1 - o)], 1)
+            dz = tf.concat(
+                [dc * g * i * (1 - i), dc * c_p * f * (1 - f), dc * i * (1 - g * g), dh * tc * o * (1 - o)], 1
+            )
             return tf.matmul(dz, recurrent, transpose_b=True), dc * f, dz
 
-        dz = tf.scan(back, (dhs, cs, c_prev, gates), initializer=(zeros, zeros, tf.zeros_like(xw[0])),
-                     reverse=True)[2]
+        dz = tf.scan(
+            back, (dhs, cs, c_prev, gates), initializer=(zeros, zeros, tf.zeros_like(xw[0])), reverse=True
+        )[2]
         h_prev = tf.concat([zeros[None], hs[:-1]], 0)
         return dz, tf.einsum("tbh,tbg->hg", h_prev, dz)  # the weight gradient as one product
 
@@ -195,7 +201,9 @@ def end_to_end(config: ModelConfig, seq_len: int, tmp: Path) -> float:
     vocab = Vocab(("<pad>", "<unk>", *(f"t{i}" for i in range(config.vocab_size - 2))))
     sequences = tuple(rng.integers(2, config.vocab_size, 2000).astype(np.int32) for _ in range(40))
     data = TokenData(vocab, sequences, (), TokenizerConfig())
-    run = RunConfig(config, TrainConfig(seq_len=seq_len, batch_size=BATCH, epochs=2, patience=2), TokenizerConfig())
+    run = RunConfig(
+        config, TrainConfig(seq_len=seq_len, batch_size=BATCH, epochs=2, patience=2), TokenizerConfig()
+    )
     return fit(data, run, tmp / "bench", progress=False).state.history[-1].tokens_per_second
 
 
@@ -205,17 +213,25 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--embedding", type=int, default=64)
     parser.add_argument("--vocab", type=int, default=470, help="470: the WJazzD value vocabulary")
-    parser.add_argument("--inter-op", type=int, default=0, help="TensorFlow inter-op threads (0: its default)")
+    parser.add_argument(
+        "--inter-op", type=int, default=0, help="TensorFlow inter-op threads (0: its default)"
+    )
     args = parser.parse_args()
     if args.inter_op:
         tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
-    config = ModelConfig(layers=LAYERS, units=UNITS, embedding=args.embedding, dropout=0.0, vocab_size=args.vocab)
+    config = ModelConfig(
+        layers=LAYERS, units=UNITS, embedding=args.embedding, dropout=0.0, vocab_size=args.vocab
+    )
     flops = lstm_flops_per_token(args.embedding)
     ceiling = matmul_ceiling()
-    print(f"{LAYERS}x{UNITS} LSTM, embedding {args.embedding}, vocabulary {args.vocab}, batch {BATCH}, "
-          f"seq_len {args.seq_len}; TensorFlow {tf.__version__}; {flops / 1e6:.2f} MFLOP per token trained")
-    print(f"ceiling: 2048^3 matmul {ceiling:.0f} GFLOP/s; recurrent step product "
-          f"({BATCH}x{UNITS} @ {UNITS}x{4 * UNITS}) {recurrent_gemm_rate():.0f} GFLOP/s")
+    print(
+        f"{LAYERS}x{UNITS} LSTM, embedding {args.embedding}, vocabulary {args.vocab}, batch {BATCH}, "
+        f"seq_len {args.seq_len}; TensorFlow {tf.__version__}; {flops / 1e6:.2f} MFLOP per token trained"
+    )
+    print(
+        f"ceiling: 2048^3 matmul {ceiling:.0f} GFLOP/s; recurrent step product "
+        f"({BATCH}x{UNITS} @ {UNITS}x{4 * UNITS}) {recurrent_gemm_rate():.0f} GFLOP/s"
+    )
     variants = {
         "jazzgen step (Keras LSTM)": keras_step(config, jit=False),
         "jazzgen step, XLA jit_compile": keras_step(config, jit=True),
@@ -225,13 +241,17 @@ def main() -> None:
     }
     rates = compare(variants, args.seq_len, args.vocab, args.rounds)
     for name, rate in rates.items():
-        print(f"{name:<36} {rate:9,.0f} tokens/s  {rate * flops / 1e9:6.1f} GFLOP/s  {rate * flops / 1e9 / ceiling:5.1%}")
+        print(
+            f"{name:<36} {rate:9,.0f} tokens/s  {rate * flops / 1e9:6.1f} GFLOP/s  {rate * flops / 1e9 / ceiling:5.1%}"
+        )
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         rate = end_to_end(config, args.seq_len, Path(tmp))
-    print(f"{'jazzgen fit, an epoch end to end':<36} {rate:9,.0f} tokens/s  {rate * flops / 1e9:6.1f} GFLOP/s  "
-          f"{rate * flops / 1e9 / ceiling:5.1%}")
+    print(
+        f"{'jazzgen fit, an epoch end to end':<36} {rate:9,.0f} tokens/s  {rate * flops / 1e9:6.1f} GFLOP/s  "
+        f"{rate * flops / 1e9 / ceiling:5.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jazzgen.formats.midi.beats import BASS_INTERVALS, bass_interval_classes  # noqa: E402
+from jazzgen.formats.midi.beats import BASS_INTERVALS, bass_interval_classes
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd"
 
@@ -82,9 +82,11 @@ def main() -> None:
         sys.exit(f"no 4/4 beat tracks with a bass line under {args.data / 'mcsv_beat'}")
     tune, test = lines[0::2], lines[1::2]
     weights = fit(tune)
-    print(f"{len(lines)} bass lines; fitted on {len(tune)}, bar phase right in "
-          f"{solo_accuracy(tune, weights):.1%} of them and in {solo_accuracy(test, weights):.1%} "
-          f"of the other {len(test)}")
+    print(
+        f"{len(lines)} bass lines; fitted on {len(tune)}, bar phase right in "
+        f"{solo_accuracy(tune, weights):.1%} of them and in {solo_accuracy(test, weights):.1%} "
+        f"of the other {len(test)}"
+    )
     weights = fit(lines)
     print(f"fitted on all: {solo_accuracy(lines, weights):.1%}\n\nBASS_DOWNBEAT_EVIDENCE = np.array([")
     labels = [f"{i:+d}" for i in BASS_INTERVALS] + ["wider"]

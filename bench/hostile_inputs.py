@@ -10,8 +10,6 @@ code and the first line it printed. Each command is killed after --timeout secon
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import os
 import re
 import shutil
@@ -19,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path
 
 import mido
@@ -34,10 +31,15 @@ DINOS = ROOT / "trained" / "dinos"
 def midi_far_chord_mark(folder: Path) -> list[str]:
     """118 bytes: 1 tick a beat, 'Dm7' at tick 0 and 'G7' 2**28 ticks later, 8 notes."""
     midi = mido.MidiFile(ticks_per_beat=1)
-    track = mido.MidiTrack([mido.MetaMessage("text", text="Dm7"), mido.MetaMessage("text", text="G7", time=2**28)])
+    track = mido.MidiTrack(
+        [mido.MetaMessage("text", text="Dm7"), mido.MetaMessage("text", text="G7", time=2**28)]
+    )
     notes = mido.MidiTrack()
     for pitch in range(60, 68):
-        notes += [mido.Message("note_on", note=pitch, velocity=90), mido.Message("note_off", note=pitch, time=1)]
+        notes += [
+            mido.Message("note_on", note=pitch, velocity=90),
+            mido.Message("note_off", note=pitch, time=1),
+        ]
     midi.tracks += [track, notes]
     midi.save(folder / "far.mid")
     return [*JAZZGEN, "inspect", str(folder / "far.mid")]
@@ -46,10 +48,14 @@ def midi_far_chord_mark(folder: Path) -> list[str]:
 MUSICXML = """<?xml version="1.0" encoding="UTF-8"?>
 <score-partwise version="3.1"><part-list><score-part id="P1"><part-name>Sax</part-name></score-part></part-list>
 <part id="P1">{measures}</part></score-partwise>"""
-MEASURE = ('<measure number="{n}">{attributes}<harmony><root><root-step>D</root-step></root><kind>minor-seventh</kind>'
-           '</harmony><note><pitch><step>F</step><octave>4</octave></pitch><duration>{length}</duration>'
-           '<type>whole</type></note></measure>')
-ATTRIBUTES = "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time></attributes>"
+MEASURE = (
+    '<measure number="{n}">{attributes}<harmony><root><root-step>D</root-step></root><kind>minor-seventh</kind>'
+    "</harmony><note><pitch><step>F</step><octave>4</octave></pitch><duration>{length}</duration>"
+    "<type>whole</type></note></measure>"
+)
+ATTRIBUTES = (
+    "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time></attributes>"
+)
 
 
 def musicxml_long_note(folder: Path) -> list[str]:
@@ -62,14 +68,17 @@ def musicxml_long_note(folder: Path) -> list[str]:
 def musicxml_forward(folder: Path) -> list[str]:
     """A <forward> of 400,000,000 divisions before the note."""
     measure = MEASURE.format(n=1, attributes=ATTRIBUTES, length=4).replace(
-        "<note>", "<forward><duration>400000000</duration></forward><note>")
+        "<note>", "<forward><duration>400000000</duration></forward><note>"
+    )
     (folder / "forward.musicxml").write_text(MUSICXML.format(measures=measure))
     return [*JAZZGEN, "inspect", str(folder / "forward.musicxml")]
 
 
 def musicxml_many_measures(folder: Path) -> list[str]:
     """A valid lead sheet of 20,000 measures (about 10 MB)."""
-    measures = [MEASURE.format(n=n + 1, attributes=ATTRIBUTES if n == 0 else "", length=4) for n in range(20_000)]
+    measures = [
+        MEASURE.format(n=n + 1, attributes=ATTRIBUTES if n == 0 else "", length=4) for n in range(20_000)
+    ]
     (folder / "long_form.musicxml").write_text(MUSICXML.format(measures="".join(measures)))
     return [*JAZZGEN, "inspect", str(folder / "long_form.musicxml")]
 
@@ -79,8 +88,10 @@ def mxl_bomb(folder: Path) -> list[str]:
     head = MUSICXML.format(measures=MEASURE.format(n=1, attributes=ATTRIBUTES, length=4)).encode()
     path = folder / "bomb.mxl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("META-INF/container.xml", '<container><rootfiles><rootfile full-path="score.xml"/>'
-                                                   "</rootfiles></container>")
+        archive.writestr(
+            "META-INF/container.xml",
+            '<container><rootfiles><rootfile full-path="score.xml"/></rootfiles></container>',
+        )
         with archive.open("score.xml", "w", force_zip64=True) as member:
             member.write(head)
             block = b" " * 2**24
@@ -94,8 +105,9 @@ def wjazzd_far_bar(folder: Path) -> list[str]:
     melody, beats = folder / "mcsv_melody", folder / "mcsv_beat"
     melody.mkdir()
     beats.mkdir()
-    (melody / "X_FINAL.csv").write_text("onset,duration,period,division,bar,beat,tatum,pitch\n"
-                                        "0.0,0.4,1,1,1,1,1,60\n0.5,0.4,1,1,1,2,1,62\n")
+    (melody / "X_FINAL.csv").write_text(
+        "onset,duration,period,division,bar,beat,tatum,pitch\n0.0,0.4,1,1,1,1,1,60\n0.5,0.4,1,1,1,2,1,62\n"
+    )
     rows = [f"{0.5 * i},1,{i + 1},'4/4',C7" for i in range(4)] + ["99.0,100000000,1,'4/4',C7"]
     (beats / "X_FINAL_beattrack.csv").write_text("onset,bar,beat,signature,chord\n" + "\n".join(rows) + "\n")
     return [*JAZZGEN, "inspect", str(melody / "X_FINAL.csv")]
@@ -123,7 +135,9 @@ def changes_file_repeats(folder: Path) -> list[str]:
 
 def primer_bars(folder: Path) -> list[str]:
     """--primer of 50,000 bars of value tokens."""
-    (folder / "primer.txt").write_text("<solo> M4/4 key:F reg:65 | R+0 Q7 g0 C+0 d12 " + "| " * 50_000 + "<end>")
+    (folder / "primer.txt").write_text(
+        "<solo> M4/4 key:F reg:65 | R+0 Q7 g0 C+0 d12 " + "| " * 50_000 + "<end>"
+    )
     return [*JAZZGEN, "generate", "--primer", str(folder / "primer.txt"), "-o", str(folder / "x.mid")]
 
 
@@ -186,17 +200,39 @@ def jobs_1000(folder: Path) -> list[str]:
     return [*JAZZGEN, "prepare", str(sources), "-o", str(folder / "corpus"), "--jobs", "1000"]
 
 
-CASES = {f.__name__: f for f in (midi_far_chord_mark, musicxml_long_note, musicxml_forward, wjazzd_far_bar,
-                                 sidecar_bars, sidecar_one_line, mxl_bomb, musicxml_many_measures, weights_bomb,
-                                 keras_config_bomb, vocab_dev_zero, vocab_fifo, jobs_1000, changes_file_repeats,
-                                 primer_bars)}
+CASES = {
+    f.__name__: f
+    for f in (
+        midi_far_chord_mark,
+        musicxml_long_note,
+        musicxml_forward,
+        wjazzd_far_bar,
+        sidecar_bars,
+        sidecar_one_line,
+        mxl_bomb,
+        musicxml_many_measures,
+        weights_bomb,
+        keras_config_bomb,
+        vocab_dev_zero,
+        vocab_fifo,
+        jobs_1000,
+        changes_file_repeats,
+        primer_bars,
+    )
+}
 
 
 def measure(command: list[str], timeout: float) -> tuple[str, str, str, str]:
     """(seconds, peak MiB, exit code, first line printed) of a command run under /usr/bin/time."""
     try:
-        done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, timeout=timeout,
-                              cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        done = subprocess.run(
+            ["/usr/bin/time", "-v", *command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
     except subprocess.TimeoutExpired:
         return f">{timeout:g}", "-", "killed", "-"
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)

@@ -36,10 +36,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_midi import CSV_NAMES, DEFAULT_DATA, align, melody_onsets  # noqa: E402
+from bench_midi import CSV_NAMES, DEFAULT_DATA, align, melody_onsets
 
-from jazzgen.formats.midi import beats as tracking  # noqa: E402
-from jazzgen.music.solo import TICKS_PER_BEAT  # noqa: E402
+from jazzgen.formats.midi import beats as tracking
+from jazzgen.music.solo import TICKS_PER_BEAT
 
 WINDOW = 32  # beats in a window of step 3
 SMOOTH = 8  # beats each side of the straight line that smooths the annotated beats
@@ -62,10 +62,19 @@ def annotation(melody_csv: Path, beat_csv: Path) -> tuple[np.ndarray, np.ndarray
     with open(beat_csv, newline="", encoding="utf-8") as handle:
         beats = np.array([float(r["onset"]) for r in csv.DictReader(handle)])
     per_bar = int(rows[0]["signature"].strip("\"'").split("/")[0])
-    ticks = np.array([(int(r["bar"]) * per_bar + int(r["beat"]) - 1) * TICKS_PER_BEAT
-                      + round((int(r["tatum"]) - 1) * TICKS_PER_BEAT / int(r["division"])) for r in rows])
-    return (np.array([float(r["onset"]) for r in rows]), np.array([int(float(r["pitch"])) for r in rows]),
-            ticks, beats)
+    ticks = np.array(
+        [
+            (int(r["bar"]) * per_bar + int(r["beat"]) - 1) * TICKS_PER_BEAT
+            + round((int(r["tatum"]) - 1) * TICKS_PER_BEAT / int(r["division"]))
+            for r in rows
+        ]
+    )
+    return (
+        np.array([float(r["onset"]) for r in rows]),
+        np.array([int(float(r["pitch"])) for r in rows]),
+        ticks,
+        beats,
+    )
 
 
 def smoothed(beats: np.ndarray, reach: int) -> np.ndarray:
@@ -110,7 +119,7 @@ def window_phase_errors(onsets: np.ndarray, beats: np.ndarray, period: float) ->
     table = tracking.phase_table()[tracking.ioi_classes(onsets, period)]
     errors = []
     for start in range(0, len(beats) - WINDOW, 3 * WINDOW // 4):
-        slope, intercept = np.polyfit(np.arange(WINDOW), beats[start:start + WINDOW], 1)
+        slope, intercept = np.polyfit(np.arange(WINDOW), beats[start : start + WINDOW], 1)
         inside = (onsets >= intercept - 0.2 * slope) & (onsets < intercept + (WINDOW - 0.2) * slope)
         if inside.sum() < 8:
             continue
@@ -169,8 +178,10 @@ def main() -> None:
         nearest = np.abs(true_beats[:, None] - tracked[None, :]).min(axis=1)
         counts["beats"] += len(true_beats)
         counts["beat hits"] += int((nearest < 0.1 * np.median(np.diff(true_beats))).sum())
-        mine, theirs_score = (np.nanmean(evidence(onsets, tracked, period)),
-                              np.nanmean(evidence(onsets, tracking.extend_beats(band, onsets), period)))
+        mine, theirs_score = (
+            np.nanmean(evidence(onsets, tracked, period)),
+            np.nanmean(evidence(onsets, tracking.extend_beats(band, onsets), period)),
+        )
         score_tracked.append(mine)
         score_annotated.append(theirs_score)
         tracked_better += mine > theirs_score
@@ -181,21 +192,31 @@ def main() -> None:
     notes = counts["notes"]
     errors = np.abs(np.array(window_errors))
     print(f"{solos} solos, {notes} matched notes, {seconds:.0f} s")
-    print("1. onset phase density against the annotated beats (24ths of a beat, uniform = 1.0): "
-          f"min {density.min():.2f}, max {density.max():.2f} (at {np.argmax(density) / 24:.2f} of the beat)")
-    print(f"   tracker evidence per note: annotated beats {np.mean(score_annotated):.3f}, tracked beats "
-          f"{np.mean(score_tracked):.3f}; tracked higher in {tracked_better} of {solos} solos")
+    print(
+        "1. onset phase density against the annotated beats (24ths of a beat, uniform = 1.0): "
+        f"min {density.min():.2f}, max {density.max():.2f} (at {np.argmax(density) / 24:.2f} of the beat)"
+    )
+    print(
+        f"   tracker evidence per note: annotated beats {np.mean(score_annotated):.3f}, tracked beats "
+        f"{np.mean(score_tracked):.3f}; tracked higher in {tracked_better} of {solos} solos"
+    )
+
     def quantised_line(name: str, label: str) -> str:
-        return (f"quantised through {label:34s} tick in beat {counts[name] / notes:6.1%}   "
-                f"exact (best offset) {counts[name + ' exact'] / notes:6.1%}")
+        return (
+            f"quantised through {label:34s} tick in beat {counts[name] / notes:6.1%}   "
+            f"exact (best offset) {counts[name + ' exact'] / notes:6.1%}"
+        )
 
     print("2. " + quantised_line("annotated", "the annotated beats"))
     print("   " + quantised_line("smoothed", f"the annotated beats smoothed +-{SMOOTH}"))
-    print(f"3. best straight line per {WINDOW}-beat window ({len(errors)} windows): phase within 0.1 beat "
-          f"of the band's in {(errors < 0.1).mean():.1%}, within 0.2 in {(errors < 0.2).mean():.1%}")
+    print(
+        f"3. best straight line per {WINDOW}-beat window ({len(errors)} windows): phase within 0.1 beat "
+        f"of the band's in {(errors < 0.1).mean():.1%}, within 0.2 in {(errors < 0.2).mean():.1%}"
+    )
     print("4. " + quantised_line("tracked", "the tracked beats"))
     hits = counts["beat hits"] / counts["beats"]
     print(f"   annotated beats with a tracked beat within 0.1 beat: {hits:.1%}")
+
 
 if __name__ == "__main__":
     main()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from jazzgen.formats.wjazzd import MELODY_SUFFIX, read_wjazzd
 from jazzgen.judge.metrics import groove_consistency, measure, windows
 from jazzgen.judge.quality import REFERENCE
 from jazzgen.music.solo import TICKS_PER_BEAT
-from jazzgen.formats.wjazzd import MELODY_SUFFIX, read_wjazzd
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "wjazzd" / "mcsv_melody"
 
@@ -34,8 +34,10 @@ def main() -> None:
     start = time.perf_counter()
     solos = [read_wjazzd(path) for path in sorted(folder.glob(f"*{MELODY_SUFFIX}"))]
     found = [w for solo in solos for w in windows(solo)]
-    print(f"{len(solos)} solos read in {time.perf_counter() - start:.1f} s; {len(found)} 32-bar 4/4 windows "
-          f"(REFERENCE.md: 698)\n")
+    print(
+        f"{len(solos)} solos read in {time.perf_counter() - start:.1f} s; {len(found)} 32-bar 4/4 windows "
+        f"(REFERENCE.md: 698)\n"
+    )
     measured = [measure(w) for w in found]
     print(f"{'measure':<22} {'jazzgen':>16} {'reference':>16}  {'diff / ref sd':>13}")
     for name, (mean, sd) in REFERENCE.items():

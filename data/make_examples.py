@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jazzgen.music.chords import parse_changes, pitch_class
 from jazzgen.formats.render import write_midi
+from jazzgen.music.chords import parse_changes, pitch_class
 from jazzgen.music.solo import Note, Solo, TimeSignature
 
 OUT = Path(__file__).resolve().parent / "midi"
@@ -35,7 +35,8 @@ class Example:
 # Each bar: 'pitch:ticks' or 'r:ticks' for a rest, 12 ticks to a quarter note (6 = 8th, 4 = triplet 8th).
 EXAMPLES = (
     Example(
-        "blues_in_f.mid", "Blues for Twelve Ticks",
+        "blues_in_f.mid",
+        "Blues for Twelve Ticks",
         "| F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | D7alt | Gm7 | C7 | F7 D7 | Gm7 C7 |",
         (
             "r:12 A4:6 C5:6 Eb5:6 D5:6 C5:6 A4:6",
@@ -54,7 +55,8 @@ EXAMPLES = (
         tempo=132.0,
     ),
     Example(
-        "ii_v_i_in_bb.mid", "Two-Five Homework",
+        "ii_v_i_in_bb.mid",
+        "Two-Five Homework",
         "| Cm7 | F7 | Bbmaj7 | Bbmaj7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Bb6 |",
         (
             "r:6 G4:6 Bb4:6 D5:6 Eb5:6 D5:6 C5:6 Bb4:6",
@@ -66,10 +68,12 @@ EXAMPLES = (
             "C5:6 D5:6 Eb5:6 G5:6 F5:6 Eb5:6 C5:6 A4:6",
             "Bb4:12 G4:6 F4:6 D4:24",
         ),
-        tempo=160.0, instrument="trumpet",
+        tempo=160.0,
+        instrument="trumpet",
     ),
     Example(
-        "waltz_in_a_minor.mid", "Waltz on the Grid",
+        "waltz_in_a_minor.mid",
+        "Waltz on the Grid",
         "| Dm7 | G7 | Cmaj7 | Fmaj7 | Bm7b5 | E7 | Am7 | Am7 |",
         (
             "A4:12 C5:6 E5:6 D5:12",
@@ -81,7 +85,9 @@ EXAMPLES = (
             "C5:12 B4:6 A4:6 G4:6 E4:6",
             "A4:24 r:12",
         ),
-        beats_per_bar=3, tempo=150.0, instrument="vibraphone",
+        beats_per_bar=3,
+        tempo=150.0,
+        instrument="vibraphone",
     ),
 )
 

@@ -15,11 +15,26 @@ from jazzgen.tokens.decoding import decode
 from jazzgen.tokens.values import encode
 
 __all__ = [
-    "TICKS_PER_BEAT", "Chord", "DataError", "JazzgenError", "Note", "Solo", "TimeSignature", "UsageError",
-    "decode", "encode", "generate", "read", "write_midi",
+    "TICKS_PER_BEAT",
+    "Chord",
+    "DataError",
+    "JazzgenError",
+    "Note",
+    "Solo",
+    "TimeSignature",
+    "UsageError",
+    "decode",
+    "encode",
+    "generate",
+    "read",
+    "write_midi",
 ]
 
-_LAZY = {"read": "jazzgen.formats.reading", "write_midi": "jazzgen.formats.render", "generate": "jazzgen.improv.generation"}
+_LAZY = {
+    "read": "jazzgen.formats.reading",
+    "write_midi": "jazzgen.formats.render",
+    "generate": "jazzgen.improv.generation",
+}
 
 
 def __getattr__(name: str):

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import SHARED_DATA  # noqa: E402
+from helpers import SHARED_DATA
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from jazzgen.music.solo import Note, Solo, TimeSignature, bars_needed
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def make_solo(notes, changes: str = "| Cmaj7 |", meter=((0, 4, 4),), tempo: float = 120.0, bars: int | None = None) -> Solo:
+def make_solo(
+    notes, changes: str = "| Cmaj7 |", meter=((0, 4, 4),), tempo: float = 120.0, bars: int | None = None
+) -> Solo:
     """notes: (pitch, onset_ticks, duration_ticks) triples; changes: a bar-line progression."""
     signatures = tuple(TimeSignature(*m) for m in meter)
     chords, changes_bars = parse_changes(changes, signatures)

@@ -9,8 +9,8 @@ import numpy as np
 from helpers import make_solo
 
 from jazzgen.lm.config import ModelConfig, TrainConfig
-from jazzgen.tokens.values import encode, token_kind
 from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.values import encode, token_kind
 
 CHANGES = ["| Dm7 G7 | Cmaj7 % |", "| F7 | Bb7 | F7 | C7 |", "| Cm7 | F7 | Bbmaj7 | Ebmaj7 |"]
 
@@ -20,8 +20,9 @@ def synthetic_solo(index: int):
     rng = np.random.default_rng(index)
     pitches = 60 + np.cumsum(rng.choice([-2, -1, 1, 2, 3], size=32))
     notes = [(int(np.clip(p, 40, 90)), 6 * k, int(rng.choice([3, 6]))) for k, p in enumerate(pitches)]
-    return make_solo(notes, CHANGES[index % len(CHANGES)], bars=4).with_(source=f"synthetic/{index}.mid",
-                                                                        title=f"solo {index}")
+    return make_solo(notes, CHANGES[index % len(CHANGES)], bars=4).with_(
+        source=f"synthetic/{index}.mid", title=f"solo {index}"
+    )
 
 
 def make_corpus(folder: Path, solos: int = 10, first: int = 0) -> Path:
@@ -31,8 +32,17 @@ def make_corpus(folder: Path, solos: int = 10, first: int = 0) -> Path:
     for index in range(first, first + solos):
         solo = synthetic_solo(index)
         tokens = encode(solo)
-        entries.append({"source": solo.source, "title": solo.title, "meter": "4/4", "tempo": solo.tempo,
-                        "bars": solo.bars, "notes": sum(token_kind(t) == "pitch" for t in tokens), "tokens": tokens})
+        entries.append(
+            {
+                "source": solo.source,
+                "title": solo.title,
+                "meter": "4/4",
+                "tempo": solo.tempo,
+                "bars": solo.bars,
+                "notes": sum(token_kind(t) == "pitch" for t in tokens),
+                "tokens": tokens,
+            }
+        )
     (folder / "tokens.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     Vocab.build(e["tokens"] for e in entries).save(folder / "vocab.json")
     return folder

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from jazzgen.errors import DataError, UsageError
-from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
 from jazzgen.formats.midi.reader import read_midi
+from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
 from jazzgen.formats.reading import find_sources, read_file
 
 TPB = 12
@@ -111,8 +111,13 @@ def test_a_key_signature_of_nine_sharps_is_passed_over():
 
 
 def test_non_ascii_and_nul_terminated_track_names():
-    reading = read(smf(line(name="Saxofón".encode()), line((72, 74), name=b"Piano\x00\x00junk"),
-                       line((40,), name="Kontrabaß".encode("latin-1"))))
+    reading = read(
+        smf(
+            line(name="Saxofón".encode()),
+            line((72, 74), name=b"Piano\x00\x00junk"),
+            line((40,), name="Kontrabaß".encode("latin-1")),
+        )
+    )
     assert [t.name for t in reading.tracks] == ["Saxofón", "Piano", "Kontrabaß"]
 
 
@@ -147,8 +152,9 @@ def test_notes_never_released_end_at_the_next_onset_or_the_tracks_end():
     track += meta(12, 0x01, b"")  # the track ends 12 ticks after the last onset
     reading = read(smf(track))
     assert notes(reading) == [(0, 6, 60), (6, 6, 62), (12, 12, 64)]
-    assert reading.repairs == ("track 0: 3 notes never released: each ends at the next note or the "
-                               "track's end",)
+    assert reading.repairs == (
+        "track 0: 3 notes never released: each ends at the next note or the track's end",
+    )
 
 
 def test_a_note_never_released_at_the_very_end_lasts_a_beat():
@@ -157,13 +163,15 @@ def test_a_note_never_released_at_the_very_end_lasts_a_beat():
 
 
 def test_zero_length_notes_last_until_the_next_note():
-    track = b"".join(event(6 if i else 0, 0x90, p, 90) + event(0, 0x80, p, 0)
-                     for i, p in enumerate((60, 62, 64)))
+    track = b"".join(
+        event(6 if i else 0, 0x90, p, 90) + event(0, 0x80, p, 0) for i, p in enumerate((60, 62, 64))
+    )
     track += event(6, 0x90, 65, 90) + event(6, 0x80, 65, 0)
     reading = read(smf(track))
     assert notes(reading) == LINE
-    assert reading.repairs == ("track 0: 3 notes of zero length: each lasts until the next note or the "
-                               "track's end",)
+    assert reading.repairs == (
+        "track 0: 3 notes of zero length: each lasts until the next note or the track's end",
+    )
 
 
 def test_a_repeated_note_written_on_before_off_keeps_both_notes():
@@ -191,9 +199,10 @@ def test_a_truncated_file_keeps_the_notes_before_the_cut():
     data = smf(TEMPO_100, line())
     reading = read(data[:-7])  # cuts the end-of-track and the last note-off after its delta time
     assert notes(reading) == LINE
-    assert reading.repairs == ("track 1: cut short: read the events before the cut",
-                               "track 1: 1 note never released: each ends at the next note or the "
-                               "track's end")
+    assert reading.repairs == (
+        "track 1: cut short: read the events before the cut",
+        "track 1: 1 note never released: each ends at the next note or the track's end",
+    )
 
 
 def test_a_file_cut_inside_its_header_is_skipped():
@@ -210,14 +219,19 @@ def test_a_chunk_length_of_0xffffffff_reads_to_the_end_of_track():
 
 
 def test_chunk_lengths_too_short_and_too_long_are_replaced_by_the_tracks_extent():
-    data = header(3) + chunk(b"MTrk", line((60, 62)) + EOT, 5) + chunk(b"MTrk", line((64, 65)) + EOT, 400) \
+    data = (
+        header(3)
+        + chunk(b"MTrk", line((60, 62)) + EOT, 5)
+        + chunk(b"MTrk", line((64, 65)) + EOT, 400)
         + chunk(b"MTrk", TEMPO_100 + EOT)
+    )
     reading = read(data, melody_track=1)
     assert notes(reading) == [(0, 6, 64), (6, 6, 65)] and reading.solo.tempo == 100
     assert [(t.index, t.notes) for t in reading.tracks] == [(0, 2), (1, 2)]
     assert reading.repairs == (
         "track 0's chunk length (5 bytes) is wrong: read its 20 bytes up to its end-of-track event",
-        "track 1's chunk length (400 bytes) is wrong: read its 20 bytes up to its end-of-track event")
+        "track 1's chunk length (400 bytes) is wrong: read its 20 bytes up to its end-of-track event",
+    )
 
 
 @pytest.mark.parametrize("claimed", [0, 65535, 7])
@@ -255,8 +269,11 @@ def test_no_track_chunk_at_all():
 
 
 def test_ticks_per_beat_zero_is_skipped():
-    with pytest.raises(DataError, match=r"^x.mid: its header gives 0 ticks per beat, so its note times "
-                                        r"cannot be read; export it again from a sequencer$"):
+    with pytest.raises(
+        DataError,
+        match=r"^x.mid: its header gives 0 ticks per beat, so its note times "
+        r"cannot be read; export it again from a sequencer$",
+    ):
         read(smf(line(), division=0))
 
 
@@ -265,8 +282,9 @@ def test_smpte_time_division_is_read_at_120_bpm():
     track = TEMPO_100 + line(step=250)  # eighths at 120 bpm; the tempo event means nothing in SMPTE time
     reading = read(smf(track, division=division))
     assert notes(reading) == LINE and reading.solo.tempo == 120
-    assert reading.repairs == ("SMPTE time (25 frames a second x 40 ticks) read as 120 bpm; its beats are "
-                               "tracked from the notes",)
+    assert reading.repairs == (
+        "SMPTE time (25 frames a second x 40 ticks) read as 120 bpm; its beats are tracked from the notes",
+    )
 
 
 def test_an_unknown_smpte_rate_is_skipped():
@@ -277,14 +295,23 @@ def test_an_unknown_smpte_rate_is_skipped():
 def test_format_2_gives_its_first_sequence_with_notes():
     reading = read(smf(TEMPO_100, line(), line((70, 71)), file_format=2))
     assert notes(reading) == LINE and reading.solo.tempo == 120  # sequence 0's tempo is not sequence 1's
-    assert reading.repairs == ("format 2 (independent sequences): read sequence 1, the first with notes, "
-                               "alone; 2 other sequences ignored",)
+    assert reading.repairs == (
+        "format 2 (independent sequences): read sequence 1, the first with notes, "
+        "alone; 2 other sequences ignored",
+    )
 
 
 def test_a_riff_wrapped_rmi_file():
     inner = smf(TEMPO_100, line())
-    riff_body = (b"RMID" + b"data" + len(inner).to_bytes(4, "little") + inner  # RIFF sizes are little-endian
-                 + b"LIST" + (4).to_bytes(4, "little") + b"INFO")
+    riff_body = (
+        b"RMID"
+        + b"data"
+        + len(inner).to_bytes(4, "little")
+        + inner  # RIFF sizes are little-endian
+        + b"LIST"
+        + (4).to_bytes(4, "little")
+        + b"INFO"
+    )
     data = b"RIFF" + len(riff_body).to_bytes(4, "little") + riff_body
     reading = read(data, "song.rmi")
     assert notes(reading) == LINE and reading.repairs == ()
@@ -300,8 +327,11 @@ def test_leading_junk_before_the_header_is_skipped():
 
 def test_a_200000_note_file_is_refused_quickly():
     track = event(0, 0x90, 60, 90) + (event(1, 60, 0) + event(0, 60, 90)) * 199_999 + event(1, 60, 0)
-    with pytest.raises(DataError, match=r"^x.mid: holds more than 100,000 notes \(a solo has a few "
-                                        r"thousand\): split it into shorter files$"):
+    with pytest.raises(
+        DataError,
+        match=r"^x.mid: holds more than 100,000 notes \(a solo has a few "
+        r"thousand\): split it into shorter files$",
+    ):
         read(smf(track))
 
 
@@ -318,11 +348,14 @@ def test_a_file_over_the_size_cap_is_refused_unread(tmp_path):
 # ---------------------------------------------------------------- files that are not MIDI
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "is empty (0 bytes), not MIDI"),
-    (b"hello world\nsecond line\n", "is a text file, not MIDI (it starts 'hello world')"),
-    (b"PK\x03\x04\x14\x00\x00\x00", "is not a MIDI file (it starts with bytes 50 4b 03 04, not 'MThd')"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "is empty (0 bytes), not MIDI"),
+        (b"hello world\nsecond line\n", "is a text file, not MIDI (it starts 'hello world')"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "is not a MIDI file (it starts with bytes 50 4b 03 04, not 'MThd')"),
+    ],
+)
 def test_files_that_are_not_midi(data, reason):
     with pytest.raises(DataError) as info:
         read(data)
@@ -380,8 +413,10 @@ def test_an_unreadable_file_is_skipped_with_the_reason(tmp_path, monkeypatch):
         read_midi(path)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root reads a chmod 000 file anyway; the monkeypatched test covers it")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root reads a chmod 000 file anyway; the monkeypatched test covers it",
+)
 def test_a_chmod_000_file_is_skipped_with_the_reason(tmp_path):
     path = tmp_path / "locked.mid"
     path.write_bytes(smf(line()))
@@ -415,19 +450,32 @@ def test_prepare_keeps_every_usable_file_and_reuses_its_cache(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
         f"prepared 4 solos (13 notes, 63 tokens, vocabulary 16) from 7 files into {out}; repaired 1; "
-        f"skipped 4 (see {out / 'report.json'})")
+        f"skipped 4 (see {out / 'report.json'})"
+    )
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [(Path(u["path"]).name, u["notes"], u.get("repaired")) for u in report["used"]] == [
         ("Café Ωmega.mid", 3, None),
-        ("cut.mid", 4, ["track 1: cut short: read the events before the cut",
-                        "track 1: 1 note never released: each ends at the next note or the track's end"]),
-        ("inner.mid", 2, None), ("good.mid", 4, None)]
+        (
+            "cut.mid",
+            4,
+            [
+                "track 1: cut short: read the events before the cut",
+                "track 1: 1 note never released: each ends at the next note or the track's end",
+            ],
+        ),
+        ("inner.mid", 2, None),
+        ("good.mid", 4, None),
+    ]
     assert [(Path(s["path"]).name, s["reason"]) for s in report["skipped"]] == [
         ("loop.mid", "a symbolic link that leads nowhere (broken, or a loop)"),
         ("empty.mid", "is empty (0 bytes), not MIDI"),
         ("notes.mid", "is a text file, not MIDI (it starts 'hello world')"),
-        ("zero.mid", "its header gives 0 ticks per beat, so its note times cannot be read; export it again "
-                     "from a sequencer")]
+        (
+            "zero.mid",
+            "its header gives 0 ticks per beat, so its note times cannot be read; export it again "
+            "from a sequencer",
+        ),
+    ]
     (src / "new.mid").write_bytes(smf(line((60, 67))))
     again = CliRunner().invoke(cli, ["prepare", str(src), "-o", str(out)])
     assert again.exit_code == 0, again.output

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from bundle_helpers import random_bundle
 
+from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
 from jazzgen.lm.checkpoint import restore_checkpoint
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.numpy_lm import NumpyLM
 from jazzgen.lm.vocab import Vocab
 
@@ -50,8 +50,9 @@ def test_a_good_bundle_loads(bundle):
 
 
 def test_no_bundle_at_all(tmp_path):
-    with pytest.raises(UsageError, match=(
-            r"no model bundle here \(no config.json\); train one with `jazzgen train`$")):
+    with pytest.raises(
+        UsageError, match=(r"no model bundle here \(no config.json\); train one with `jazzgen train`$")
+    ):
         load_bundle_meta(tmp_path)
 
 
@@ -62,49 +63,72 @@ def test_another_format_version_is_refused(bundle, version):
         edit_config(bundle, lambda c: c.pop("format_version"))
     with pytest.raises(DataError) as info:
         load_bundle_meta(bundle)
-    assert str(info.value) == (f"{bundle / 'config.json'}: bundle format version {version!r}, this jazzgen "
-                               "reads version 1; retrain the model or use a matching jazzgen")
+    assert str(info.value) == (
+        f"{bundle / 'config.json'}: bundle format version {version!r}, this jazzgen "
+        "reads version 1; retrain the model or use a matching jazzgen"
+    )
 
 
 def test_vocabulary_against_config(bundle):
     Vocab(VOCAB.tokens + ("extra",)).save(bundle / "vocab.json")
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"vocab.json has 9 tokens but config.json's model was built for 8; the bundle is mixed up, "
-            r"retrain or restore it$")):
+            r"retrain or restore it$"
+        ),
+    ):
         load_bundle_meta(bundle)
 
 
 def test_vocabulary_against_the_weights_shapes(bundle):
     edit_config(bundle, lambda c: c["model"].update(vocab_size=9))
     Vocab(VOCAB.tokens + ("extra",)).save(bundle / "vocab.json")
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"weights.npz: embedding has shape \(8, 16\) but config.json \(2x32 lstm, embedding 16, "
-            r"vocabulary 9\) needs \(9, 16\)$")):
+            r"vocabulary 9\) needs \(9, 16\)$"
+        ),
+    ):
         load_weights_npz(bundle)
 
 
 def test_config_against_the_weights_shapes(bundle):
     edit_config(bundle, lambda c: c["model"].update(units=64))
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"weights.npz: recurrent_1.kernel has shape \(16, 128\) but config.json \(2x64 lstm, embedding "
-            r"16, vocabulary 8\) needs \(16, 256\)$")):
+            r"16, vocabulary 8\) needs \(16, 256\)$"
+        ),
+    ):
         load_weights_npz(bundle)
     edit_config(bundle, lambda c: c["model"].update(units=32, cell="gru"))
-    with pytest.raises(DataError, match=(
-            r"recurrent_1.kernel has shape \(16, 128\) but config.json \(2x32 gru")):
+    with pytest.raises(
+        DataError, match=(r"recurrent_1.kernel has shape \(16, 128\) but config.json \(2x32 gru")
+    ):
         load_weights_npz(bundle)
     edit_config(bundle, lambda c: c["model"].update(cell="lstm", layers=3))
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"weights.npz: no array 'recurrent_3.kernel'; config.json describes a 3x32 lstm, embedding 16, "
-            r"vocabulary 8 model$")):
+            r"vocabulary 8 model$"
+        ),
+    ):
         load_weights_npz(bundle)
 
 
 def test_an_array_the_config_does_not_describe(bundle):
     resave_weights(bundle, lambda w: w.update(extra=np.zeros(3, np.float32)))
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"weights.npz: arrays \['extra'\] that a 2x32 lstm, embedding 16, vocabulary 8 model does not "
-            r"have$")):
+            r"have$"
+        ),
+    ):
         load_weights_npz(bundle)
 
 
@@ -121,9 +145,13 @@ class Payload:
 def test_pickled_arrays_are_never_unpickled(bundle, tmp_path):
     marker = tmp_path / "code-ran"
     resave_weights(bundle, lambda w: w.update(embedding=np.array([Payload(marker)], dtype=object)))
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"weights.npz: unreadable \(Object arrays cannot be loaded when allow_pickle=False\); retrain "
-            r"or restore the bundle$")):
+            r"or restore the bundle$"
+        ),
+    ):
         load_weights_npz(bundle)
     assert not marker.exists()
     pickle.loads(pickle.dumps(Payload(marker)))  # the payload does what the test says it does
@@ -152,10 +180,13 @@ def test_an_array_that_is_not_an_npy_file(bundle):
         load_weights_npz(bundle)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("{", "unreadable JSON"),
-    ("[1, 2]", "bundle format version None"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("{", "unreadable JSON"),
+        ("[1, 2]", "bundle format version None"),
+    ],
+)
 def test_a_config_that_is_not_a_config(bundle, text, reason):
     (bundle / "config.json").write_text(text)
     with pytest.raises(DataError, match=reason):
@@ -164,9 +195,13 @@ def test_a_config_that_is_not_a_config(bundle, text, reason):
 
 def test_unknown_or_invalid_settings_in_the_config(bundle):
     edit_config(bundle, lambda c: c["model"].update(attention=True))
-    with pytest.raises(DataError, match=(
+    with pytest.raises(
+        DataError,
+        match=(
             r"config.json: not a valid jazzgen model config \(unknown ModelConfig settings "
-            r"\['attention'\]\)$")):
+            r"\['attention'\]\)$"
+        ),
+    ):
         load_bundle_meta(bundle)
     edit_config(bundle, lambda c: (c["model"].pop("attention"), c["model"].update(layers=0)))
     with pytest.raises(DataError, match=r"not a valid jazzgen model config \(--layers 0: give 1 to 8\)$"):
@@ -175,16 +210,20 @@ def test_unknown_or_invalid_settings_in_the_config(bundle):
 
 def test_a_vocabulary_that_is_not_one(bundle):
     (bundle / "vocab.json").write_text(json.dumps({"tokens": ["a", "b"]}))
-    with pytest.raises(DataError, match=(
-            r"vocab.json: not a jazzgen vocabulary \(a vocabulary must start with <pad> and <unk>\)$")):
+    with pytest.raises(
+        DataError,
+        match=(r"vocab.json: not a jazzgen vocabulary \(a vocabulary must start with <pad> and <unk>\)$"),
+    ):
         load_bundle_meta(bundle)
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage", b"PK\x03\x04broken"])
 def test_a_corrupt_checkpoint_is_refused(tmp_path, content):
     (tmp_path / "checkpoint.npz").write_bytes(content)
-    with pytest.raises(DataError, match=(
-            r"checkpoint.npz: unreadable checkpoint \(.+\); start the run again without --resume$")):
+    with pytest.raises(
+        DataError,
+        match=(r"checkpoint.npz: unreadable checkpoint \(.+\); start the run again without --resume$"),
+    ):
         restore_checkpoint(tmp_path, None, None, DEFAULTS, "")
 
 

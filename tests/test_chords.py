@@ -1,19 +1,31 @@
 import pytest
 
-from jazzgen.music.chords import QUALITIES, format_changes, parse_changes, parse_chord
 from jazzgen.errors import DataError
+from jazzgen.music.chords import QUALITIES, format_changes, parse_changes, parse_chord
 from jazzgen.music.solo import TimeSignature, bar_starts
 
 
 @pytest.mark.parametrize(
     "symbol, root, quality, tones",
     [
-        ("Cmaj7", 0, "maj7", {0, 4, 7, 11}), ("CM7", 0, "maj7", {0, 4, 7, 11}), ("C^7", 0, "maj7", {0, 4, 7, 11}),
-        ("C-7", 0, "m7", {0, 3, 7, 10}), ("Cm7", 0, "m7", {0, 3, 7, 10}), ("C7b9", 0, "7", {0, 4, 7, 10}),
-        ("C7#11", 0, "7", {0, 4, 7, 10}), ("Cm7b5", 0, "m7b5", {0, 3, 6, 10}), ("Cø", 0, "m7b5", {0, 3, 6, 10}),
-        ("Cdim7", 0, "dim7", {0, 3, 6, 9}), ("Co7", 0, "dim7", {0, 3, 6, 9}), ("C7sus4", 0, "7sus4", {0, 5, 7, 10}),
-        ("C6", 0, "6", {0, 4, 7, 9}), ("C/E", 0, "", {0, 4, 7}), ("Ebj7", 3, "maj7", {3, 7, 10, 2}),
-        ("F#-", 6, "m", {6, 9, 1}), ("Bb13", 10, "7", {10, 2, 5, 8}), ("Abm7b5", 8, "m7b5", {8, 11, 2, 6}),
+        ("Cmaj7", 0, "maj7", {0, 4, 7, 11}),
+        ("CM7", 0, "maj7", {0, 4, 7, 11}),
+        ("C^7", 0, "maj7", {0, 4, 7, 11}),
+        ("C-7", 0, "m7", {0, 3, 7, 10}),
+        ("Cm7", 0, "m7", {0, 3, 7, 10}),
+        ("C7b9", 0, "7", {0, 4, 7, 10}),
+        ("C7#11", 0, "7", {0, 4, 7, 10}),
+        ("Cm7b5", 0, "m7b5", {0, 3, 6, 10}),
+        ("Cø", 0, "m7b5", {0, 3, 6, 10}),
+        ("Cdim7", 0, "dim7", {0, 3, 6, 9}),
+        ("Co7", 0, "dim7", {0, 3, 6, 9}),
+        ("C7sus4", 0, "7sus4", {0, 5, 7, 10}),
+        ("C6", 0, "6", {0, 4, 7, 9}),
+        ("C/E", 0, "", {0, 4, 7}),
+        ("Ebj7", 3, "maj7", {3, 7, 10, 2}),
+        ("F#-", 6, "m", {6, 9, 1}),
+        ("Bb13", 10, "7", {10, 2, 5, 8}),
+        ("Abm7b5", 8, "m7b5", {8, 11, 2, 6}),
     ],
 )
 def test_lead_sheet_spellings(symbol, root, quality, tones):
@@ -28,8 +40,17 @@ def test_tensions_alter_the_scale():
 
 @pytest.mark.parametrize(
     "wjazzd, lead_sheet",
-    [("C79b", "C7(b9)"), ("C7911#", "C7(9,#11)"), ("C79#11#", "C7(#9,#11)"), ("C7913b", "C7(9,b13)"),
-     ("D-7", "Dm7"), ("Ebj7", "Ebmaj7"), ("Csus7", "C7sus4"), ("Ab+j7/C", "Abaugmaj7/C"), ("C-j7", "Cmmaj7")],
+    [
+        ("C79b", "C7(b9)"),
+        ("C7911#", "C7(9,#11)"),
+        ("C79#11#", "C7(#9,#11)"),
+        ("C7913b", "C7(9,b13)"),
+        ("D-7", "Dm7"),
+        ("Ebj7", "Ebmaj7"),
+        ("Csus7", "C7sus4"),
+        ("Ab+j7/C", "Abaugmaj7/C"),
+        ("C-j7", "Cmmaj7"),
+    ],
 )
 def test_weimar_spellings_read_suffix_accidentals(wjazzd, lead_sheet):
     assert parse_chord(wjazzd, suffix_accidentals=True).name == lead_sheet
@@ -56,7 +77,11 @@ def test_parse_changes_shares_bars_evenly_and_repeats_with_percent():
     chords, bars = parse_changes("| Dm7 G7 | Cmaj7 % | F7 / Bb7 . |")
     assert bars == 4
     assert [(c.onset, c.duration, c.symbol) for c in chords] == [
-        (0, 24, "Dm7"), (24, 24, "G7"), (48, 96, "Cmaj7"), (144, 24, "F7"), (168, 24, "Bb7"),
+        (0, 24, "Dm7"),
+        (24, 24, "G7"),
+        (48, 96, "Cmaj7"),
+        (144, 24, "F7"),
+        (168, 24, "Bb7"),
     ]
 
 

@@ -25,8 +25,11 @@ def test_a_primer_too_long_to_improvise_after_is_refused(tmp_path, monkeypatch):
     primer = tmp_path / "primer.txt"
     primer.write_text("<solo> M4/4 key:F reg:65 | R+0 Q7 g0 C+0 d12 " + "| " * 29 + "<end>")
     code, output = run("generate", "--primer", str(primer), "-o", str(tmp_path / "x.mid"))
-    assert (code, output) == (2, "jazzgen: error: the primer's 30 bars and the 12 to improvise make 42; jazzgen "
-                                 "improvises over up to 20: give a shorter --primer or fewer bars\n")
+    assert (code, output) == (
+        2,
+        "jazzgen: error: the primer's 30 bars and the 12 to improvise make 42; jazzgen "
+        "improvises over up to 20: give a shorter --primer or fewer bars\n",
+    )
     assert not (tmp_path / "x.mid").exists()
 
 
@@ -34,8 +37,11 @@ def test_a_primer_that_is_not_text(tmp_path):
     primer = tmp_path / "primer.txt"
     primer.write_bytes(b"<solo> \xff\xfe")
     code, output = run("generate", "--primer", str(primer))
-    assert (code, output) == (2, f"jazzgen: error: --primer {primer}: not UTF-8 text (byte 7); give a file of "
-                                 "value tokens or a MIDI file\n")
+    assert (code, output) == (
+        2,
+        f"jazzgen: error: --primer {primer}: not UTF-8 text (byte 7); give a file of "
+        "value tokens or a MIDI file\n",
+    )
 
 
 def test_a_huge_chord_symbol_is_cut_in_the_message():

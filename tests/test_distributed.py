@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.tokens.corpus import load_jazz_data
 from jazzgen.lm.dataset import make_windows
 from jazzgen.lm.loop import Worker, run_folder, worker_from_env
+from jazzgen.tokens.corpus import load_jazz_data
 
 WORKER_SCRIPT = """
 import sys
@@ -53,10 +53,21 @@ def test_two_workers_end_with_the_same_weights(tmp_path):
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(2)]}
     processes = []
     for index in range(2):
-        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
-                   TF_CPP_MIN_LOG_LEVEL="2")
-        args = [sys.executable, str(script), str(corpus), str(tmp_path / "trained" / "m"), str(tmp_path / f"w{index}.npz")]
-        processes.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        env = dict(
+            os.environ,
+            TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        args = [
+            sys.executable,
+            str(script),
+            str(corpus),
+            str(tmp_path / "trained" / "m"),
+            str(tmp_path / f"w{index}.npz"),
+        ]
+        processes.append(
+            subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        )
     try:
         outputs = [p.communicate(timeout=180)[0] for p in processes]
     finally:
@@ -74,12 +85,24 @@ def test_two_workers_end_with_the_same_weights(tmp_path):
     assert (tmp_path / "trained" / ".m.worker-1.run" / "checkpoint.npz").is_file()
 
 
-@pytest.mark.parametrize("config, expected", [
-    ("", Worker(0, 1, True)),
-    ('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}', Worker(1, 2, False)),
-    ('{"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}', Worker(1, 2, False)),
-    ('{"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}', Worker(0, 2, True)),
-])
+@pytest.mark.parametrize(
+    "config, expected",
+    [
+        ("", Worker(0, 1, True)),
+        (
+            '{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}',
+            Worker(1, 2, False),
+        ),
+        (
+            '{"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}',
+            Worker(1, 2, False),
+        ),
+        (
+            '{"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}',
+            Worker(0, 2, True),
+        ),
+    ],
+)
 def test_worker_from_tf_config(monkeypatch, config, expected):
     monkeypatch.setenv("TF_CONFIG", config)
     assert worker_from_env() == expected

@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "jazzgen"
-WRITES = re.compile(r"open\([^)]*['\"][wax]b?\+?['\"]|wave\.open\(.*['\"]wb['\"]|\.write_text\(|\.write_bytes\("
-                    r"|np\.save|\.savefig\(|\.save\(|shutil\.(copy|move)|os\.(rename|replace)\(|\.dump\(")
+WRITES = re.compile(
+    r"open\([^)]*['\"][wax]b?\+?['\"]|wave\.open\(.*['\"]wb['\"]|\.write_text\(|\.write_bytes\("
+    r"|np\.save|\.savefig\(|\.save\(|shutil\.(copy|move)|os\.(rename|replace)\(|\.dump\("
+)
 SAFE = {  # (module, the line as written): why it is safe
     ("render.py", "midi.save(file=path_or_file)"): "the caller's own file object",
     ("render.py", "midi.save(filename=str(tmp))"): "tmp comes from fileio.atomic_path",
@@ -18,13 +20,21 @@ SAFE = {  # (module, the line as written): why it is safe
     ("runlog.py", 'figure.savefig(out, format="png")'): "an in-memory buffer",
     ("checkpoint.py", "np.savez(buffer, **arrays)"): "an in-memory buffer, written by write_bytes_atomic",
     ("bundle.py", "np.savez(buffer, **weights)"): "an in-memory buffer, written by write_bytes_atomic",
-    ("bundle.py", 'model.save(folder / "model.keras")  # inside the staging folder, which is the atomic unit'):
-        "the bundle's staging folder is renamed into place whole",
-    ("bundle.py", "files.vocab.save(folder / \"vocab.json\")"): "Vocab.save uses write_text_atomic",
+    (
+        "bundle.py",
+        'model.save(folder / "model.keras")  # inside the staging folder, which is the atomic unit',
+    ): "the bundle's staging folder is renamed into place whole",
+    ("bundle.py", 'files.vocab.save(folder / "vocab.json")'): "Vocab.save uses write_text_atomic",
     ("bundle.py", "os.replace(output, old)"): "moving the old bundle aside before the new one is renamed in",
     ("bundle.py", "os.replace(staging, output)"): "the rename that publishes a bundle",
-    ("bundle.py", "os.replace(old, output)  # put the old bundle back"): "undoing the move aside when publishing failed",
-    ("outputs.py", 'with os.fdopen(fd, "wb") as file:'): "a temporary file of write_together's, renamed in later",
+    (
+        "bundle.py",
+        "os.replace(old, output)  # put the old bundle back",
+    ): "undoing the move aside when publishing failed",
+    (
+        "outputs.py",
+        'with os.fdopen(fd, "wb") as file:',
+    ): "a temporary file of write_together's, renamed in later",
     ("outputs.py", "os.replace(tmp, folder / name)"): "write_together's renames, once every file is written",
     ("model.py", 'with open(os.devnull, "w") as devnull:'): "stderr silenced while TensorFlow loads",
 }

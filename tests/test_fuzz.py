@@ -7,8 +7,13 @@ import pytest
 from fuzz_targets import TARGETS
 from hypothesis import HealthCheck, given, settings
 
-SHORT_RUN = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SHORT_RUN = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

@@ -5,14 +5,14 @@ import sys
 
 import mido
 import pytest
-from click.testing import CliRunner
-
 from bundle_helpers import random_bundle
+from click.testing import CliRunner
+from test_improvise import corpus_vocab
+
 from jazzgen.cli import cli
 from jazzgen.lm.config import TokenizerConfig
-from jazzgen.music.tunes import TUNES, lead_sheet
 from jazzgen.lm.vocab import Vocab
-from test_improvise import corpus_vocab
+from jazzgen.music.tunes import TUNES, lead_sheet
 
 
 def run(*args):
@@ -26,8 +26,20 @@ def jazz_bundle(tmp_path):
 
 def test_generate_writes_a_midi_file_with_melody_comp_and_bass(tmp_path, jazz_bundle):
     out = tmp_path / "solo.mid"
-    result = run("generate", "-m", jazz_bundle, "--changes", "| Dm7 G7 | Cmaj7 % |", "--bass", "--seed", 1,
-                 "--temperature", 2, "-o", out)
+    result = run(
+        "generate",
+        "-m",
+        jazz_bundle,
+        "--changes",
+        "| Dm7 G7 | Cmaj7 % |",
+        "--bass",
+        "--seed",
+        1,
+        "--temperature",
+        2,
+        "-o",
+        out,
+    )
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.output
     names = [t.name for t in mido.MidiFile(out).tracks]
@@ -35,22 +47,41 @@ def test_generate_writes_a_midi_file_with_melody_comp_and_bass(tmp_path, jazz_bu
 
 
 def test_generate_n_writes_numbered_files(tmp_path, jazz_bundle):
-    result = run("generate", "-m", jazz_bundle, "--tune", "minor-blues", "-n", 3, "--outdir", tmp_path / "takes",
-                 "--seed", 2, "--no-comp")
+    result = run(
+        "generate",
+        "-m",
+        jazz_bundle,
+        "--tune",
+        "minor-blues",
+        "-n",
+        3,
+        "--outdir",
+        tmp_path / "takes",
+        "--seed",
+        2,
+        "--no-comp",
+    )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "takes").iterdir()) == ["solo_001.mid", "solo_002.mid", "solo_003.mid"]
+    assert sorted(p.name for p in (tmp_path / "takes").iterdir()) == [
+        "solo_001.mid",
+        "solo_002.mid",
+        "solo_003.mid",
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--changes", "| H7 |"], "cannot read chord symbol 'H7'"),
-    (["--temperature", "-1"], "--temperature -1.0"),
-    (["--rhythm-temperature", "0"], "--rhythm-temperature 0.0"),
-    (["--top-p", "0"], "--top-p 0.0"),
-    (["--tune", "nope"], "--tune nope: unknown; choose one of"),
-    (["--instrument", "kazoo"], "kazoo"),
-    (["--swing", "0.9"], "--swing 0.9"),
-    (["-o", "solo.txt"], "-o solo.txt: give a .mid file name"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--changes", "| H7 |"], "cannot read chord symbol 'H7'"),
+        (["--temperature", "-1"], "--temperature -1.0"),
+        (["--rhythm-temperature", "0"], "--rhythm-temperature 0.0"),
+        (["--top-p", "0"], "--top-p 0.0"),
+        (["--tune", "nope"], "--tune nope: unknown; choose one of"),
+        (["--instrument", "kazoo"], "kazoo"),
+        (["--swing", "0.9"], "--swing 0.9"),
+        (["-o", "solo.txt"], "-o solo.txt: give a .mid file name"),
+    ],
+)
 def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message):
     result = run("generate", "-m", jazz_bundle, *args)
     assert result.exit_code in (1, 2)
@@ -62,7 +93,9 @@ def test_generate_and_quality_help_give_the_rhythm_temperature_default():
     from jazzgen.improv.generation import RHYTHM_TEMPERATURE
 
     assert f"[default: {RHYTHM_TEMPERATURE};" in " ".join(run("generate", "--help").output.split())
-    assert f"[default: {RHYTHM_TEMPERATURE}, as generate]" in " ".join(run("quality", "--help").output.split())
+    assert f"[default: {RHYTHM_TEMPERATURE}, as generate]" in " ".join(
+        run("quality", "--help").output.split()
+    )
 
 
 def test_generate_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):
@@ -108,6 +141,7 @@ def test_generation_never_imports_tensorflow(tmp_path, jazz_bundle):
 
 def test_generate_continues_a_primer_from_a_values_file_or_a_midi_file(tmp_path, jazz_bundle):
     from helpers import make_solo
+
     from jazzgen.formats.render import write_midi
     from jazzgen.tokens.values import encode
 
@@ -116,15 +150,29 @@ def test_generate_continues_a_primer_from_a_values_file_or_a_midi_file(tmp_path,
     write_midi(primer, tmp_path / "primer.mid", chord_markers=True)
     for source in ("primer.values", "primer.mid"):
         out = tmp_path / f"from_{source}.mid"
-        result = run("generate", "-m", jazz_bundle, "--primer", tmp_path / source, "--changes", "| Cmaj7 |",
-                     "--seed", 1, "-o", out, "--no-comp")
+        result = run(
+            "generate",
+            "-m",
+            jazz_bundle,
+            "--primer",
+            tmp_path / source,
+            "--changes",
+            "| Cmaj7 |",
+            "--seed",
+            1,
+            "-o",
+            out,
+            "--no-comp",
+        )
         assert result.exit_code == 0, result.output
         assert "over 3 bars" in result.output
 
 
 def test_generate_reads_changes_from_a_file(tmp_path, jazz_bundle):
     (tmp_path / "tune.chords").write_text("| Cm7 | F7 |\n| Bbmaj7 % |\n")
-    result = run("generate", "-m", jazz_bundle, "--changes-file", tmp_path / "tune.chords", "-o", tmp_path / "t.mid")
+    result = run(
+        "generate", "-m", jazz_bundle, "--changes-file", tmp_path / "tune.chords", "-o", tmp_path / "t.mid"
+    )
     assert result.exit_code == 0 and "over 4 bars" in result.output
 
 

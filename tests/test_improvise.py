@@ -2,24 +2,26 @@
 
 import numpy as np
 import pytest
-
 from bundle_helpers import random_bundle
 from helpers import make_solo
+
+import jazzgen.improv.generation as generate_module
 from jazzgen.errors import UsageError
 from jazzgen.improv.generation import generate, generate_variations, opening_pitch
-import jazzgen.improv.generation as generate_module
 from jazzgen.improv.improvise import Register, improvise
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
+from jazzgen.lm.vocab import Vocab
 from jazzgen.music.tunes import lead_sheet
 from jazzgen.tokens.decoding import decode
 from jazzgen.tokens.values import PLACED, POSITIONS, encode, forced_events, header, token_kind
-from jazzgen.lm.vocab import Vocab
 
 TRAINING = make_solo([(60 + (i * 7) % 12, i * 6, 5) for i in range(40)], "| Dm7 G7 | Cmaj7 | F7 | Bb7 |")
 
 
 def corpus_vocab() -> Vocab:
-    return Vocab.build([encode(TRAINING), ["g12", "d12", "g48", "C+2", "S-1", "|", "R+5", "Q7", "@24", "<end>"]])
+    return Vocab.build(
+        [encode(TRAINING), ["g12", "d12", "g48", "C+2", "S-1", "|", "R+5", "Q7", "@24", "<end>"]]
+    )
 
 
 class TableLM:
@@ -48,8 +50,16 @@ def run(table, default="g12", changes="| Dm7 G7 | Cmaj7 % |", n=1, seed=0, regis
     sheet = lead_sheet(changes)
     events = forced_events(sheet)
     prefix = header(sheet, 62) + events[0][1]
-    streams = improvise(TableLM(vocab, table, default), vocab, prefix, events[1:], sheet.end,
-                        SamplingConfig(seed=seed), n=n, register=register)
+    streams = improvise(
+        TableLM(vocab, table, default),
+        vocab,
+        prefix,
+        events[1:],
+        sheet.end,
+        SamplingConfig(seed=seed),
+        n=n,
+        register=register,
+    )
     return sheet, streams
 
 
@@ -67,8 +77,9 @@ def test_one_hot_model_gives_exactly_its_notes_over_the_forced_bars():
 def test_bar_k_sounds_over_chord_k_when_the_model_rests():
     # the model asks for the next event all the time: every bar and chord is still forced in order
     sheet, (tokens,) = run({}, default=["|", "@24", "<end>"])
-    assert [t for t in tokens if token_kind(t) in ("bar", "chord")] == \
-        [t for _, e in forced_events(sheet) for t in e]
+    assert [t for t in tokens if token_kind(t) in ("bar", "chord")] == [
+        t for _, e in forced_events(sheet) for t in e
+    ]
     assert decode(tokens).notes == ()
 
 
@@ -76,7 +87,7 @@ def test_a_gap_never_reaches_past_the_next_event():
     # the model would rest a whole bar: g48 is only taken once the bar line is in the stream
     sheet, (tokens,) = run({"g48": "C+2", "C+2": "d12"}, default=["g48", "|", "@24", "<end>"])
     first_gap = tokens.index("g48")
-    assert tokens[first_gap - 3:first_gap] == ["|", "R+5", "Qmaj7"]
+    assert tokens[first_gap - 3 : first_gap] == ["|", "R+5", "Qmaj7"]
     solo = decode(tokens, chords=sheet.chords)
     assert [n.onset for n in solo.notes] == [48, 96]
 
@@ -91,8 +102,9 @@ def test_same_seed_same_output_and_variations_differ(tmp_path):
 
 def test_generate_keeps_the_progression_and_the_range(tmp_path):
     bundle = random_bundle(tmp_path / "m", corpus_vocab(), scale=0.3)
-    solo = generate(bundle, changes="| Dm7 G7 | Cmaj7 % |", choruses=2, seed=1, instrument="trumpet",
-                    temperature=2.0)
+    solo = generate(
+        bundle, changes="| Dm7 G7 | Cmaj7 % |", choruses=2, seed=1, instrument="trumpet", temperature=2.0
+    )
     assert solo.bars == 6
     assert [c.symbol for c in solo.chords] == ["Dm7", "G7", "Cmaj7", "Dm7", "G7", "Cmaj7"]
     assert all(54 <= n.pitch <= 86 for n in solo.notes)
@@ -130,9 +142,17 @@ def test_the_rhythm_temperature_sets_the_rhythm_choices_alone():
     prefix = header(sheet, 62) + events[0][1]
 
     def used(rhythm_temperature):
-        streams = improvise(LeaningLM(vocab), vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=1), n=16,
-                            rhythm_temperature=rhythm_temperature)
-        tokens = [t for stream in streams for t in stream[len(prefix):]]
+        streams = improvise(
+            LeaningLM(vocab),
+            vocab,
+            prefix,
+            events[1:],
+            sheet.end,
+            SamplingConfig(seed=1),
+            n=16,
+            rhythm_temperature=rhythm_temperature,
+        )
+        tokens = [t for stream in streams for t in stream[len(prefix) :]]
         return {t for t in tokens if token_kind(t) == "gap"}, {t for t in tokens if token_kind(t) == "pitch"}
 
     assert used(None) == ({"g6", "g12"}, {"C+2", "S-1"})  # the model as trained: both of each
@@ -183,11 +203,18 @@ def test_opening_pitch_is_a_chord_tone_in_the_middle_of_the_range():
     assert opening_pitch(sheet, (46, 80)) % 12 in (3, 7, 10, 2)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"temperature": 0}, "--temperature"), ({"rhythm_temperature": 0}, "--rhythm-temperature"),
-    ({"top_p": 1.5}, "--top-p"), ({"top_k": -1}, "--top-k"),
-    ({"tune": "nope"}, "--tune nope: unknown"), ({"instrument": "kazoo"}, "kazoo"), ({"key": "H"}, "--key H"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"temperature": 0}, "--temperature"),
+        ({"rhythm_temperature": 0}, "--rhythm-temperature"),
+        ({"top_p": 1.5}, "--top-p"),
+        ({"top_k": -1}, "--top-k"),
+        ({"tune": "nope"}, "--tune nope: unknown"),
+        ({"instrument": "kazoo"}, "kazoo"),
+        ({"key": "H"}, "--key H"),
+    ],
+)
 def test_bad_options_are_usage_errors(tmp_path, options, message):
     bundle = random_bundle(tmp_path / "m", corpus_vocab())
     with pytest.raises(UsageError, match=message):
@@ -205,7 +232,9 @@ def test_sampling_filters():
 
 
 def test_the_placed_scheme_forces_the_place_each_gap_reaches():
-    vocab = Vocab.build([encode(TRAINING, PLACED), [f"^{t}" for t in range(48)] + ["g12", "d12", "C+2", "<end>"]])
+    vocab = Vocab.build(
+        [encode(TRAINING, PLACED), [f"^{t}" for t in range(48)] + ["g12", "d12", "C+2", "<end>"]]
+    )
     places = {f"^{t}": "C+2" for t in range(48)}
     sheet = lead_sheet("| Dm7 G7 | Cmaj7 % |")
     events = forced_events(sheet)

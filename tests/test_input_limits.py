@@ -12,17 +12,16 @@ import zipfile
 import mido
 import pytest
 
-from jazzgen.music import chords
+from jazzgen.errors import DataError
+from jazzgen.formats import wjazzd
+from jazzgen.formats.midi.reader import read_midi
 from jazzgen.formats.musicxml import archive as musicxml_bytes
 from jazzgen.formats.musicxml import scan as musicxml_scan
-from jazzgen.music import solo
-from jazzgen.formats import wjazzd
-from jazzgen.music.chords import format_changes, parse_changes
-from jazzgen.errors import DataError
-from jazzgen.formats.midi.reader import read_midi
 from jazzgen.formats.musicxml.reader import read_musicxml
-from jazzgen.music.tunes import lead_sheet
 from jazzgen.formats.wjazzd import read_wjazzd
+from jazzgen.music import chords, solo
+from jazzgen.music.chords import format_changes, parse_changes
+from jazzgen.music.tunes import lead_sheet
 
 # ---------------------------------------------------------------- MIDI: chord marks and sidecars
 
@@ -34,8 +33,10 @@ def midi_file(marks=(), tpb: int = 1, pitches=(60, 62, 64, 65)) -> bytes:
     midi.tracks.append(mido.MidiTrack(texts))
     melody = mido.MidiTrack()
     for pitch in pitches:
-        melody += [mido.Message("note_on", note=pitch, velocity=90, time=0),
-                   mido.Message("note_off", note=pitch, velocity=0, time=tpb)]
+        melody += [
+            mido.Message("note_on", note=pitch, velocity=90, time=0),
+            mido.Message("note_off", note=pitch, velocity=0, time=tpb),
+        ]
     midi.tracks.append(melody)
     data = io.BytesIO()
     midi.save(file=data)
@@ -47,8 +48,10 @@ def test_chord_marks_far_past_the_melody_are_refused_before_bars_are_built():
     assert len(data) < 120
     with pytest.raises(DataError) as refused:
         read_midi(io.BytesIO(data), name="far.mid")
-    assert str(refused.value) == ("far.mid: its chord marks run to beat 268,435,455; jazzgen reads solos of "
-                                  "up to 20,000 beats: split the file or remove the stray marker")
+    assert str(refused.value) == (
+        "far.mid: its chord marks run to beat 268,435,455; jazzgen reads solos of "
+        "up to 20,000 beats: split the file or remove the stray marker"
+    )
 
 
 def test_chord_marks_within_the_limit_still_set_the_bar_count(monkeypatch):
@@ -65,8 +68,10 @@ def test_a_sidecar_longer_than_a_solo_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(solo, "MAX_BEATS", 16)
     with pytest.raises(DataError) as refused:
         read_midi(tmp_path / "tune.mid")
-    assert str(refused.value) == (f"{tmp_path / 'tune.mid'}: its .chords file runs to beat 20; jazzgen reads "
-                                  "solos of up to 16 beats: cut the .chords file to the solo's length")
+    assert str(refused.value) == (
+        f"{tmp_path / 'tune.mid'}: its .chords file runs to beat 20; jazzgen reads "
+        "solos of up to 16 beats: cut the .chords file to the solo's length"
+    )
 
 
 def test_a_sidecar_over_the_text_limit_is_refused_without_reading_it_all(tmp_path, monkeypatch):
@@ -85,8 +90,10 @@ def test_changes_over_the_bar_limit_are_refused_before_spans_are_made(monkeypatc
     assert parse_changes("| Dm7 G7 " * 10 + "|")[1] == 10
     with pytest.raises(DataError) as refused:
         parse_changes("| Dm7 G7 " * 11 + "|")
-    assert str(refused.value) == ("the changes hold over 10 bars, more than jazzgen reads for a progression: "
-                                  "cut them to the tune's form")
+    assert str(refused.value) == (
+        "the changes hold over 10 bars, more than jazzgen reads for a progression: "
+        "cut them to the tune's form"
+    )
     assert parse_changes("|" * 50 + "| C7 |")[1] == 1  # empty cells are not bars
 
 
@@ -123,8 +130,13 @@ def write_pair(root, beat_bars, note_bars=(1, 1)):
     with open(root / "mcsv_beat" / "Far_FINAL_beattrack.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["onset", "bar", "beat", "signature", "chord"])
-        w.writerows([[2.0 * i + beat * 0.5, bar, beat + 1, "'4/4'", "C7"] for i, bar in enumerate(beat_bars)
-                     for beat in range(4)])
+        w.writerows(
+            [
+                [2.0 * i + beat * 0.5, bar, beat + 1, "'4/4'", "C7"]
+                for i, bar in enumerate(beat_bars)
+                for beat in range(4)
+            ]
+        )
     return melody
 
 
@@ -132,9 +144,11 @@ def test_a_beat_track_row_in_a_stray_bar_is_refused_before_bars_are_built(tmp_pa
     melody = write_pair(tmp_path, beat_bars=(1, 2, 100_000_000))
     with pytest.raises(DataError) as refused:
         read_wjazzd(melody)
-    assert str(refused.value) == (f"{tmp_path / 'mcsv_beat' / 'Far_FINAL_beattrack.csv'}: its bars span "
-                                  "400,000,004 beats; jazzgen reads solos of up to 20,000 beats: remove the "
-                                  "rows with stray bar numbers")
+    assert str(refused.value) == (
+        f"{tmp_path / 'mcsv_beat' / 'Far_FINAL_beattrack.csv'}: its bars span "
+        "400,000,004 beats; jazzgen reads solos of up to 20,000 beats: remove the "
+        "rows with stray bar numbers"
+    )
 
 
 def test_a_melody_past_the_beat_track_or_over_the_size_limit_is_refused(tmp_path, monkeypatch):
@@ -146,15 +160,19 @@ def test_a_melody_past_the_beat_track_or_over_the_size_limit_is_refused(tmp_path
     monkeypatch.setattr(wjazzd, "MAX_CSV_BYTES", 2**20)
     with open(melody, "r+b") as f:
         f.truncate(2**20 + 1)  # sparse: nothing is written or read
-    with pytest.raises(DataError, match=r"Far_FINAL.csv: it is 1.0 MiB; jazzgen reads Weimar Jazz Database "
-                                        r"CSVs of up to 1 MiB: split the solo"):
+    with pytest.raises(
+        DataError,
+        match=r"Far_FINAL.csv: it is 1.0 MiB; jazzgen reads Weimar Jazz Database "
+        r"CSVs of up to 1 MiB: split the solo",
+    ):
         read_wjazzd(melody)
 
 
 # ---------------------------------------------------------------- MusicXML
 
-DIVISIONS = ("<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
-             "</attributes>")
+DIVISIONS = (
+    "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time></attributes>"
+)
 
 
 def note(step: str = "C", duration: int = 1, extra: str = "") -> str:
@@ -169,11 +187,15 @@ def harmony(root: str = "D", kind: str = "minor-seventh") -> str:
 def score(*measures: str, parts: int = 1, head: str = "") -> str:
     """A score-partwise text: the measures' contents in every part, the first measure with <attributes>."""
     listed = "".join(f'<score-part id="P{p}"><part-name>P{p}</part-name></score-part>' for p in range(parts))
-    body = "".join(f'<measure number="{i + 1}">{DIVISIONS if i == 0 else ""}{m}</measure>'
-                   for i, m in enumerate(measures))
+    body = "".join(
+        f'<measure number="{i + 1}">{DIVISIONS if i == 0 else ""}{m}</measure>'
+        for i, m in enumerate(measures)
+    )
     every_part = "".join(f'<part id="P{p}">{body}</part>' for p in range(parts))
-    return (f'<?xml version="1.0" encoding="UTF-8"?>{head}<score-partwise version="3.1"><part-list>{listed}'
-            f'</part-list>{every_part}</score-partwise>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{head}<score-partwise version="3.1"><part-list>{listed}'
+        f"</part-list>{every_part}</score-partwise>"
+    )
 
 
 def read_text(tmp_path, text: str, name: str = "x.musicxml"):
@@ -187,61 +209,90 @@ def refusal(tmp_path, text: str, name: str = "x.musicxml") -> str:
         read_text(tmp_path, text, name)
     message = str(refused.value)
     assert message.startswith(str(tmp_path / name)) and "\n" not in message
-    return message[len(str(tmp_path / name)):]
+    return message[len(str(tmp_path / name)) :]
 
 
-@pytest.mark.parametrize("measure", [
-    note() + "<forward><duration>400000000</duration></forward>" + note("E"),
-    note() + note("E", 400_000_000),
-    harmony() + note() + "<direction><offset>400000000</offset><direction-type><words>x</words>"
-    "</direction-type></direction>" + note("E"),
-])
+@pytest.mark.parametrize(
+    "measure",
+    [
+        note() + "<forward><duration>400000000</duration></forward>" + note("E"),
+        note() + note("E", 400_000_000),
+        harmony() + note() + "<direction><offset>400000000</offset><direction-type><words>x</words>"
+        "</direction-type></direction>" + note("E"),
+    ],
+)
 def test_a_duration_far_past_a_solo_is_refused_before_music21_reads_it(tmp_path, measure):
     assert refusal(tmp_path, score(measure + note("G") * 2)) == (
         ": part 1 runs to beat 400,000,001 (its measure 1, at <divisions> 1); jazzgen reads solos of up to "
-        "20,000 beats: fix the durations or offsets there")
+        "20,000 beats: fix the durations or offsets there"
+    )
 
 
 def test_durations_count_in_the_part_s_divisions(tmp_path, monkeypatch):
     monkeypatch.setattr(solo, "MAX_BEATS", 8)
     eighths = "<attributes><divisions>2</divisions></attributes>" + note(duration=2) * 4
     assert len(read_text(tmp_path, score(note() * 4, eighths))[0].notes) == 8  # 8 beats: at the limit
-    assert "part 1 runs to beat 9 (its measure 3, at <divisions> 2)" in refusal(tmp_path, score(
-        note() * 4, eighths, note(duration=2)))
+    assert "part 1 runs to beat 9 (its measure 3, at <divisions> 2)" in refusal(
+        tmp_path, score(note() * 4, eighths, note(duration=2))
+    )
     negative = note() * 3 + note(duration=-1)
     assert "<duration> '-1' is not a usable number" in refusal(tmp_path, score(negative))
-    assert "<divisions> '0' is not a usable number" in refusal(tmp_path, score(
-        "<attributes><divisions>0</divisions></attributes>" + note()))
+    assert "<divisions> '0' is not a usable number" in refusal(
+        tmp_path, score("<attributes><divisions>0</divisions></attributes>" + note())
+    )
 
 
 def test_a_part_over_the_measure_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(musicxml_scan, "MAX_MEASURES", 5)
     assert len(read_text(tmp_path, score(*[note() * 4] * 5))) == 1
     assert refusal(tmp_path, score(*[note() * 4] * 6)) == (
-        ": part 1 holds over 5 measures; jazzgen reads parts of up to 5: split the score")
+        ": part 1 holds over 5 measures; jazzgen reads parts of up to 5: split the score"
+    )
 
 
-@pytest.mark.parametrize("limit, value, measures, parts, said", [
-    ("MAX_SCORE_MEASURES", 5, 3, 2, "it holds over 5 measures; jazzgen reads scores of up to 5"),
-    ("MAX_ITEMS", 20, 6, 1, ("it holds over 20 notes, rests, directions and other measure contents; "
-                             "jazzgen reads scores of up to 20")),
-    ("MAX_CHORD_SYMBOLS", 2, 3, 1, "it holds over 2 chord symbols; jazzgen reads scores of up to 2"),
-    ("MAX_ELEMENTS", 60, 3, 1, "it holds over 60 XML elements; jazzgen reads scores of up to 60 elements"),
-])
+@pytest.mark.parametrize(
+    "limit, value, measures, parts, said",
+    [
+        ("MAX_SCORE_MEASURES", 5, 3, 2, "it holds over 5 measures; jazzgen reads scores of up to 5"),
+        (
+            "MAX_ITEMS",
+            20,
+            6,
+            1,
+            (
+                "it holds over 20 notes, rests, directions and other measure contents; "
+                "jazzgen reads scores of up to 20"
+            ),
+        ),
+        ("MAX_CHORD_SYMBOLS", 2, 3, 1, "it holds over 2 chord symbols; jazzgen reads scores of up to 2"),
+        (
+            "MAX_ELEMENTS",
+            60,
+            3,
+            1,
+            "it holds over 60 XML elements; jazzgen reads scores of up to 60 elements",
+        ),
+    ],
+)
 def test_a_score_over_a_count_limit_is_refused(tmp_path, monkeypatch, limit, value, measures, parts, said):
     monkeypatch.setattr(musicxml_scan, limit, value)
     assert refusal(tmp_path, score(*[harmony() + note() * 4] * measures, parts=parts)) == (
-        f": {said}: split the score or remove parts")
+        f": {said}: split the score or remove parts"
+    )
 
 
 def test_time_signatures_and_line_marks_are_counted(tmp_path, monkeypatch):
     monkeypatch.setattr(musicxml_scan, "MAX_TIME_SIGNATURES", 2)
     three = "<attributes><time><beats>3</beats><beat-type>4</beat-type></time></attributes>"
-    assert "it holds over 2 time signatures" in refusal(tmp_path, score(note() * 4, three + note() * 3,
-                                                                         three + note() * 3))
+    assert "it holds over 2 time signatures" in refusal(
+        tmp_path, score(note() * 4, three + note() * 3, three + note() * 3)
+    )
     monkeypatch.setattr(musicxml_scan, "MAX_SPANNER_MARKS", 3)
-    slurred = note(extra="<notations><slur type='start'/></notations>") + note(
-        extra="<notations><slur type='stop'/></notations>") + note() * 2
+    slurred = (
+        note(extra="<notations><slur type='start'/></notations>")
+        + note(extra="<notations><slur type='stop'/></notations>")
+        + note() * 2
+    )
     assert "it holds over 3 slur, wedge and other line marks" in refusal(tmp_path, score(slurred, slurred))
 
 
@@ -249,7 +300,8 @@ def test_many_short_measures_are_refused_before_music21_searches_for_their_meter
     short = note() * 3
     assert refusal(tmp_path, score(short, note() * 4, short, short, short)) == (
         ": part 1: its measures '3', '4', '5' are shorter than their time signature; jazzgen reads measures "
-        "that fill their bar (only the first and the last may be short): fix the measure lengths")
+        "that fill their bar (only the first and the last may be short): fix the measure lengths"
+    )
     pickup = read_text(tmp_path, score(note(), note() * 4, note() * 2))[0]  # a short first and last are fine
     assert (pickup.bars, pickup.notes[0].onset) == (3, 36)
     empty = harmony("C", "major")  # a measure with no notes: music21 fills it with a rest
@@ -260,14 +312,18 @@ def test_nesting_over_the_depth_limit_is_refused(tmp_path):
     deep = "<a>" * 65 + "</a>" * 65
     assert refusal(tmp_path, score(note() + deep)) == (
         ": its elements nest over 64 deep; jazzgen reads MusicXML nested up to 64 deep: export the score "
-        "again from a notation program")
+        "again from a notation program"
+    )
 
 
-@pytest.mark.parametrize("declaration", [
-    '<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">',  # billion laughs
-    '<!ENTITY secret SYSTEM "file:///etc/passwd">',
-    '<!ENTITY % remote SYSTEM "http://example.com/x.dtd"> %remote;',
-])
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">',  # billion laughs
+        '<!ENTITY secret SYSTEM "file:///etc/passwd">',
+        '<!ENTITY % remote SYSTEM "http://example.com/x.dtd"> %remote;',
+    ],
+)
 def test_entity_declarations_are_refused(tmp_path, declaration):
     text = score(note() * 4, head=f"<!DOCTYPE score-partwise [{declaration}]>")
     assert "jazzgen reads MusicXML without entity declarations" in refusal(tmp_path, text)
@@ -276,7 +332,8 @@ def test_entity_declarations_are_refused(tmp_path, declaration):
 def test_a_plain_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(musicxml_bytes, "MAX_XML_BYTES", 2**10)
     assert refusal(tmp_path, score(*[note() * 4] * 20)) == (
-        ": it is over 1 KiB; jazzgen reads MusicXML files of up to 1 KiB: split the score or remove parts")
+        ": it is over 1 KiB; jazzgen reads MusicXML files of up to 1 KiB: split the score or remove parts"
+    )
 
 
 def mxl(text: str, declared: int | None = None) -> bytes:
@@ -296,8 +353,10 @@ def test_an_archive_is_read_and_its_inflated_size_bounded(tmp_path, monkeypatch)
     monkeypatch.setattr(musicxml_bytes, "MAX_XML_BYTES", 2**11)
     with pytest.raises(DataError) as refused:
         read_musicxml(tmp_path / "tune.mxl")
-    assert str(refused.value) == (f"{tmp_path / 'tune.mxl'}: its score 'score.xml' inflates to 4.6 KiB; "
-                                  "jazzgen reads MusicXML of up to 2 KiB: split the score")
+    assert str(refused.value) == (
+        f"{tmp_path / 'tune.mxl'}: its score 'score.xml' inflates to 4.6 KiB; "
+        "jazzgen reads MusicXML of up to 2 KiB: split the score"
+    )
     (tmp_path / "lying.mxl").write_bytes(mxl(text, declared=1000))  # inflates past what it declares
     with pytest.raises(DataError, match=r"lying.mxl: not a readable .mxl archive \(BadZipFile: Bad CRC-32"):
         read_musicxml(tmp_path / "lying.mxl")

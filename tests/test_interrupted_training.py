@@ -19,18 +19,45 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
-from jazzgen.lm.model import load_bundle
-from jazzgen.lm.config import ModelConfig
 from jazzgen.errors import DataError
+from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz
+from jazzgen.lm.config import ModelConfig
+from jazzgen.lm.model import load_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS = 4
-OPTIONS = ["--cell", "lstm", "--layers", "2", "--units", "32", "--embedding", "16", "--seq-len", "32", "--batch-size", "8",
-           "--epochs", str(EPOCHS), "--lr", "0.01", "--patience", str(EPOCHS)]
+OPTIONS = [
+    "--cell",
+    "lstm",
+    "--layers",
+    "2",
+    "--units",
+    "32",
+    "--embedding",
+    "16",
+    "--seq-len",
+    "32",
+    "--batch-size",
+    "8",
+    "--epochs",
+    str(EPOCHS),
+    "--lr",
+    "0.01",
+    "--patience",
+    str(EPOCHS),
+]
 PROGRESS = re.compile(r"\repoch (\d+)/\d+ \[[#-]+\] (\d+)/(\d+) ")  # a progress line drawn mid-epoch
-BUNDLE_FILES = {"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",
-                "ngram.json", "history.csv", "loss.png"}
+BUNDLE_FILES = {
+    "model.keras",
+    "weights.npz",
+    "config.json",
+    "vocab.json",
+    "metrics.json",
+    "README.md",
+    "ngram.json",
+    "history.csv",
+    "loss.png",
+}
 
 
 class Training:
@@ -38,8 +65,13 @@ class Training:
 
     def __init__(self, corpus: Path, output: Path, *extra: str):
         command = [sys.executable, "-m", "jazzgen", "train", str(corpus), "-o", str(output), *OPTIONS, *extra]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
         self.stderr = ""
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -83,8 +115,11 @@ def resumed(tmp_path_factory):
         time.sleep(0.02)
     code, _ = run.finish()
     assert killed_in is not None and code == -signal.SIGKILL, f"not killed mid-epoch ({code}):\n{run.stderr}"
-    left = {"epoch": killed_in, "record": checkpoint_record(output.with_name("jazz.run")),
-            "bundle_existed": output.exists()}
+    left = {
+        "epoch": killed_in,
+        "record": checkpoint_record(output.with_name("jazz.run")),
+        "bundle_existed": output.exists(),
+    }
     again = Training(corpus, output, "--resume")
     code, stdout = again.finish()
     assert code == 0, again.stderr
@@ -116,7 +151,7 @@ def test_the_resumed_bundle_loads_and_keeps_the_history_before_the_kill(resumed)
     rows = (bundle / "history.csv").read_text().splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == list(range(1, EPOCHS + 1))
     before = [(e["epoch"], round(e["train_loss"], 6)) for e in left["record"]["history"]]
-    assert [(int(r.split(",")[0]), float(r.split(",")[1])) for r in rows[:len(before)]] == before
+    assert [(int(r.split(",")[0]), float(r.split(",")[1])) for r in rows[: len(before)]] == before
     assert json.loads((bundle / "metrics.json").read_text())["epochs_run"] == EPOCHS
     assert load_bundle(bundle).model.count_params() == sum(w.size for w in weights.values())
 
@@ -127,7 +162,8 @@ def test_loading_refuses_a_keras_model_unlike_its_config(resumed, tmp_path):
     bundle = shutil.copytree(resumed[0], tmp_path / "other")
     meta = load_bundle_meta(bundle)
     build_model(ModelConfig(cell="gru", layers=2, units=32, embedding=16, vocab_size=len(meta.vocab))).save(
-        bundle / "model.keras")
+        bundle / "model.keras"
+    )
     differs = r"recurrent_1.kernel has shape \(16, 96\) but config.json \(2x32 lstm, embedding 16, vocabulary"
     with pytest.raises(DataError, match=rf"model.keras: {differs} \d+\) needs \(16, 128\)$"):
         load_bundle(bundle)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from model_helpers import make_corpus
 
-from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.tokens.corpus import load_jazz_data, read_corpus, split_by_solo
-from jazzgen.lm.dataset import epoch_order, make_windows
 from jazzgen.errors import DataError, UsageError
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.dataset import epoch_order, make_windows
+from jazzgen.tokens.corpus import load_jazz_data, read_corpus, split_by_solo
 
 
 def test_windows_predict_every_token_but_each_sequences_first_once():
@@ -27,7 +27,9 @@ def test_windows_predict_every_token_but_each_sequences_first_once():
 
 
 def test_short_sequences_are_packed_and_their_first_token_is_never_a_target():
-    windows = make_windows((np.array([2, 3, 4]), np.array([5, 6]), np.array([7, 8, 9, 10])), seq_len=6, batch_size=1)
+    windows = make_windows(
+        (np.array([2, 3, 4]), np.array([5, 6]), np.array([7, 8, 9, 10])), seq_len=6, batch_size=1
+    )
     np.testing.assert_array_equal(windows.inputs, [[2, 3, 4, 5, 0, 0], [7, 8, 9, 0, 0, 0]])
     np.testing.assert_array_equal(windows.targets, [[3, 4, 0, 6, 0, 0], [8, 9, 10, 0, 0, 0]])
 
@@ -78,11 +80,14 @@ def test_run_config_json_round_trip_and_differences():
         RunConfig.from_dict(data)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"cell": "tcn"}, "--cell tcn: choose one of lstm, gru, rnn"),
-    ({"dropout": 1.0}, r"--dropout 1.0: give a fraction in \[0, 1\)"),
-    ({"layers": 0}, "--layers 0: give 1 to 8"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"cell": "tcn"}, "--cell tcn: choose one of lstm, gru, rnn"),
+        ({"dropout": 1.0}, r"--dropout 1.0: give a fraction in \[0, 1\)"),
+        ({"layers": 0}, "--layers 0: give 1 to 8"),
+    ],
+)
 def test_model_config_refuses_bad_values(changes, message):
     with pytest.raises(UsageError, match=message):
         ModelConfig(**changes)

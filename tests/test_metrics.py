@@ -4,13 +4,12 @@ import json
 import math
 
 import pytest
-from click.testing import CliRunner
-
 from bundle_helpers import random_bundle
+from click.testing import CliRunner
 from helpers import make_solo
+
 from jazzgen.cli.common import JazzgenGroup
 from jazzgen.cli.quality_commands import COMMANDS
-from jazzgen.tokens.corpus import corpus_entry, write_corpus
 from jazzgen.judge.metrics import (
     CopyIndex,
     chord_tone_rate,
@@ -28,8 +27,9 @@ from jazzgen.judge.metrics import (
     windows,
 )
 from jazzgen.judge.quality import quality_report
-from jazzgen.tokens.values import encode
 from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.corpus import corpus_entry, write_corpus
+from jazzgen.tokens.values import encode
 
 BAR = 48  # ticks of a 4/4 bar
 
@@ -143,8 +143,10 @@ def line(pitch_durations, start=0):
     return make_solo(notes)
 
 
-TRAINING = [line([(60, 12), (62, 12), (64, 6), (65, 6), (67, 24)]),  # symbols (+2,12) (+2,6) (+1,6) (+2,24)
-            line([(70, 12), (69, 12), (67, 12)])]  # symbols (-1,12) (-2,12)
+TRAINING = [
+    line([(60, 12), (62, 12), (64, 6), (65, 6), (67, 24)]),  # symbols (+2,12) (+2,6) (+1,6) (+2,24)
+    line([(70, 12), (69, 12), (67, 12)]),
+]  # symbols (-1,12) (-2,12)
 
 
 def test_copy_length_finds_the_longest_run_in_one_training_solo():
@@ -162,8 +164,9 @@ def test_copy_length_matches_a_brute_force_search():
     import random
 
     rng = random.Random(3)
-    training = [[(rng.randint(-2, 2), rng.choice((6, 12))) for _ in range(rng.randint(5, 40))]
-                for _ in range(8)]
+    training = [
+        [(rng.randint(-2, 2), rng.choice((6, 12))) for _ in range(rng.randint(5, 40))] for _ in range(8)
+    ]
     index = CopyIndex(training)
     for _ in range(30):
         query = [(rng.randint(-2, 2), rng.choice((6, 12))) for _ in range(25)]
@@ -175,7 +178,7 @@ def brute_force(training, query):
     for i in range(len(query)):
         for j in range(i + 1, len(query) + 1):
             run = query[i:j]
-            if any(seq[k:k + len(run)] == run for seq in training for k in range(len(seq))):
+            if any(seq[k : k + len(run)] == run for seq in training for k in range(len(seq))):
                 best = max(best, len(run))
     return best
 
@@ -252,7 +255,6 @@ def test_quality_report_refuses_windows_longer_than_the_solos(corpus_and_bundle)
         quality_report(bundle, corpus, n_solos=2)
 
 
-
 def test_quality_report_takes_progressions_from_sources(corpus_and_bundle):
     corpus, bundle = corpus_and_bundle
     report = quality_report(bundle, corpus, [corpus], n_solos=2, bars=16)
@@ -278,8 +280,8 @@ def test_quality_report_reads_the_split_from_the_bundle_metrics(corpus_and_bundl
 def test_measures_reproduce_the_reference_on_the_weimar_jazz_database(shared_data):
     import numpy as np
 
-    from jazzgen.judge.quality import REFERENCE
     from jazzgen.formats.wjazzd import read_wjazzd
+    from jazzgen.judge.quality import REFERENCE
 
     solos = [read_wjazzd(p) for p in sorted((shared_data / "wjazzd" / "mcsv_melody").glob("*_FINAL.csv"))]
     measured = [measure(w) for s in solos for w in windows(s)]

@@ -9,10 +9,10 @@ import mido
 import numpy as np
 import pytest
 
-from jazzgen.formats.midi import beats as beat_tracking
-from jazzgen.music.chords import format_changes, parse_chord
 from jazzgen.errors import DataError, UsageError
+from jazzgen.formats.midi import beats as beat_tracking
 from jazzgen.formats.midi.reader import read_midi
+from jazzgen.music.chords import format_changes, parse_chord
 from jazzgen.music.solo import Note, TimeSignature
 
 PPQ = 480
@@ -34,8 +34,9 @@ def make_midi(*parts, tempos=((0, 120.0),), meters=((0, 4, 4),), texts=(), file_
         return int(round(t)) if isinstance(t, float) else t * scale
 
     conductor = [(at(t), mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))) for t, bpm in tempos]
-    conductor += [(at(t), mido.MetaMessage("time_signature", numerator=num, denominator=den))
-                  for t, num, den in meters]
+    conductor += [
+        (at(t), mido.MetaMessage("time_signature", numerator=num, denominator=den)) for t, num, den in meters
+    ]
     conductor += [(at(t), mido.MetaMessage(kind, text=text)) for t, kind, text in texts]
     tracks = [conductor]
     for p in parts:
@@ -43,10 +44,20 @@ def make_midi(*parts, tempos=((0, 120.0),), meters=((0, 4, 4),), texts=(), file_
         if p["program"] is not None:
             events.append((0, mido.Message("program_change", channel=p["channel"], program=p["program"])))
         for onset, duration, pitch, *velocity in p["notes"]:
-            events.append((at(onset), mido.Message("note_on", channel=p["channel"], note=pitch,
-                                                   velocity=velocity[0] if velocity else 90)))
-            events.append((at(onset) + max(1, at(duration)),
-                           mido.Message("note_off", channel=p["channel"], note=pitch, velocity=0)))
+            events.append(
+                (
+                    at(onset),
+                    mido.Message(
+                        "note_on", channel=p["channel"], note=pitch, velocity=velocity[0] if velocity else 90
+                    ),
+                )
+            )
+            events.append(
+                (
+                    at(onset) + max(1, at(duration)),
+                    mido.Message("note_off", channel=p["channel"], note=pitch, velocity=0),
+                )
+            )
         tracks.append(events)
     if file_type == 0:
         tracks = [[e for track in tracks for e in track]]
@@ -63,15 +74,38 @@ def make_midi(*parts, tempos=((0, 120.0),), meters=((0, 4, 4),), texts=(), file_
     return data
 
 
-LINE = [(0, 3, 60), (3, 3, 62), (6, 3, 64), (9, 3, 65),  # 16ths
-        (12, 4, 67), (16, 4, 69), (20, 4, 71),  # 8th triplets
-        (24, 6, 72), (30, 6, 71), (36, 12, 69),  # 8ths and a quarter
-        (48, 2, 67), (50, 2, 65), (52, 2, 64), (54, 2, 62), (56, 2, 60), (58, 2, 59),  # 16th triplets
-        (60, 24, 60)]
+LINE = [
+    (0, 3, 60),
+    (3, 3, 62),
+    (6, 3, 64),
+    (9, 3, 65),  # 16ths
+    (12, 4, 67),
+    (16, 4, 69),
+    (20, 4, 71),  # 8th triplets
+    (24, 6, 72),
+    (30, 6, 71),
+    (36, 12, 69),  # 8ths and a quarter
+    (48, 2, 67),
+    (50, 2, 65),
+    (52, 2, 64),
+    (54, 2, 62),
+    (56, 2, 60),
+    (58, 2, 59),  # 16th triplets
+    (60, 24, 60),
+]
 BASS = [(i * 12, 12, p) for i, p in enumerate([38, 41, 45, 48, 43, 47, 50, 53, 36, 40, 43, 47])]
-COMP = [(t, 24, p) for t, chord in ((0, (53, 57, 60, 64)), (24, (53, 57, 59, 64)), (48, (52, 55, 59, 64)),
-                                     (72, (52, 55, 59, 64)), (96, (53, 57, 60, 64)), (120, (53, 57, 59, 64)))
-        for p in chord]
+COMP = [
+    (t, 24, p)
+    for t, chord in (
+        (0, (53, 57, 60, 64)),
+        (24, (53, 57, 59, 64)),
+        (48, (52, 55, 59, 64)),
+        (72, (52, 55, 59, 64)),
+        (96, (53, 57, 60, 64)),
+        (120, (53, 57, 59, 64)),
+    )
+    for p in chord
+]
 
 
 def notes_of(reading):
@@ -131,8 +165,9 @@ def test_the_solo_starts_at_the_bar_of_its_first_note():
 
 
 def test_format_0_is_split_by_channel():
-    data = make_midi(part("Band", LINE, program=65, channel=0), part("Band", COMP, program=0, channel=1),
-                     file_type=0)
+    data = make_midi(
+        part("Band", LINE, program=65, channel=0), part("Band", COMP, program=0, channel=1), file_type=0
+    )
     reading = read_midi(data)
     assert [(t.index, t.channel, t.program) for t in reading.tracks] == [(0, 1, 65), (1, 2, 0)]
     assert reading.melody_index == 0
@@ -144,8 +179,12 @@ def test_format_0_is_split_by_channel():
 
 
 def band(**extra):
-    return make_midi(part("Bass", BASS, program=32, channel=2), part("Piano", COMP, program=0, channel=1),
-                     part("Alto Sax", LINE, program=65, channel=0), **extra)
+    return make_midi(
+        part("Bass", BASS, program=32, channel=2),
+        part("Piano", COMP, program=0, channel=1),
+        part("Alto Sax", LINE, program=65, channel=0),
+        **extra,
+    )
 
 
 def test_the_lead_line_is_chosen_over_bass_and_comp():
@@ -187,16 +226,26 @@ def symbols(reading):
 
 
 def test_chords_from_marker_events():
-    texts = ((0, "marker", "Dm7"), (24, "marker", "G7"), (48, "marker", "Cmaj7"), (72, "marker", "NC"),
-             (0, "marker", "Intro"))
+    texts = (
+        (0, "marker", "Dm7"),
+        (24, "marker", "G7"),
+        (48, "marker", "Cmaj7"),
+        (72, "marker", "NC"),
+        (0, "marker", "Intro"),
+    )
     reading = read_midi(make_midi(part("Melody", LINE + [(84, 12, 60)]), texts=texts))
     assert reading.chords_from == "text events"
     assert symbols(reading) == [(0, 24, "Dm7"), (24, 24, "G7"), (48, 24, "Cmaj7")]
 
 
 def test_chords_marked_after_the_melody_ends_are_kept_with_their_bars():
-    texts = ((0, "marker", "Dm7"), (48, "marker", "G7"), (96, "marker", "Cmaj7"), (144, "marker", "F7"),
-             (240, "marker", "NC"))
+    texts = (
+        (0, "marker", "Dm7"),
+        (48, "marker", "G7"),
+        (96, "marker", "Cmaj7"),
+        (144, "marker", "F7"),
+        (240, "marker", "NC"),
+    )
     reading = read_midi(make_midi(part("Melody", LINE + [(84, 12, 60)]), texts=texts))
     assert symbols(reading) == [(0, 48, "Dm7"), (48, 48, "G7"), (96, 48, "Cmaj7"), (144, 48, "F7")]
     assert reading.solo.bars == 4  # the melody fills two; an NC mark adds no bar
@@ -235,9 +284,16 @@ def test_a_broken_sidecar_names_itself(tmp_path):
 
 
 def test_chords_estimated_from_a_comp_track():
-    comp = [(t, 24, p) for t, voicing in ((0, (50, 53, 57, 60)), (24, (43, 53, 59, 64)),
-                                          (48, (48, 52, 55, 59)), (72, (48, 52, 55, 59)))
-            for p in voicing]
+    comp = [
+        (t, 24, p)
+        for t, voicing in (
+            (0, (50, 53, 57, 60)),
+            (24, (43, 53, 59, 64)),
+            (48, (48, 52, 55, 59)),
+            (72, (48, 52, 55, 59)),
+        )
+        for p in voicing
+    ]
     data = make_midi(part("Melody", LINE, program=66), part("Piano", comp, program=0, channel=1))
     reading = read_midi(data)
     assert reading.chords_from == "estimated from tracks 2 'Piano'"
@@ -317,9 +373,11 @@ def performance(pattern, bpm_from, bpm_to, jitter, seed=1, played_to_file=False,
 
 A_BAR = [(0, 18, 60), (18, 6, 62), (24, 4, 64), (28, 4, 65), (32, 4, 67), (36, 6, 65), (42, 6, 64)]
 B_BAR = [(0, 12, 64), (12, 6, 62), (18, 6, 60), (24, 4, 59), (28, 4, 60), (32, 4, 62), (36, 12, 64)]
-SWING_LINE = [(onset + 48 * bar, duration, pitch + (bar % 5 if onset == 0 and bar % 2 == 0 else 0))
-              for bar in range(16)
-              for onset, duration, pitch in (A_BAR if bar % 2 == 0 else B_BAR)]
+SWING_LINE = [
+    (onset + 48 * bar, duration, pitch + (bar % 5 if onset == 0 and bar % 2 == 0 else 0))
+    for bar in range(16)
+    for onset, duration, pitch in (A_BAR if bar % 2 == 0 else B_BAR)
+]
 
 
 def relative(reading):
@@ -336,10 +394,12 @@ def test_a_performance_with_drifting_tempo_comes_back_on_its_grid():
     assert reading.solo.notes[0].onset == 0  # the long notes put the downbeat on the first note
 
 
-ANTICIPATIONS = [(48 * bar + 12 * beat + 6, 10, 64 + (beat + bar) % 5)
-                 for bar in range(16) for beat in range(4)]
-WALKING_BASS = [(48 * bar + 12 * beat, 11, 40 + (3 * beat + bar) % 7)
-                for bar in range(16) for beat in range(4)]
+ANTICIPATIONS = [
+    (48 * bar + 12 * beat + 6, 10, 64 + (beat + bar) % 5) for bar in range(16) for beat in range(4)
+]
+WALKING_BASS = [
+    (48 * bar + 12 * beat, 11, 40 + (3 * beat + bar) % 7) for bar in range(16) for beat in range(4)
+]
 RIDE = [(48 * bar + tick, 2, 51) for bar in range(16) for tick in (0, 12, 20, 24, 36, 44)]
 
 

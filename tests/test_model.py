@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model, tiny_train
 
-from jazzgen.lm.bundle import expected_shapes, load_bundle_meta, load_weights_npz
-from jazzgen.lm.model import load_bundle
 from jazzgen.cli import cli
-from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.errors import DataError, UsageError
+from jazzgen.lm.bundle import expected_shapes, load_bundle_meta, load_weights_npz
+from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
+from jazzgen.lm.model import load_bundle
 from jazzgen.training.train import train_jazz
 
 
@@ -26,25 +26,53 @@ def trained(tmp_path_factory):
     """A tiny jazz bundle trained once for the module: (bundle folder, corpus folder)."""
     root = tmp_path_factory.mktemp("jazz")
     corpus = make_corpus(root / "corpus")
-    bundle = train_jazz(corpus, root / "trained" / "tiny", tiny_model(), tiny_train(), progress=False,
-                        command="jazzgen train corpus -o trained/tiny", notice="Data notice: licence X 1.0.\n")
+    bundle = train_jazz(
+        corpus,
+        root / "trained" / "tiny",
+        tiny_model(),
+        tiny_train(),
+        progress=False,
+        command="jazzgen train corpus -o trained/tiny",
+        notice="Data notice: licence X 1.0.\n",
+    )
     return bundle, corpus
 
 
 def test_training_writes_a_complete_bundle(trained):
     bundle, _ = trained
     names = {p.name for p in bundle.iterdir()}
-    assert {"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",
-            "ngram.json", "history.csv", "loss.png"} <= names
+    assert {
+        "model.keras",
+        "weights.npz",
+        "config.json",
+        "vocab.json",
+        "metrics.json",
+        "README.md",
+        "ngram.json",
+        "history.csv",
+        "loss.png",
+    } <= names
     run = bundle.with_name("tiny.run")  # kept, so that --resume can give the finished run more epochs
     assert sorted(p.name for p in run.iterdir()) == ["checkpoint.npz", "history.csv", "loss.png"]
     assert not [p for p in bundle.parent.iterdir() if p.name.startswith(".")]
     metrics = json.loads((bundle / "metrics.json").read_text())
     validation = metrics["validation"]
-    assert set(validation["model"]) == set(validation["baseline"]) == {
-        "nats_per_token", "bits_per_note", "perplexity", "accuracy", "pitch_bits_per_note", "rhythm_bits_per_note"}
+    assert (
+        set(validation["model"])
+        == set(validation["baseline"])
+        == {
+            "nats_per_token",
+            "bits_per_note",
+            "perplexity",
+            "accuracy",
+            "pitch_bits_per_note",
+            "rhythm_bits_per_note",
+        }
+    )
     model = validation["model"]
-    assert model["pitch_bits_per_note"] + model["rhythm_bits_per_note"] == pytest.approx(model["bits_per_note"])
+    assert model["pitch_bits_per_note"] + model["rhythm_bits_per_note"] == pytest.approx(
+        model["bits_per_note"]
+    )
     assert metrics["ngram_order"] in (3, 4, 5)
     assert (bundle / "history.csv").read_text().splitlines()[0].startswith("epoch,train_loss,val_loss")
     card = (bundle / "README.md").read_text()
@@ -64,8 +92,9 @@ def test_config_json_holds_every_option(trained):
 
 def test_loss_falls_on_training_data(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", solos=6)
-    bundle = train_jazz(corpus, tmp_path / "m", tiny_model(dropout=0.0), tiny_train(epochs=6, patience=6),
-                        progress=False)
+    bundle = train_jazz(
+        corpus, tmp_path / "m", tiny_model(dropout=0.0), tiny_train(epochs=6, patience=6), progress=False
+    )
     losses = [float(line.split(",")[1]) for line in (bundle / "history.csv").read_text().splitlines()[1:]]
     assert losses[-1] < losses[0] - 0.5
 
@@ -85,8 +114,11 @@ def test_weights_npz_layout_is_the_documented_one(cell):
     from jazzgen.lm.bundle import export_weights
     from jazzgen.lm.model import build_model
 
-    config = RunConfig(ModelConfig(cell=cell, layers=2, units=8, embedding=5, vocab_size=11), TrainConfig(),
-                       TokenizerConfig())
+    config = RunConfig(
+        ModelConfig(cell=cell, layers=2, units=8, embedding=5, vocab_size=11),
+        TrainConfig(),
+        TokenizerConfig(),
+    )
     model = build_model(config.model)
     weights = export_weights(model, config)
     assert {k: v.shape for k, v in weights.items()} == expected_shapes(config)
@@ -120,10 +152,12 @@ def numpy_logits(weights: dict, model: ModelConfig, ids: np.ndarray) -> np.ndarr
 
 def test_meta_and_npz_load_without_tensorflow(trained):
     bundle, _ = trained
-    code = ("import sys; from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz; "
-            f"m = load_bundle_meta({str(bundle)!r}); w = load_weights_npz({str(bundle)!r}, m); "
-            "assert len(w) == 9, w.keys(); "
-            "bad = [n for n in sys.modules if n.split('.')[0] in ('tensorflow', 'keras')]; assert not bad, bad")
+    code = (
+        "import sys; from jazzgen.lm.bundle import load_bundle_meta, load_weights_npz; "
+        f"m = load_bundle_meta({str(bundle)!r}); w = load_weights_npz({str(bundle)!r}, m); "
+        "assert len(w) == 9, w.keys(); "
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('tensorflow', 'keras')]; assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -173,7 +207,9 @@ def test_loading_refuses_a_mismatched_bundle(trained, tmp_path):
     config = json.loads((units_copy / "config.json").read_text())
     config["model"]["units"] = 64
     (units_copy / "config.json").write_text(json.dumps(config))
-    with pytest.raises(DataError, match=r"recurrent_1.kernel has shape \(16, 128\) but config.json .* needs \(16, 256\)"):
+    with pytest.raises(
+        DataError, match=r"recurrent_1.kernel has shape \(16, 128\) but config.json .* needs \(16, 256\)"
+    ):
         load_weights_npz(units_copy)
     with pytest.raises(DataError, match="needs"):
         load_bundle(units_copy)
@@ -191,7 +227,10 @@ def test_loading_refuses_a_model_with_code_in_it(trained, tmp_path):
     ids = keras.Input((None,), dtype="int32")
     x = keras.layers.Lambda(lambda t: t * 2)(ids)
     keras.Model(ids, x).save(bundle / "model.keras")
-    with pytest.raises(DataError, match="model.keras: holds code jazzgen will not run; retrain the model, or load a bundle you trust$"):
+    with pytest.raises(
+        DataError,
+        match="model.keras: holds code jazzgen will not run; retrain the model, or load a bundle you trust$",
+    ):
         load_bundle(bundle)
 
 
@@ -201,10 +240,20 @@ def test_evaluate_cli_json(trained, tmp_path):
     result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(held_out), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"model", "baseline", "solos", "notes", "tokens", "unknown_tokens", "in_training_data"}
+    assert set(report) == {
+        "model",
+        "baseline",
+        "solos",
+        "notes",
+        "tokens",
+        "unknown_tokens",
+        "in_training_data",
+    }
     assert report["solos"] == 2 and report["notes"] == 64 and report["unknown_tokens"] == 0
     model = report["model"]
-    assert model["bits_per_note"] == pytest.approx(model["nats_per_token"] * report["tokens"] / math.log(2) / 64)
+    assert model["bits_per_note"] == pytest.approx(
+        model["nats_per_token"] * report["tokens"] / math.log(2) / 64
+    )
     assert model["perplexity"] == pytest.approx(math.exp(model["nats_per_token"]))
     assert 0 <= report["baseline"]["accuracy"] <= 1
 
@@ -217,12 +266,15 @@ def test_a_finished_run_goes_on_with_more_epochs(trained, tmp_path):
     shutil.copytree(bundle, copy)
     shutil.copytree(bundle.with_name("tiny.run"), tmp_path / "tiny.run")
     before = json.loads((copy / "metrics.json").read_text())["epochs_run"]
-    again = train_jazz(corpus, copy, tiny_model(), tiny_train(epochs=before + 1, patience=9), resume=True,
-                       progress=False)
+    again = train_jazz(
+        corpus, copy, tiny_model(), tiny_train(epochs=before + 1, patience=9), resume=True, progress=False
+    )
     history = (again / "history.csv").read_text().splitlines()
     assert json.loads((again / "metrics.json").read_text())["epochs_run"] == before + 1
-    assert len(history) == 1 + before + 1 and history[1:before + 1] == \
-        (bundle / "history.csv").read_text().splitlines()[1:]
+    assert (
+        len(history) == 1 + before + 1
+        and history[1 : before + 1] == (bundle / "history.csv").read_text().splitlines()[1:]
+    )
 
 
 def test_evaluate_says_when_it_scores_what_the_model_trained_on(trained, tmp_path):
@@ -241,7 +293,9 @@ def test_evaluate_counts_notes_outside_the_vocabulary(trained, tmp_path):
     from jazzgen.formats.render import write_midi
 
     bundle, _ = trained
-    leaps = make_solo([(40, 0, 12), (90, 12, 12), (41, 24, 12), (43, 36, 12)], "| Dm7 |")  # +50, -49: never seen
+    leaps = make_solo(
+        [(40, 0, 12), (90, 12, 12), (41, 24, 12), (43, 36, 12)], "| Dm7 |"
+    )  # +50, -49: never seen
     write_midi(leaps, tmp_path / "leaps.mid", comp=False)
     result = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(tmp_path / "leaps.mid"), "--json"])
     report = json.loads(result.output)
@@ -263,13 +317,17 @@ def test_cli_errors_are_one_line(tmp_path, trained):
     runner = CliRunner()
     missing = runner.invoke(cli, ["train", str(tmp_path / "nope"), "-o", str(tmp_path / "m")])
     assert missing.exit_code == 2
-    assert missing.output == f"jazzgen: error: {tmp_path / 'nope'}: no such folder; make one with " \
-                             f"`jazzgen prepare SOURCES -o {tmp_path / 'nope'}`\n"
+    assert (
+        missing.output == f"jazzgen: error: {tmp_path / 'nope'}: no such folder; make one with "
+        f"`jazzgen prepare SOURCES -o {tmp_path / 'nope'}`\n"
+    )
     bad = runner.invoke(cli, ["train", str(trained[1]), "-o", str(tmp_path / "m"), "--units", "0"])
     assert (bad.exit_code, bad.output) == (2, "jazzgen: error: --units 0: give 1 to 8192\n")
     no_model = runner.invoke(cli, ["evaluate", "-m", str(tmp_path), str(trained[1])])
     assert no_model.exit_code == 2 and "no model bundle here" in no_model.output
-    text_model = runner.invoke(cli, ["text", "evaluate", "-m", str(trained[0]), str(trained[1] / "vocab.json")])
+    text_model = runner.invoke(
+        cli, ["text", "evaluate", "-m", str(trained[0]), str(trained[1] / "vocab.json")]
+    )
     assert text_model.exit_code == 2 and "is a jazz model; use `jazzgen evaluate`" in text_model.output
 
 

@@ -6,13 +6,13 @@ import io
 
 import pytest
 
-from jazzgen.music.chords import parse_chord
 from jazzgen.errors import DataError, UsageError
 from jazzgen.formats.musicxml.reader import KIND_SUFFIXES, read_musicxml
+from jazzgen.music.chords import parse_chord
 from jazzgen.music.solo import TimeSignature
 
 music21 = pytest.importorskip("music21")
-from music21 import chord, harmony, metadata, meter, note, stream, tempo, tie
+from music21 import chord, harmony, metadata, meter, note, stream, tempo, tie  # noqa: E402
 
 
 def n(pitch: int, quarter_length: float, tie_type: str | None = None) -> note.Note:
@@ -66,22 +66,47 @@ def flat_nine(figure: str) -> harmony.ChordSymbol:
 def test_lead_sheet_with_triplets_tie_chord_and_meter_change(tmp_path):
     lead = part(
         "Tenor",
-        measure(1, [n(62, 1 / 3), n(65, 1 / 3), n(69, 1 / 3), n(72, 1), rest(0.5), n(71, 0.25), n(69, 0.25),
-                    n(67, 1, "start")], [(0, "Dm7"), (2, "G7")], "4/4"),
+        measure(
+            1,
+            [
+                n(62, 1 / 3),
+                n(65, 1 / 3),
+                n(69, 1 / 3),
+                n(72, 1),
+                rest(0.5),
+                n(71, 0.25),
+                n(69, 0.25),
+                n(67, 1, "start"),
+            ],
+            [(0, "Dm7"), (2, "G7")],
+            "4/4",
+        ),
         measure(2, [n(67, 1, "stop"), chord.Chord([60, 64, 76], quarterLength=1), rest(2)], [(0, "Cmaj7")]),
         measure(3, [n(70, 1 / 6), n(72, 1 / 6), n(74, 1 / 6), n(75, 2.5)], [(0, flat_nine("B-7"))], "3/4"),
         measure(4, [rest(3)], [(0, harmony.NoChord())]),
     )
-    solo, = read_musicxml(write_score(tmp_path, lead, bpm=150))
+    (solo,) = read_musicxml(write_score(tmp_path, lead, bpm=150))
     assert [(x.onset, x.duration, x.pitch) for x in solo.notes] == [
-        (0, 4, 62), (4, 4, 65), (8, 4, 69), (12, 12, 72),  # 8th triplets, a quarter
-        (30, 3, 71), (33, 3, 69),  # 16ths after an 8th rest
+        (0, 4, 62),
+        (4, 4, 65),
+        (8, 4, 69),
+        (12, 12, 72),  # 8th triplets, a quarter
+        (30, 3, 71),
+        (33, 3, 69),  # 16ths after an 8th rest
         (36, 24, 67),  # a quarter tied over the bar line
         (60, 12, 76),  # the top of a chord
-        (96, 2, 70), (98, 2, 72), (100, 2, 74), (102, 30, 75),  # 16th triplets
+        (96, 2, 70),
+        (98, 2, 72),
+        (100, 2, 74),
+        (102, 30, 75),  # 16th triplets
     ]
     assert [(c.onset, c.duration, c.symbol) for c in solo.chords] == [
-        (0, 24, "Dm7"), (24, 24, "G7"), (48, 48, "Cmaj7"), (96, 36, "Bb7(b9)"), (132, 36, "NC")]
+        (0, 24, "Dm7"),
+        (24, 24, "G7"),
+        (48, 48, "Cmaj7"),
+        (96, 36, "Bb7(b9)"),
+        (132, 36, "NC"),
+    ]
     assert solo.meter == (TimeSignature(0, 4, 4), TimeSignature(2, 3, 4))
     assert (solo.bars, solo.tempo, solo.title) == (4, 150.0, "Test Tune")
     assert solo.source.endswith("sheet.musicxml")
@@ -96,7 +121,7 @@ def test_defaults_pickup_and_repeated_symbols(tmp_path):
         measure(1, [n(72, 4)], [(0, "C6")]),
         measure(2, [n(64, 2), n(62, 2)], [(0, "C6"), (2, "C/E")]),
     )
-    solo, = read_musicxml(write_score(tmp_path, lead))
+    (solo,) = read_musicxml(write_score(tmp_path, lead))
     assert solo.tempo == 120.0
     assert [(x.onset, x.pitch) for x in solo.notes] == [(36, 67), (48, 72), (96, 64), (120, 62)]
     chords = [(c.onset, c.duration, c.symbol) for c in solo.chords]
@@ -116,17 +141,27 @@ def test_one_solo_per_part_with_notes_sharing_the_chords(tmp_path):
 
 def test_file_object(tmp_path):
     path = write_score(tmp_path, part("Lead", measure(1, [n(60, 4)], [(0, "F7")], "4/4")))
-    solo, = read_musicxml(io.BytesIO(path.read_bytes()))
+    (solo,) = read_musicxml(io.BytesIO(path.read_bytes()))
     assert [c.symbol for c in solo.chords] == ["F7"] and solo.notes[0].pitch == 60
 
 
-@pytest.mark.parametrize("figure, expected", [
-    ("F#m7b5", "Gbm7b5"), ("E-maj7", "Ebmaj7"), ("C13", "C7(9,13)"), ("Gsus4", "Gsus4"), ("C/E", "C/E"),
-    ("Adim7", "Adim7"), ("Bm6", "Bm6"), ("D9", "D7(9)"), ("G7#11", "G7(#11)"),
-])
+@pytest.mark.parametrize(
+    "figure, expected",
+    [
+        ("F#m7b5", "Gbm7b5"),
+        ("E-maj7", "Ebmaj7"),
+        ("C13", "C7(9,13)"),
+        ("Gsus4", "Gsus4"),
+        ("C/E", "C/E"),
+        ("Adim7", "Adim7"),
+        ("Bm6", "Bm6"),
+        ("D9", "D7(9)"),
+        ("G7#11", "G7(#11)"),
+    ],
+)
 def test_chord_symbols_become_jazzgen_symbols(tmp_path, figure, expected):
     lead = part("Lead", measure(1, [n(60, 4)], [(0, figure)], "4/4"))
-    solo, = read_musicxml(write_score(tmp_path, lead))
+    (solo,) = read_musicxml(write_score(tmp_path, lead))
     assert solo.chords[0].symbol == expected
 
 

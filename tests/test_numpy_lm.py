@@ -23,6 +23,8 @@ def test_numpy_probabilities_match_keras(cell, layers):
         weight.assign(rng.normal(0, 0.3, weight.shape).astype("float32"))
     ids = rng.integers(0, 50, size=(3, 40)).astype("int32")
     keras_probs = softmax(np.asarray(model(ids)))
-    numpy_lm = NumpyLM(export_weights(model, RunConfig(config, TrainConfig(), TokenizerConfig())), cell, layers, 32)
+    numpy_lm = NumpyLM(
+        export_weights(model, RunConfig(config, TrainConfig(), TokenizerConfig())), cell, layers, 32
+    )
     numpy_probs = softmax(numpy_lm.run(ids))
     assert np.max(np.abs(keras_probs - numpy_probs)) < 1e-5

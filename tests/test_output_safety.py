@@ -5,27 +5,24 @@ corpus is one unit that train checks, one writer at a time, and a full disk chan
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 from pathlib import Path
 
-import numpy as np
 import pytest
-from bundle_helpers import random_bundle
 from click.testing import CliRunner
 from model_helpers import make_corpus, tiny_model
 
-from jazzgen.lm import bundle as bundles
-from jazzgen.files import outputs
-from jazzgen.lm.bundle import BundleFiles, load_bundle_meta, load_weights_npz, write_bundle
 from jazzgen.cli import cli
-from jazzgen.lm.config import RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.tokens.corpus import read_corpus
 from jazzgen.errors import DataError, UsageError
+from jazzgen.files import outputs
 from jazzgen.files.outputs import locked
-from jazzgen.tokens.preparation import prepare
+from jazzgen.lm import bundle as bundles
+from jazzgen.lm.bundle import BundleFiles, load_bundle_meta, load_weights_npz, write_bundle
+from jazzgen.lm.config import RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.corpus import read_corpus
+from jazzgen.tokens.preparation import prepare
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "midi"
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -45,15 +42,20 @@ def run(*args: str, cwd: Path | None = None):
 def user_folder(path: Path) -> dict[str, bytes]:
     """A folder of the user's own files; returns them, to check they are untouched."""
     path.mkdir(parents=True, exist_ok=True)
-    files = {"take1.mid": (EXAMPLES / "blues_in_f.mid").read_bytes(), "vocab.json": b'{"my": "words"}',
-             "notes.txt": b"practice ii-V-I in all keys\n"}
+    files = {
+        "take1.mid": (EXAMPLES / "blues_in_f.mid").read_bytes(),
+        "vocab.json": b'{"my": "words"}',
+        "notes.txt": b"practice ii-V-I in all keys\n",
+    }
     for name, data in files.items():
         (path / name).write_bytes(data)
     return files
 
 
 def untouched(path: Path, files: dict[str, bytes]) -> bool:
-    return sorted(os.listdir(path)) == sorted(files) and all((path / n).read_bytes() == d for n, d in files.items())
+    return sorted(os.listdir(path)) == sorted(files) and all(
+        (path / n).read_bytes() == d for n, d in files.items()
+    )
 
 
 # ---------------------------------------------------------------- train -o
@@ -66,13 +68,17 @@ def test_train_never_writes_over_a_folder_it_did_not_make(tmp_path, where):
     files = user_folder(music)
     corpus_files = {p.name: p.read_bytes() for p in corpus.iterdir()}
     target = {"music": str(music), "corpus": str(corpus), ".": "."}[where]
-    code, output = run("train", str(corpus), "-o", target, "--epochs", "1", cwd=music if where == "." else tmp_path)
+    code, output = run(
+        "train", str(corpus), "-o", target, "--epochs", "1", cwd=music if where == "." else tmp_path
+    )
     assert code == 2 and output.startswith(f"jazzgen: error: -o {target}: ")
     assert untouched(music, files) and untouched(corpus, corpus_files)
     if where == ".":
         assert "the current folder or one it is in" in output
     else:
-        assert "holds files that are not a jazzgen model bundle" in output and "give a new folder name" in output
+        assert (
+            "holds files that are not a jazzgen model bundle" in output and "give a new folder name" in output
+        )
 
 
 def test_text_train_and_sweep_claim_their_folders_too(tmp_path):
@@ -92,7 +98,9 @@ def tiny_keras_model(vocab: Vocab, units: int = 8):
 
 
 def bundle_files(vocab: Vocab, units: int = 8, card: str = "# card\n") -> BundleFiles:
-    config = RunConfig(tiny_model(units=units, embedding=4, vocab_size=len(vocab)), TrainConfig(), TokenizerConfig())
+    config = RunConfig(
+        tiny_model(units=units, embedding=4, vocab_size=len(vocab)), TrainConfig(), TokenizerConfig()
+    )
     return BundleFiles(config, vocab, {"val_nats_per_token": 1.0}, card)
 
 
@@ -104,7 +112,9 @@ def test_a_bundle_replaces_a_bundle_only_with_force(tmp_path):
     with pytest.raises(UsageError, match=r"a model bundle is there already; add --force to replace it"):
         write_bundle(out, tiny_keras_model(VOCAB), bundle_files(VOCAB))
     assert (out / "README.md").read_text() == "# old\n"
-    write_bundle(out, tiny_keras_model(VOCAB, units=12), bundle_files(VOCAB, units=12, card="# new\n"), force=True)
+    write_bundle(
+        out, tiny_keras_model(VOCAB, units=12), bundle_files(VOCAB, units=12, card="# new\n"), force=True
+    )
     assert (out / "README.md").read_text() == "# new\n" and load_bundle_meta(out).config.model.units == 12
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # nothing left beside it
 
@@ -149,7 +159,9 @@ def test_a_full_disk_while_writing_a_bundle_changes_nothing(tmp_path, monkeypatc
         raise DISK_FULL
 
     monkeypatch.setattr(bundles, "_fill", no_space)
-    with pytest.raises(DataError, match=rf"^disk full while writing {out}: nothing was changed; free some space"):
+    with pytest.raises(
+        DataError, match=rf"^disk full while writing {out}: nothing was changed; free some space"
+    ):
         write_bundle(out, tiny_keras_model(VOCAB), bundle_files(VOCAB), force=True)
     assert (out / "README.md").read_text() == "# old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
@@ -162,8 +174,11 @@ def test_prepare_never_writes_into_a_folder_of_other_files(tmp_path):
     music = tmp_path / "music"
     files = user_folder(music)
     for target in (music, tmp_path / "music"):
-        with pytest.raises(UsageError, match=r"holds files that are not a jazzgen corpus \(notes.txt, take1.mid, "
-                                             r"vocab.json\)"):
+        with pytest.raises(
+            UsageError,
+            match=r"holds files that are not a jazzgen corpus \(notes.txt, take1.mid, "
+            r"vocab.json\)",
+        ):
             prepare([music], target)
     assert untouched(music, files)
 
@@ -173,7 +188,13 @@ def test_prepare_writes_over_its_own_corpus(tmp_path):
     first = prepare([EXAMPLES], out)
     second = prepare([EXAMPLES], out)
     assert (first.solos, first.tokens) == (second.solos, second.tokens) and second.from_cache == second.files
-    assert sorted(os.listdir(out)) == ["cache.json", "corpus.json", "report.json", "tokens.jsonl", "vocab.json"]
+    assert sorted(os.listdir(out)) == [
+        "cache.json",
+        "corpus.json",
+        "report.json",
+        "tokens.jsonl",
+        "vocab.json",
+    ]
     solos, vocab = read_corpus(out)
     assert len(solos) == first.solos
 
@@ -190,12 +211,18 @@ def test_train_refuses_files_of_two_prepare_runs(tmp_path):
     prepare([EXAMPLES], a)
     prepare([EXAMPLES / "blues_in_f.mid"], b)
     (a / "vocab.json").write_bytes((b / "vocab.json").read_bytes())
-    with pytest.raises(DataError, match=r"vocab.json does not match corpus.json: the folder holds files of different "
-                                        r"runs of prepare"):
+    with pytest.raises(
+        DataError,
+        match=r"vocab.json does not match corpus.json: the folder holds files of different "
+        r"runs of prepare",
+    ):
         read_corpus(a)
     (a / "corpus.json").unlink()  # a corpus without a manifest: the tokens and vocabulary still disagree
-    with pytest.raises(DataError, match=r"tokens.jsonl and vocab.json disagree \(\d+ tokens of tokens.jsonl are "
-                                        r"not in vocab.json\)"):
+    with pytest.raises(
+        DataError,
+        match=r"tokens.jsonl and vocab.json disagree \(\d+ tokens of tokens.jsonl are "
+        r"not in vocab.json\)",
+    ):
         read_corpus(a)
     code, output = run("train", str(a), "-o", str(tmp_path / "model"))
     assert code == 1 and "disagree" in output and not (tmp_path / "model").exists()
@@ -205,7 +232,9 @@ def test_one_writer_at_a_time(tmp_path):
     out = tmp_path / "corpus"
     out.mkdir()
     with locked(out):
-        with pytest.raises(UsageError, match=rf"another jazzgen command is writing a corpus into {out}; wait for it"):
+        with pytest.raises(
+            UsageError, match=rf"another jazzgen command is writing a corpus into {out}; wait for it"
+        ):
             prepare([EXAMPLES], out)
     prepare([EXAMPLES], out)  # the lock went with its holder
 
@@ -252,8 +281,10 @@ def test_generate_disk_full_is_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(mido.MidiFile, "save", no_space)
     code, output = run("generate", "-o", str(tmp_path / "solo.mid"), "--seed", "1")
-    assert code == 1 and output == (f"jazzgen: error: disk full while writing {tmp_path / 'solo.mid'}: it was left "
-                                    "as it was; free some space and run again\n")
+    assert code == 1 and output == (
+        f"jazzgen: error: disk full while writing {tmp_path / 'solo.mid'}: it was left "
+        "as it was; free some space and run again\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -271,9 +302,13 @@ def test_links_leading_outside_the_sources_are_not_followed(tmp_path):
     summary = prepare([source], tmp_path / "corpus")
     assert summary.solos == 1
     reasons = dict(summary.skipped)
-    assert reasons[f"{source}/linked"].startswith(f"a symbolic link to {elsewhere}, outside the folders given")
+    assert reasons[f"{source}/linked"].startswith(
+        f"a symbolic link to {elsewhere}, outside the folders given"
+    )
     assert f"{source}/one.mid" in reasons
-    assert prepare([source], tmp_path / "corpus", follow_links=True).solos == 2  # secret.mid once, by two links
+    assert (
+        prepare([source], tmp_path / "corpus", follow_links=True).solos == 2
+    )  # secret.mid once, by two links
     assert prepare([source, elsewhere], tmp_path / "corpus2").solos == 2  # inside the sources given
 
 

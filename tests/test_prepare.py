@@ -2,10 +2,10 @@ import json
 import os
 
 from click.testing import CliRunner
+from test_wjazzd import beats_for, write_layout
 
 from jazzgen.cli import cli
 from jazzgen.lm.vocab import Vocab
-from test_wjazzd import beats_for, write_layout
 
 
 def make_corpus_sources(root, count=3):

@@ -12,12 +12,12 @@ import mido
 import numpy as np
 import pytest
 
+from jazzgen.errors import DataError, UsageError
 from jazzgen.formats import render
+from jazzgen.formats.render import PPQ, SCALE, draw_piano_roll, render_wav, write_midi
 from jazzgen.music.accompany import comp_notes, voicing_classes, walking_bass
 from jazzgen.music.chords import make_chord, parse_changes, pitch_class
-from jazzgen.errors import DataError, UsageError
 from jazzgen.music.instruments import program_name, program_number
-from jazzgen.formats.render import PPQ, SCALE, draw_piano_roll, render_wav, write_midi
 from jazzgen.music.solo import Note, Solo, TimeSignature
 
 FOUR_FOUR = (TimeSignature(0, 4, 4),)
@@ -125,10 +125,16 @@ def test_meter_change_is_written_at_its_bar():
 # ---------------------------------------------------------------- invariants
 
 
-@pytest.mark.parametrize("options", [
-    {}, {"bass": True}, {"swing": 0.66, "bass": True}, {"swing": 0.75, "comp": False},
-    {"velocity_jitter_seed": 3},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"bass": True},
+        {"swing": 0.66, "bass": True},
+        {"swing": 0.75, "comp": False},
+        {"velocity_jitter_seed": 3},
+    ],
+)
 def test_every_track_keeps_the_midi_invariants(options):
     # a legato overlap of one pitch, a triplet beat, a note past the last bar line
     notes = eighth_line(3)[:20] + [(67, 120, 4), (67, 124, 4), (69, 128, 4), (60, 132, 12), (60, 138, 60)]
@@ -160,8 +166,10 @@ def test_melody_round_trips_without_swing():
 def test_velocity_jitter_is_repeatable_and_small():
     solo = make_solo(eighth_line(2))
     plain, first, again = (midi_of(solo, velocity_jitter_seed=s) for s in (None, 7, 7))
-    velocities = [[m.velocity for m in track(f, "Melody") if m.type == "note_on" and m.velocity]
-                  for f in (plain, first, again)]
+    velocities = [
+        [m.velocity for m in track(f, "Melody") if m.type == "note_on" and m.velocity]
+        for f in (plain, first, again)
+    ]
     assert velocities[1] == velocities[2] != velocities[0]
     assert max(abs(a - b) for a, b in zip(velocities[0], velocities[1])) <= render.JITTER
 
@@ -186,10 +194,20 @@ def test_bad_options_are_usage_errors():
 # ---------------------------------------------------------------- instruments
 
 
-@pytest.mark.parametrize("name, number", [
-    ("tenor sax", 66), ("Tenor Sax", 66), ("trumpet", 56), ("electric guitar (jazz)", 26),
-    ("Vibraphone", 11), ("  alto   sax ", 65), (0, 0), (127, 127), ("40", 40),
-])
+@pytest.mark.parametrize(
+    "name, number",
+    [
+        ("tenor sax", 66),
+        ("Tenor Sax", 66),
+        ("trumpet", 56),
+        ("electric guitar (jazz)", 26),
+        ("Vibraphone", 11),
+        ("  alto   sax ", 65),
+        (0, 0),
+        (127, 127),
+        ("40", 40),
+    ],
+)
 def test_instrument_names_and_numbers(name, number):
     assert program_number(name) == number
 
@@ -206,8 +224,9 @@ def test_every_gm_name_round_trips():
 
 def test_melody_program_and_channels():
     midi = midi_of(make_solo(eighth_line(2)), instrument="vibraphone", bass=True)
-    programs = {t.name: [(m.channel, m.program) for m in t if m.type == "program_change"]
-                for t in midi.tracks}
+    programs = {
+        t.name: [(m.channel, m.program) for m in t if m.type == "program_change"] for t in midi.tracks
+    }
     assert programs["Melody"] == [(0, 11)] and programs["Comp"] == [(1, 0)] and programs["Bass"] == [(2, 32)]
 
 
@@ -225,7 +244,7 @@ def test_voicing_classes_are_rootless_with_guide_tones():
 def test_comp_is_voice_led_rootless_voicings_not_block_triads():
     solo = make_solo(eighth_line(12), BLUES)
     comp = comp_notes(solo)
-    anticipation = lambda onset: onset % 48 == 42  # the and-of-4 before a new bar's chord
+    anticipation = lambda onset: onset % 48 == 42  # noqa: E731 - the and-of-4 before a new bar's chord
     chords = [solo.chord_at(t + 6 if anticipation(t) else t) for t in sorted({n.onset for n in comp})]
     played = voicings(comp)
     assert all(48 <= p <= 76 for v in played for p in v)
@@ -278,7 +297,7 @@ def test_swing_delays_offbeat_eighths_only():
     solo = make_solo(eighth_line(1) + [(72, 48, 4), (71, 52, 4), (69, 56, 4)], "| C6 | C6 |")
     straight = notes_of(track(midi_of(solo, comp=False), "Melody"))
     swung = notes_of(track(midi_of(solo, comp=False, swing=2 / 3), "Melody"))
-    for (s0, e0, _, _), (s1, e1, _, _) in zip(straight[:8], swung[:8]):
+    for (s0, _, _, _), (s1, e1, _, _) in zip(straight[:8], swung[:8]):
         if s0 % PPQ == 0:
             assert s1 == s0 and e1 == s0 + 320  # the on-beat 8th stretched to 2/3 of the beat
         else:

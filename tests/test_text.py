@@ -11,13 +11,22 @@ from click.testing import CliRunner
 
 from jazzgen.cli import cli
 from jazzgen.errors import DataError, UsageError
-from jazzgen.tokens.text import (
-    EOS, build_text_vocab, detokenize, encode_text, load_text_data, split_text, text_tokenizer, tokenize,
-)
 from jazzgen.lm.vocab import UNK
+from jazzgen.tokens.text import (
+    EOS,
+    build_text_vocab,
+    detokenize,
+    encode_text,
+    load_text_data,
+    split_text,
+    text_tokenizer,
+    tokenize,
+)
 
 NAMES = "Aachenosaurus\nAardonyx\nAbelisaurus\n\nAbrictosaurus\nAcanthopholis\n"
-VERSE = "To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer\n\nThe slings.\n"
+VERSE = (
+    "To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer\n\nThe slings.\n"
+)
 
 
 def test_char_tokens_keep_every_character_and_case():
@@ -44,7 +53,10 @@ def test_word_tokens_split_punctuation_and_end_lines():
     settings = text_tokenizer("word")
     tokens = tokenize(VERSE, settings)
     assert tokens[:9] == ["To", "be", ",", "or", "not", "to", "be", ":", "that"]
-    assert "'tis" not in tokens and ["'", "tis"] == tokens[tokens.index("Whether") + 1:tokens.index("Whether") + 3]
+    assert (
+        "'tis" not in tokens
+        and ["'", "tis"] == tokens[tokens.index("Whether") + 1 : tokens.index("Whether") + 3]
+    )
     assert tokens.count(EOS) == 4  # every line, the blank one included
     assert detokenize(tokenize("Don't stop, now.\n", settings), settings) == "Don't stop, now."
 
@@ -100,8 +112,21 @@ def test_text_file_errors(tmp_path):
         load_text_data(tmp_path / "latin1.txt", text_tokenizer())
 
 
-TINY = ["--layers", "2", "--units", "32", "--embedding", "16", "--seq-len", "24", "--batch-size", "8",
-        "--epochs", "2", "--quiet"]
+TINY = [
+    "--layers",
+    "2",
+    "--units",
+    "32",
+    "--embedding",
+    "16",
+    "--seq-len",
+    "24",
+    "--batch-size",
+    "8",
+    "--epochs",
+    "2",
+    "--quiet",
+]
 
 
 @pytest.mark.parametrize("level, unit", [("char", "char"), ("word", "token")])

@@ -7,12 +7,19 @@ import numpy as np
 import pytest
 from helpers import make_solo
 
-from jazzgen.judge.line_features import features, feature_names, is_drifted, longest_step_run, phrase_spans, \
-    repeated_share, summary
+from jazzgen.judge.line_features import (
+    feature_names,
+    features,
+    is_drifted,
+    longest_step_run,
+    phrase_spans,
+    repeated_share,
+    summary,
+)
 from jazzgen.judge.metrics import windows
 from jazzgen.judge.quality import line_report
-from jazzgen.music.solo import Note, monophonic
 from jazzgen.judge.two_sample import real_vs_real, two_sample_test
+from jazzgen.music.solo import Note, monophonic
 
 BAR = 48
 
@@ -40,8 +47,9 @@ def scrambled(solo, seed: int):
     rng = np.random.default_rng(seed)
     onsets = np.sort(rng.choice(solo.end - 12, size=len(solo.notes), replace=False))
     pitches = np.clip(64 + np.cumsum(rng.integers(-9, 10, len(onsets))), 40, 90)
-    return solo.with_(notes=monophonic([Note(int(o), int(rng.integers(1, 12)), int(p))
-                                        for o, p in zip(onsets, pitches)]))
+    return solo.with_(
+        notes=monophonic([Note(int(o), int(rng.integers(1, 12)), int(p)) for o, p in zip(onsets, pitches)])
+    )
 
 
 def eight_bar(solos):
@@ -101,7 +109,10 @@ def test_the_line_figures():
 def test_the_line_report_has_drift_by_window_and_the_test(real):
     generated = [scrambled(s, i) for i, s in enumerate(real)]
     report = line_report(generated, [s.source for s in real], real, [s.source for s in real])
-    assert len(report["drift_by_window"]["generated"]) == 2 and report["drift_by_window"]["real"] == [0.0, 0.0]
+    assert len(report["drift_by_window"]["generated"]) == 2 and report["drift_by_window"]["real"] == [
+        0.0,
+        0.0,
+    ]
     assert report["two_sample"]["accuracy"] > 0.9
     assert set(report["figures"]) >= {"repeated_3grams", "phrase_notes", "phrase_beats", "drifted"}
 
@@ -113,8 +124,12 @@ def test_real_solos_against_their_scrambled_selves(shared_data):
     solos = [s for f in files for s in read(f) if s.meter[0].numerator == 4][:40]
     windows_, groups = eight_bar(solos)
     other_windows, other_groups = eight_bar(solos[20:] + solos[:20])
-    copies = two_sample_test(windows_[:len(other_windows)], other_windows, groups[:len(other_windows)],
-                             groups[:len(other_windows)])
+    copies = two_sample_test(
+        windows_[: len(other_windows)],
+        other_windows,
+        groups[: len(other_windows)],
+        groups[: len(other_windows)],
+    )
     assert copies.accuracy < 0.6
     scrambled_windows, _ = eight_bar([scrambled(s, i) for i, s in enumerate(solos)])
     assert two_sample_test(windows_, scrambled_windows, groups, groups).accuracy > 0.95

@@ -6,8 +6,19 @@ from jazzgen.errors import DataError
 from jazzgen.formats.reading import find_sources, read
 from jazzgen.formats.wjazzd import read_wjazzd
 
-MELODY_COLUMNS = ["onset", "duration", "period", "division", "bar", "beat", "tatum", "beat_duration", "signature",
-                  "pitch", "chord"]
+MELODY_COLUMNS = [
+    "onset",
+    "duration",
+    "period",
+    "division",
+    "bar",
+    "beat",
+    "tatum",
+    "beat_duration",
+    "signature",
+    "pitch",
+    "chord",
+]
 BEAT_COLUMNS = ["onset", "bar", "beat", "signature", "chord", "form", "chorus_id", "bass"]
 
 
@@ -40,18 +51,30 @@ def beats_for(bars, start_bar=0, sig="4/4", chords=("D-7", "G7", "Cj7", "Cj7")):
 
 def test_positions_come_from_bar_beat_tatum(tmp_path):
     # pick-up note in bar 0, then a triplet and a 16th in bar 1; 120 bpm (0.5 s a beat)
-    notes = [(1.5, 0.4, 0, 4, 1, 1, 60), (2.0, 0.16, 1, 1, 1, 3, 62), (2.1667, 0.16, 1, 1, 2, 3, 64),
-             (2.75, 0.1, 1, 2, 3, 4, 65), (4.0, 1.0, 2, 1, 1, 1, 67)]
+    notes = [
+        (1.5, 0.4, 0, 4, 1, 1, 60),
+        (2.0, 0.16, 1, 1, 1, 3, 62),
+        (2.1667, 0.16, 1, 1, 2, 3, 64),
+        (2.75, 0.1, 1, 2, 3, 4, 65),
+        (4.0, 1.0, 2, 1, 1, 1, 67),
+    ]
     solo = read_wjazzd(write_layout(tmp_path, "Test_Solo", notes, beats_for(4)))
     assert [(n.onset, n.duration, n.pitch) for n in solo.notes] == [
-        (36, 10, 60), (48, 4, 62), (52, 4, 64), (66, 2, 65), (96, 24, 67)]
+        (36, 10, 60),
+        (48, 4, 62),
+        (52, 4, 64),
+        (66, 2, 65),
+        (96, 24, 67),
+    ]
     assert [(c.onset, c.symbol) for c in solo.chords][:3] == [(0, "Dm7"), (48, "G7"), (96, "Cmaj7")]
     assert solo.tempo == 120.0 and solo.bars == 3
 
 
 def test_bars_before_the_first_note_are_dropped_and_meter_changes_kept(tmp_path):
-    beats = beats_for(2, start_bar=-1) + [(t + 4.0, bar, beat, "3/4", "F7") for t, bar, beat, _, _ in
-                                          [(0.0, 1, 1, 0, 0), (0.5, 1, 2, 0, 0), (1.0, 1, 3, 0, 0)]]
+    beats = beats_for(2, start_bar=-1) + [
+        (t + 4.0, bar, beat, "3/4", "F7")
+        for t, bar, beat, _, _ in [(0.0, 1, 1, 0, 0), (0.5, 1, 2, 0, 0), (1.0, 1, 3, 0, 0)]
+    ]
     notes = [(1.0, 0.4, 0, 1, 1, 1, 60), (4.0, 0.4, 1, 1, 1, 1, 62)]
     solo = read_wjazzd(write_layout(tmp_path, "Meter", notes, beats))
     assert [(ts.bar, ts.name) for ts in solo.meter] == [(0, "4/4"), (1, "3/4")]

@@ -15,7 +15,9 @@ from jazzgen.cli import data_commands, generate_commands, model_commands, qualit
 from jazzgen.cli.common import JazzgenGroup
 
 
-@click.group(cls=JazzgenGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=JazzgenGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 @click.version_option(package_name="jazzgen")
 def cli(debug: bool) -> None:

@@ -21,14 +21,31 @@ def parse_track(value: str | None) -> int | str | None:
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus folder to write.")
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus folder to write."
+)
 @click.option("--jobs", "-j", default=1, show_default=True, type=int, help="Files read in parallel.")
-@click.option("--melody-track", default=None, help="MIDI track (index or name) holding the solo; default: chosen automatically.")
+@click.option(
+    "--melody-track",
+    default=None,
+    help="MIDI track (index or name) holding the solo; default: chosen automatically.",
+)
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside the SOURCES too.")
-@click.option("--scheme", type=click.Choice(SCHEMES), default=GAPS, show_default=True,
-              help="How a note's time is written: the gap since the last note, or its position in the bar.")
-def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str | None, follow_links: bool,
-            scheme: str) -> None:
+@click.option(
+    "--scheme",
+    type=click.Choice(SCHEMES),
+    default=GAPS,
+    show_default=True,
+    help="How a note's time is written: the gap since the last note, or its position in the bar.",
+)
+def prepare(
+    sources: tuple[str, ...],
+    out_dir: str,
+    jobs: int,
+    melody_track: str | None,
+    follow_links: bool,
+    scheme: str,
+) -> None:
     """Read solos (MIDI, MusicXML, Weimar Jazz Database CSVs; folders recursively) and write
     OUT/tokens.jsonl, OUT/vocab.json and OUT/report.json. Unreadable files are skipped and listed.
 
@@ -40,9 +57,18 @@ def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str
     from jazzgen.tokens import prepare as run_prepare
 
     files = find_sources(list(sources), follow_links).files
-    with click.progressbar(length=len(files), label="reading", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
-        summary = run_prepare(sources, out_dir, jobs=jobs, melody_track=parse_track(melody_track), progress=bar.update,
-                              follow_links=follow_links, scheme=scheme)
+    with click.progressbar(
+        length=len(files), label="reading", file=sys.stderr, hidden=not sys.stderr.isatty()
+    ) as bar:
+        summary = run_prepare(
+            sources,
+            out_dir,
+            jobs=jobs,
+            melody_track=parse_track(melody_track),
+            progress=bar.update,
+            follow_links=follow_links,
+            scheme=scheme,
+        )
     for path, reason in summary.skipped:
         click.echo(f"skipped {shown(path)}: {one_line(reason)}", err=True)
     click.echo(summary.line())
@@ -52,7 +78,9 @@ def prepare(sources: tuple[str, ...], out_dir: str, jobs: int, melody_track: str
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--melody-track", default=None, help="MIDI track (index or name) holding the solo.")
-@click.option("--values", default=40, show_default=True, type=click.IntRange(0), help="How many value tokens to show.")
+@click.option(
+    "--values", default=40, show_default=True, type=click.IntRange(0), help="How many value tokens to show."
+)
 def inspect(file: str, as_json: bool, melody_track: str | None, values: int) -> None:
     """Show what jazzgen reads in one file: tracks, the chosen melody and why, chords per bar,
     and the first value tokens.

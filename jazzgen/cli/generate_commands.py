@@ -14,13 +14,32 @@ MAX_PRIMER_BYTES = 16 * 2**20  # a primer of value tokens; a 32-bar solo takes a
 
 def _sampling_options(command):
     options = [
-        click.option("--temperature", type=float, default=1.0, show_default=True,
-                     help="Below 1: safer choices; above 1: wilder."),
-        click.option("--top-k", type=int, default=0, show_default=True, help="Sample among the k likeliest (0: all)."),
-        click.option("--top-p", type=float, default=1.0, show_default=True,
-                     help="Sample among the likeliest tokens holding this much probability."),
+        click.option(
+            "--temperature",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Below 1: safer choices; above 1: wilder.",
+        ),
+        click.option(
+            "--top-k", type=int, default=0, show_default=True, help="Sample among the k likeliest (0: all)."
+        ),
+        click.option(
+            "--top-p",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Sample among the likeliest tokens holding this much probability.",
+        ),
         click.option("--seed", type=int, default=None, help="Same seed, same output."),
-        click.option("-n", "count", type=int, default=1, show_default=True, help="How many samples, drawn as one batch."),
+        click.option(
+            "-n",
+            "count",
+            type=int,
+            default=1,
+            show_default=True,
+            help="How many samples, drawn as one batch.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -44,12 +63,20 @@ def _sampling_options(command):
 @click.option("--primer", type=click.Path(), default=None, help="A MIDI or values file the solo continues.")
 @click.option("--max-tokens", type=int, default=20_000, show_default=True, help="Longest token stream.")
 @_sampling_options
-@click.option("--rhythm-temperature", type=float, default=None,
-              help="Temperature of the rhythm choices: when each note comes and how long it lasts; "
-                   "--temperature sets the pitch choices [default: 0.8; at 1.0 lines come out sparser "
-                   "than real solos].")
-@click.option("-o", "--output", type=click.Path(), default=None, help="MIDI file to write [default: solo.mid].")
-@click.option("--outdir", type=click.Path(file_okay=False), default=None, help="Folder for numbered files (with -n).")
+@click.option(
+    "--rhythm-temperature",
+    type=float,
+    default=None,
+    help="Temperature of the rhythm choices: when each note comes and how long it lasts; "
+    "--temperature sets the pitch choices [default: 0.8; at 1.0 lines come out sparser "
+    "than real solos].",
+)
+@click.option(
+    "-o", "--output", type=click.Path(), default=None, help="MIDI file to write [default: solo.mid]."
+)
+@click.option(
+    "--outdir", type=click.Path(file_okay=False), default=None, help="Folder for numbered files (with -n)."
+)
 @click.option("--wav", is_flag=True, help="Also render a WAV through FluidSynth.")
 @click.option("--png", is_flag=True, help="Also draw a piano roll with the chords.")
 def generate(**o) -> None:
@@ -74,11 +101,23 @@ def generate(**o) -> None:
     for path in outputs:
         check_writable(path)  # before sampling, not after it
     solos = generate_variations(
-        o["model"], _changes(o["changes"], o["changes_file"]), o["tune"], n=o["count"], key=o["key"],
-        choruses=o["choruses"], bars=o["bars"], tempo=o["tempo"], temperature=o["temperature"],
+        o["model"],
+        _changes(o["changes"], o["changes_file"]),
+        o["tune"],
+        n=o["count"],
+        key=o["key"],
+        choruses=o["choruses"],
+        bars=o["bars"],
+        tempo=o["tempo"],
+        temperature=o["temperature"],
         rhythm_temperature=RHYTHM_TEMPERATURE if o["rhythm_temperature"] is None else o["rhythm_temperature"],
-        top_k=o["top_k"], top_p=o["top_p"], seed=o["seed"], primer=_primer(o["primer"]),
-        instrument=o["instrument"], max_tokens=o["max_tokens"])
+        top_k=o["top_k"],
+        top_p=o["top_p"],
+        seed=o["seed"],
+        primer=_primer(o["primer"]),
+        instrument=o["instrument"],
+        max_tokens=o["max_tokens"],
+    )
     for solo, path in zip(solos, outputs):
         _write(solo, path, o)
 
@@ -87,12 +126,16 @@ def _changes(changes: str | None, changes_file: str | None) -> str | None:
     """The progression text the user gave, checked: a bad one is a usage error (exit 2)."""
     if changes and changes_file:
         raise UsageError("give --changes or --changes-file, not both")
-    option = f"--changes {clipped(changes or '')!r}" if changes_file is None else f"--changes-file {shown(changes_file)}"
+    option = (
+        f"--changes {clipped(changes or '')!r}"
+        if changes_file is None
+        else f"--changes-file {shown(changes_file)}"
+    )
     if changes_file is not None:
         changes = _changes_text(changes_file, option)
     if changes is not None:
-        from jazzgen.music import parse_changes
         from jazzgen.errors import DataError
+        from jazzgen.music import parse_changes
 
         try:
             parse_changes(changes)
@@ -103,8 +146,8 @@ def _changes(changes: str | None, changes_file: str | None) -> str | None:
 
 def _changes_text(path: str, option: str) -> str:
     """A changes file's text, read no further than parse_changes would (a UTF-8 character is 1 to 4 bytes)."""
-    from jazzgen.music import MAX_CHANGES_CHARS
     from jazzgen.errors import DataError
+    from jazzgen.music import MAX_CHANGES_CHARS
 
     if not Path(path).exists():
         raise UsageError(f"{option}: cannot read it (No such file or directory)")
@@ -129,8 +172,10 @@ def _primer(path: str | None):
         try:
             return decode(data.decode("utf-8").split(), source=str(path))
         except UnicodeDecodeError as err:
-            raise UsageError(f"--primer {shown(path)}: not UTF-8 text (byte {err.start}); give a file of value "
-                             "tokens or a MIDI file") from None
+            raise UsageError(
+                f"--primer {shown(path)}: not UTF-8 text (byte {err.start}); give a file of value "
+                "tokens or a MIDI file"
+            ) from None
     from jazzgen.formats import read_file
 
     return read_file(path).solos[0]
@@ -154,8 +199,15 @@ def _write(solo, path: Path, o: dict) -> None:
 
     if not 0.5 <= o["swing"] <= 0.75:
         raise UsageError(f"--swing {o['swing']}: give 0.5 (straight) to 0.75 (hard swing)")
-    write_midi(solo, path, instrument=o["instrument"], comp=not o["no_comp"], bass=o["bass"], swing=o["swing"],
-               chord_markers=True)
+    write_midi(
+        solo,
+        path,
+        instrument=o["instrument"],
+        comp=not o["no_comp"],
+        bass=o["bass"],
+        swing=o["swing"],
+        chord_markers=True,
+    )
     written = [str(path)]
     if o["wav"]:
         from jazzgen.formats import render_wav
@@ -171,7 +223,9 @@ def _write(solo, path: Path, o: dict) -> None:
 
 
 @click.command("sample")
-@click.option("-m", "--model", required=True, type=click.Path(), help="Text model bundle, e.g. trained/dinos.")
+@click.option(
+    "-m", "--model", required=True, type=click.Path(), help="Text model bundle, e.g. trained/dinos."
+)
 @click.option("--prime", default="", help="Text every sample starts with.")
 @click.option("--max-len", type=int, default=200, show_default=True, help="Most tokens per sample.")
 @_sampling_options

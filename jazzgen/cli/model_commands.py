@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 import click
 from click.core import ParameterSource
@@ -33,28 +32,96 @@ def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_M
     """The options that become fields of ModelConfig or TrainConfig, and --quiet (train, text train, sweep)."""
     _DEFAULT_MODEL, _DEFAULT_TRAIN = defaults
     options = [
-        click.option("--layers", type=int, default=_DEFAULT_MODEL.layers, show_default=True, help="Stacked recurrent layers."),
-        click.option("--units", type=int, default=_DEFAULT_MODEL.units, show_default=True, help="Units per recurrent layer."),
-        click.option("--embedding", type=int, default=_DEFAULT_MODEL.embedding, show_default=True, help="Embedding size."),
-        click.option("--cell", type=click.Choice(CELLS), default=_DEFAULT_MODEL.cell, show_default=True, help="Recurrent cell."),
-        click.option("--dropout", type=float, default=_DEFAULT_MODEL.dropout, show_default=True,
-                     help="Dropout on each recurrent layer's output."),
-        click.option("--recurrent-dropout", type=float, default=_DEFAULT_MODEL.recurrent_dropout, show_default=True,
-                     help="Dropout on the recurrent state (slower)."),
-        click.option("--seq-len", type=int, default=_DEFAULT_TRAIN.seq_len, show_default=True,
-                     help="Tokens per training window."),
-        click.option("--batch-size", type=int, default=_DEFAULT_TRAIN.batch_size, show_default=True,
-                     help="Windows per step (global, over all workers)."),
-        click.option("--epochs", type=int, default=_DEFAULT_TRAIN.epochs, show_default=True, help="Most epochs to run."),
-        click.option("--lr", type=float, default=_DEFAULT_TRAIN.lr, show_default=True,
-                     help="Peak learning rate (cosine schedule)."),
-        click.option("--patience", type=int, default=_DEFAULT_TRAIN.patience, show_default=True,
-                     help="Stop after this many epochs without a better validation loss."),
-        click.option("--clipnorm", type=float, default=_DEFAULT_TRAIN.clipnorm, show_default=True,
-                     help="Gradient norm clip."),
-        click.option("--seed", type=int, default=_DEFAULT_TRAIN.seed, show_default=True, help="Seed of the run."),
-        click.option("--strategy", type=click.Choice(STRATEGIES), default=_DEFAULT_TRAIN.strategy, show_default=True,
-                     help="tf.distribute strategy; multiworker reads TF_CONFIG."),
+        click.option(
+            "--layers",
+            type=int,
+            default=_DEFAULT_MODEL.layers,
+            show_default=True,
+            help="Stacked recurrent layers.",
+        ),
+        click.option(
+            "--units",
+            type=int,
+            default=_DEFAULT_MODEL.units,
+            show_default=True,
+            help="Units per recurrent layer.",
+        ),
+        click.option(
+            "--embedding",
+            type=int,
+            default=_DEFAULT_MODEL.embedding,
+            show_default=True,
+            help="Embedding size.",
+        ),
+        click.option(
+            "--cell",
+            type=click.Choice(CELLS),
+            default=_DEFAULT_MODEL.cell,
+            show_default=True,
+            help="Recurrent cell.",
+        ),
+        click.option(
+            "--dropout",
+            type=float,
+            default=_DEFAULT_MODEL.dropout,
+            show_default=True,
+            help="Dropout on each recurrent layer's output.",
+        ),
+        click.option(
+            "--recurrent-dropout",
+            type=float,
+            default=_DEFAULT_MODEL.recurrent_dropout,
+            show_default=True,
+            help="Dropout on the recurrent state (slower).",
+        ),
+        click.option(
+            "--seq-len",
+            type=int,
+            default=_DEFAULT_TRAIN.seq_len,
+            show_default=True,
+            help="Tokens per training window.",
+        ),
+        click.option(
+            "--batch-size",
+            type=int,
+            default=_DEFAULT_TRAIN.batch_size,
+            show_default=True,
+            help="Windows per step (global, over all workers).",
+        ),
+        click.option(
+            "--epochs", type=int, default=_DEFAULT_TRAIN.epochs, show_default=True, help="Most epochs to run."
+        ),
+        click.option(
+            "--lr",
+            type=float,
+            default=_DEFAULT_TRAIN.lr,
+            show_default=True,
+            help="Peak learning rate (cosine schedule).",
+        ),
+        click.option(
+            "--patience",
+            type=int,
+            default=_DEFAULT_TRAIN.patience,
+            show_default=True,
+            help="Stop after this many epochs without a better validation loss.",
+        ),
+        click.option(
+            "--clipnorm",
+            type=float,
+            default=_DEFAULT_TRAIN.clipnorm,
+            show_default=True,
+            help="Gradient norm clip.",
+        ),
+        click.option(
+            "--seed", type=int, default=_DEFAULT_TRAIN.seed, show_default=True, help="Seed of the run."
+        ),
+        click.option(
+            "--strategy",
+            type=click.Choice(STRATEGIES),
+            default=_DEFAULT_TRAIN.strategy,
+            show_default=True,
+            help="tf.distribute strategy; multiworker reads TF_CONFIG.",
+        ),
         click.option("--quiet", is_flag=True, help="No progress line."),
     ]
     for option in reversed(options):
@@ -69,15 +136,32 @@ def _jazz_config_options(command):
 def _shared_train_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
     """The options both train commands share: the config options and those of one run."""
     options = [
-        click.option("--init", type=click.Path(), help="Fine-tune this bundle (e.g. trained/jazz): its architecture, "
-                     f"weights and vocabulary; by default a tenth of its learning rate, {FINE_TUNE_EPOCHS} epochs, "
-                     f"patience {FINE_TUNE_PATIENCE}."),
+        click.option(
+            "--init",
+            type=click.Path(),
+            help="Fine-tune this bundle (e.g. trained/jazz): its architecture, "
+            f"weights and vocabulary; by default a tenth of its learning rate, {FINE_TUNE_EPOCHS} epochs, "
+            f"patience {FINE_TUNE_PATIENCE}.",
+        ),
         click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
-        click.option("--force", is_flag=True, help="Replace the bundle already at OUTPUT (it stays whole until the "
-                     "new one is complete)."),
-        click.option("--notice", type=click.Path(), help="A Markdown file with the data's licence and citation, "
-                     "copied into the model card (e.g. the ODbL notice a model of the Weimar Jazz Database must carry)."),
-        click.option("-o", "--output", required=True, type=click.Path(), help="Bundle folder to write, e.g. trained/NAME."),
+        click.option(
+            "--force",
+            is_flag=True,
+            help="Replace the bundle already at OUTPUT (it stays whole until the new one is complete).",
+        ),
+        click.option(
+            "--notice",
+            type=click.Path(),
+            help="A Markdown file with the data's licence and citation, "
+            "copied into the model card (e.g. the ODbL notice a model of the Weimar Jazz Database must carry).",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            required=True,
+            type=click.Path(),
+            help="Bundle folder to write, e.g. trained/NAME.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -103,10 +187,19 @@ def _fine_tune_configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     base = load_bundle_meta(options["init"]).config
     given = _given(MODEL_FIELDS + TRAIN_FIELDS)
     model = replace(base.model, **{name: options[name] for name in MODEL_FIELDS if name in given})
-    defaults = {"seq_len": base.train.seq_len, "batch_size": base.train.batch_size, "epochs": FINE_TUNE_EPOCHS,
-                "lr": base.train.lr * FINE_TUNE_LR_FACTOR, "patience": FINE_TUNE_PATIENCE}
-    train = TrainConfig(**{name: options[name] if name in given else defaults.get(name, options[name])
-                           for name in TRAIN_FIELDS})
+    defaults = {
+        "seq_len": base.train.seq_len,
+        "batch_size": base.train.batch_size,
+        "epochs": FINE_TUNE_EPOCHS,
+        "lr": base.train.lr * FINE_TUNE_LR_FACTOR,
+        "patience": FINE_TUNE_PATIENCE,
+    }
+    train = TrainConfig(
+        **{
+            name: options[name] if name in given else defaults.get(name, options[name])
+            for name in TRAIN_FIELDS
+        }
+    )
     return model, train
 
 
@@ -118,8 +211,14 @@ def _given(names) -> set[str]:
 
 def _run_options(options: dict) -> dict:
     command = " ".join(shlex.quote(a) for a in ["jazzgen", *sys.argv[1:]] if a not in ("--resume", "--force"))
-    return {"resume": options["resume"], "progress": not options["quiet"], "command": command,
-            "notice": _notice_text(options["notice"]), "force": options["force"], "init": options["init"]}
+    return {
+        "resume": options["resume"],
+        "progress": not options["quiet"],
+        "command": command,
+        "notice": _notice_text(options["notice"]),
+        "force": options["force"],
+        "init": options["init"],
+    }
 
 
 def _notice_text(path: str | None) -> str:
@@ -137,7 +236,9 @@ def _notice_text(path: str | None) -> str:
 
 @click.command("train")
 @click.argument("corpus", type=click.Path())
-@click.option("--val", type=click.Path(), help="A prepared corpus to validate on (default: 10% of the solos).")
+@click.option(
+    "--val", type=click.Path(), help="A prepared corpus to validate on (default: 10% of the solos)."
+)
 @_jazz_train_options
 def train(corpus, val, **options):
     """Train a jazz language model on a CORPUS folder written by `jazzgen prepare`.
@@ -179,23 +280,31 @@ def evaluate(model_path, sources, as_json):
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
-    unknown = f" ({report['unknown_tokens']:,} not in the model's vocabulary)" if report["unknown_tokens"] else ""
-    click.echo(f"{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens{unknown}")
+    unknown = (
+        f" ({report['unknown_tokens']:,} not in the model's vocabulary)" if report["unknown_tokens"] else ""
+    )
+    click.echo(
+        f"{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens{unknown}"
+    )
     for name in ("model", "baseline"):
         figures = report[name]
         if figures:
-            click.echo(f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note "
-                       f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})  "
-                       f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}")
+            click.echo(
+                f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note "
+                f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})  "
+                f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}"
+            )
 
 
 def _warn_if_trained_on(report: dict, total: int | None, what: str, model_path: str) -> None:
     seen = report["in_training_data"]
     if seen:
         of = f" of {total}" if total is not None else ""
-        click.echo(f"warning: {seen}{of} {what} are in {model_path}'s training data: their figures say how well "
-                   "it learnt them, not how it plays what it never heard; evaluate on solos held out of training",
-                   err=True)
+        click.echo(
+            f"warning: {seen}{of} {what} are in {model_path}'s training data: their figures say how well "
+            "it learnt them, not how it plays what it never heard; evaluate on solos held out of training",
+            err=True,
+        )
 
 
 @click.group("text")
@@ -205,8 +314,12 @@ def text_group():
 
 @text_group.command("train")
 @click.argument("file", type=click.Path())
-@click.option("--level", type=click.Choice(["char", "word"]), default="char", show_default=True, help="Token unit.")
-@click.option("--vocab-size", type=int, help="Word level: keep this many most common words, <unk> for the rest.")
+@click.option(
+    "--level", type=click.Choice(["char", "word"]), default="char", show_default=True, help="Token unit."
+)
+@click.option(
+    "--vocab-size", type=int, help="Word level: keep this many most common words, <unk> for the rest."
+)
 @click.option("--lines", is_flag=True, help="Each line is one example ended by <EOS> (e.g. one name a line).")
 @click.option("--lower", is_flag=True, help="Lowercase the text first.")
 @click.option("--val", type=click.Path(), help="A text file to validate on (default: the last 10% of FILE).")
@@ -225,7 +338,9 @@ def text_train(file, level, vocab_size, lines, lower, val, **options):
     if options["init"] and not _given(("level", "vocab_size", "lines", "lower")):
         tokenizer = None  # the base bundle's
     model, train_config = _configs(options)
-    out = train_text(file, options["output"], tokenizer, model, train_config, val=val, **_run_options(options))
+    out = train_text(
+        file, options["output"], tokenizer, model, train_config, val=val, **_run_options(options)
+    )
     if out is not None:
         click.echo(f"wrote {out}")
 
@@ -248,13 +363,20 @@ def text_evaluate(model_path, file, as_json):
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
-        click.echo("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in report.items()))
+        click.echo(
+            "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in report.items())
+        )
 
 
 @click.command("sweep")
 @click.argument("corpus", type=click.Path())
-@click.option("-o", "--output", required=True, type=click.Path(),
-              help="Folder for the runs, sweep.jsonl (one row a finished run) and sweep.md (the table).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(),
+    help="Folder for the runs, sweep.jsonl (one row a finished run) and sweep.md (the table).",
+)
 @_jazz_config_options
 def sweep(corpus, output, **options):
     """Train a small grid of jazz models on CORPUS and tabulate them: the base config (the options)

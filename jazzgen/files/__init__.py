@@ -3,9 +3,22 @@ locked, names shown safely in messages. Takes paths and bytes; gives files, or o
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "DiskFull": "fileio", "atomic_path": "fileio", "check_writable": "fileio", "clipped": "fileio",
-    "json_text": "fileio", "one_line": "fileio", "read_bytes": "fileio", "read_json": "fileio",
-    "shown": "fileio", "write_bytes_atomic": "fileio", "write_text_atomic": "fileio", "claim_folder": "outputs",
-    "locked": "outputs", "write_together": "outputs",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "DiskFull": "fileio",
+        "atomic_path": "fileio",
+        "check_writable": "fileio",
+        "clipped": "fileio",
+        "json_text": "fileio",
+        "one_line": "fileio",
+        "read_bytes": "fileio",
+        "read_json": "fileio",
+        "shown": "fileio",
+        "write_bytes_atomic": "fileio",
+        "write_text_atomic": "fileio",
+        "claim_folder": "outputs",
+        "locked": "outputs",
+        "write_together": "outputs",
+    },
+)

@@ -44,8 +44,10 @@ def atomic_path(path: str | Path):
     except OSError as err:
         if is_disk_full(err):
             raise disk_full(path) from None
-        raise UsageError(f"cannot write {shown(path)}: {_why_unwritable(path) or err.strerror or err}; "
-                         "choose a writable folder") from None
+        raise UsageError(
+            f"cannot write {shown(path)}: {_why_unwritable(path) or err.strerror or err}; "
+            "choose a writable folder"
+        ) from None
     os.close(fd)
     os.chmod(tmp, file_mode())
     try:
@@ -123,8 +125,10 @@ def read_bytes(path: str | Path, limit: int, fix: str = "restore it or give anot
         if not stat.S_ISREG(info.st_mode):
             raise DataError(f"{shown(path)}: not a regular file ({_file_kind(info.st_mode)}); {fix}")
         if info.st_size > limit:
-            raise DataError(f"{shown(path)}: {_size(info.st_size)}, over the {_size(limit)} jazzgen reads "
-                            f"for such a file; {fix}")
+            raise DataError(
+                f"{shown(path)}: {_size(info.st_size)}, over the {_size(limit)} jazzgen reads "
+                f"for such a file; {fix}"
+            )
         with open(path, "rb") as file:
             data = file.read(limit + 1)
     except OSError as err:
@@ -149,8 +153,13 @@ def read_json(path: str | Path, limit: int, fix: str = "restore it or give anoth
 
 
 def _file_kind(mode: int) -> str:
-    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
     return next((name for test, name in kinds if test(mode)), "not a plain file")
 
 

@@ -43,15 +43,18 @@ def claim_folder(path: str | Path, kind: str, holds_own: Callable[[Path], bool],
     try:
         names = entries(path)
     except OSError as err:
-        raise UsageError(f"{option} {shown(path)}: cannot list it ({err.strerror or err}); "
-                         "choose another folder") from None
+        raise UsageError(
+            f"{option} {shown(path)}: cannot list it ({err.strerror or err}); choose another folder"
+        ) from None
     if not names:
         return "empty"
     if holds_own(path):
         return "own"
-    raise UsageError(f"{option} {shown(path)}: this folder holds files that are not a jazzgen {kind} "
-                     f"({_some(names)}); jazzgen writes a {kind} only into a new or empty folder or over "
-                     f"a {kind} it wrote: give a new folder name")
+    raise UsageError(
+        f"{option} {shown(path)}: this folder holds files that are not a jazzgen {kind} "
+        f"({_some(names)}); jazzgen writes a {kind} only into a new or empty folder or over "
+        f"a {kind} it wrote: give a new folder name"
+    )
 
 
 def _some(names: list[str]) -> str:
@@ -75,8 +78,10 @@ def locked(folder: Path, what: str = "writing"):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UsageError(f"another jazzgen command is {what} {shown(folder)}; wait for it to finish, "
-                             "or choose another folder") from None
+            raise UsageError(
+                f"another jazzgen command is {what} {shown(folder)}; wait for it to finish, "
+                "or choose another folder"
+            ) from None
         yield
     finally:
         os.close(fd)
@@ -112,4 +117,3 @@ def _stage(folder: Path, name: str, data: bytes) -> str:
         os.unlink(tmp)
         raise
     return tmp
-

@@ -5,7 +5,16 @@ formats (mido, music21, csv)."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "Reading": "reading", "Sources": "reading", "find_sources": "reading", "read": "reading",
-    "read_file": "reading", "draw_piano_roll": "render", "render_wav": "render", "write_midi": "render",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "Reading": "reading",
+        "Sources": "reading",
+        "find_sources": "reading",
+        "read": "reading",
+        "read_file": "reading",
+        "draw_piano_roll": "render",
+        "render_wav": "render",
+        "write_midi": "render",
+    },
+)

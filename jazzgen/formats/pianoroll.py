@@ -28,7 +28,7 @@ def draw_piano_roll(solo: Solo, png_path: str | Path, bars_per_row: int = 8) -> 
     low, high = _pitch_window(solo)
     for row, ax in enumerate(axes):
         first, last = row * bars_per_row, min(solo.bars, (row + 1) * bars_per_row)
-        _draw_row(ax, solo, starts[first], starts[last], starts[first:last + 1], low, high, first)
+        _draw_row(ax, solo, starts[first], starts[last], starts[first : last + 1], low, high, first)
         left = starts[first] / TICKS_PER_BEAT
         ax.set_xlim(left, left + min(bars_per_row, solo.bars) * _bar_beats(solo))
     axes[0].set_title(solo.title or solo.source or "jazzgen solo", loc="left", pad=18)
@@ -52,16 +52,25 @@ def _draw_row(ax, solo: Solo, start: int, end: int, bar_lines, low: int, high: i
     """One row of bars: note boxes, bar lines with numbers (and the meter where it changes), beat
     lines, chord symbols above the bars."""
     notes = [n for n in solo.notes if n.onset < end and n.end > start]
-    ax.barh([n.pitch for n in notes], [n.duration / TICKS_PER_BEAT for n in notes],
-            left=[n.onset / TICKS_PER_BEAT for n in notes], height=0.8, color="tab:blue",
-            edgecolor="black", linewidth=0.5, zorder=3)
+    ax.barh(
+        [n.pitch for n in notes],
+        [n.duration / TICKS_PER_BEAT for n in notes],
+        left=[n.onset / TICKS_PER_BEAT for n in notes],
+        height=0.8,
+        color="tab:blue",
+        edgecolor="black",
+        linewidth=0.5,
+        zorder=3,
+    )
     for beat in range(start // TICKS_PER_BEAT, -(-end // TICKS_PER_BEAT)):
         ax.axvline(beat, color="0.88", linewidth=0.6, zorder=1)
     for tick in bar_lines:
         ax.axvline(tick / TICKS_PER_BEAT, color="black", linewidth=1.0, zorder=2)
     meters = {solo.bar_starts[ts.bar]: ts.name for ts in solo.meter if ts.bar < solo.bars}
-    labels = [f"{first_bar + i + 1}" + (f"  ({meters[t]})" if t in meters else "")
-              for i, t in enumerate(bar_lines[:-1])]
+    labels = [
+        f"{first_bar + i + 1}" + (f"  ({meters[t]})" if t in meters else "")
+        for i, t in enumerate(bar_lines[:-1])
+    ]
     ax.set_xticks([t / TICKS_PER_BEAT for t in bar_lines[:-1]], labels, ha="left")
     ax.set_ylim(low, high)
     octave_cs = [p for p in range(low, high + 1) if p % 12 == 0]
@@ -70,5 +79,11 @@ def _draw_row(ax, solo: Solo, start: int, end: int, bar_lines, low: int, high: i
     label_y = ax.get_xaxis_transform()
     for chord in solo.chords:
         if start <= chord.onset < end:
-            ax.text(chord.onset / TICKS_PER_BEAT + 0.05, 1.02, chord.symbol, transform=label_y,
-                    fontsize=10, fontweight="bold")
+            ax.text(
+                chord.onset / TICKS_PER_BEAT + 0.05,
+                1.02,
+                chord.symbol,
+                transform=label_y,
+                fontsize=10,
+                fontweight="bold",
+            )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import shown
-from jazzgen.music.solo import Solo
 from jazzgen.formats.wjazzd import MELODY_SUFFIX, is_wjazzd_melody, read_wjazzd
+from jazzgen.music.solo import Solo
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
 MUSICXML_SUFFIXES = (".musicxml", ".xml", ".mxl")
@@ -82,8 +82,10 @@ def find_sources(paths: list[str | Path], follow_links: bool = False) -> Sources
     return Sources(tuple(files), tuple(skipped), tuple(duplicates))
 
 
-OUTSIDE = ("a symbolic link to {target}, outside the folders given: name that place too, or pass "
-           "--follow-links, to read it")
+OUTSIDE = (
+    "a symbolic link to {target}, outside the folders given: name that place too, or pass "
+    "--follow-links, to read it"
+)
 
 
 def _one_path_each(paths: list[Path]) -> list[Path]:
@@ -143,8 +145,10 @@ def read_file(path: str | Path, melody_track: int | str | None = None) -> Readin
     path = Path(path)
     kind = source_kind(path)
     if kind is None:
-        raise DataError(f"{path}: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl) "
-                        f"or Weimar Jazz Database melody file (mcsv_melody/*{MELODY_SUFFIX})")
+        raise DataError(
+            f"{path}: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl) "
+            f"or Weimar Jazz Database melody file (mcsv_melody/*{MELODY_SUFFIX})"
+        )
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a file")
     if kind == "wjazzd":
@@ -175,8 +179,11 @@ def track_summary(track) -> dict:
     return {k: v for k, v in vars(track).items() if not k.startswith("_")}
 
 
-def read(path: str | Path, melody_track: int | str | None = None,
-         on_skip: Callable[[Path, str], None] | None = None) -> list[Solo]:
+def read(
+    path: str | Path,
+    melody_track: int | str | None = None,
+    on_skip: Callable[[Path, str], None] | None = None,
+) -> list[Solo]:
     """Solos from a file, or from every readable file in a folder (recursively).
 
     A file that cannot be read raises DataError when it was named alone; inside a folder it is

@@ -24,11 +24,11 @@ from typing import BinaryIO
 
 import mido
 
-from jazzgen.music.accompany import comp_notes, walking_bass
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import atomic_path
-from jazzgen.music.instruments import ACOUSTIC_BASS, PIANO, program_number
 from jazzgen.formats.pianoroll import draw_piano_roll  # noqa: F401 - part of this module's API
+from jazzgen.music.accompany import comp_notes, walking_bass
+from jazzgen.music.instruments import ACOUSTIC_BASS, PIANO, program_number
 from jazzgen.music.solo import TICKS_PER_BEAT, Note, Solo
 from jazzgen.music.tonality import estimate_key
 
@@ -68,8 +68,16 @@ def write_midi(
     (default solo.tempo); velocity_jitter_seed: humanise velocities by up to +-JITTER, repeatably;
     chord_markers: write each chord symbol as a marker event at its onset (NC where changes stop).
     """
-    midi = midi_file(solo, instrument=instrument, comp=comp, bass=bass, swing=swing, tempo=tempo,
-                     velocity_jitter_seed=velocity_jitter_seed, chord_markers=chord_markers)
+    midi = midi_file(
+        solo,
+        instrument=instrument,
+        comp=comp,
+        bass=bass,
+        swing=swing,
+        tempo=tempo,
+        velocity_jitter_seed=velocity_jitter_seed,
+        chord_markers=chord_markers,
+    )
     if hasattr(path_or_file, "write"):
         midi.save(file=path_or_file)
         return
@@ -77,8 +85,17 @@ def write_midi(
         midi.save(filename=str(tmp))
 
 
-def midi_file(solo: Solo, *, instrument="tenor sax", comp=True, bass=False, swing=0.5, tempo=None,
-              velocity_jitter_seed=None, chord_markers=False) -> mido.MidiFile:
+def midi_file(
+    solo: Solo,
+    *,
+    instrument="tenor sax",
+    comp=True,
+    bass=False,
+    swing=0.5,
+    tempo=None,
+    velocity_jitter_seed=None,
+    chord_markers=False,
+) -> mido.MidiFile:
     """The mido.MidiFile write_midi saves (same options)."""
     program = program_number(instrument)
     _check_swing(swing)
@@ -154,12 +171,18 @@ def _beat_start(starts: tuple[int, ...], tick: int) -> int:
 
 def _conductor_track(solo: Solo, tempo: float, to_midi, chord_markers: bool) -> mido.MidiTrack:
     starts = solo.bar_starts
-    events = [(0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo))),
-              (0, mido.MetaMessage("key_signature", key=estimate_key(solo).name))]
+    events = [
+        (0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo))),
+        (0, mido.MetaMessage("key_signature", key=estimate_key(solo).name)),
+    ]
     for ts in solo.meter:
         if ts.bar < solo.bars:
-            events.append((to_midi(starts[ts.bar]), mido.MetaMessage(
-                "time_signature", numerator=ts.numerator, denominator=ts.denominator)))
+            events.append(
+                (
+                    to_midi(starts[ts.bar]),
+                    mido.MetaMessage("time_signature", numerator=ts.numerator, denominator=ts.denominator),
+                )
+            )
     if chord_markers:
         events += [(to_midi(tick), mido.MetaMessage("marker", text=text)) for tick, text in chord_marks(solo)]
     return _track(solo.title or "jazzgen solo", to_midi(solo.end), events)
@@ -233,8 +256,24 @@ def render_wav(midi_path: str | Path, wav_path: str | Path, soundfont: str | Pat
         raise UsageError(f"soundfont {soundfont} not found: {INSTALL_HINT}, or pass a .sf2 file")
     seconds = _midi_seconds(midi_path) + RELEASE_TAIL
     with atomic_path(wav_path) as tmp:
-        command = [program, "-n", "-i", "-q", "-F", str(tmp), "-T", "wav", "-O", "s16",
-                   "-r", str(SAMPLE_RATE), "-g", str(GAIN), str(soundfont), str(midi_path)]
+        command = [
+            program,
+            "-n",
+            "-i",
+            "-q",
+            "-F",
+            str(tmp),
+            "-T",
+            "wav",
+            "-O",
+            "s16",
+            "-r",
+            str(SAMPLE_RATE),
+            "-g",
+            str(GAIN),
+            str(soundfont),
+            str(midi_path),
+        ]
         result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or tmp.stat().st_size == 0:
             detail = (result.stderr.strip().splitlines() or ["no output"])[-1]

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
-from jazzgen.music.chords import make_chord, merge_repeats
 from jazzgen.errors import DataError
-from jazzgen.music.solo import (TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, check_solo_length,
-                          monophonic)
+from jazzgen.music.chords import make_chord, merge_repeats
+from jazzgen.music.solo import (
+    TICKS_PER_BEAT,
+    Chord,
+    Note,
+    Solo,
+    TimeSignature,
+    bar_starts,
+    check_solo_length,
+    monophonic,
+)
 
 MELODY_SUFFIX = "_FINAL.csv"
 BEAT_SUFFIX = "_FINAL_beattrack.csv"
@@ -46,7 +54,9 @@ def read_wjazzd(melody_csv: str | Path) -> Solo:
     melody_csv = Path(melody_csv)
     beat_csv = beat_track_path(melody_csv)
     if not beat_csv.is_file():
-        raise DataError(f"{melody_csv}: no beat track at {beat_csv}; keep mcsv_melody/ and mcsv_beat/ side by side")
+        raise DataError(
+            f"{melody_csv}: no beat track at {beat_csv}; keep mcsv_melody/ and mcsv_beat/ side by side"
+        )
     beats = _read_beats(beat_csv)
     rows = _read_rows(melody_csv, ("onset", "duration", "bar", "beat", "tatum", "division", "pitch"))
     if not rows:
@@ -76,8 +86,10 @@ def _read_rows(path: Path, needed: tuple[str, ...]) -> list[dict]:
     try:
         size = path.stat().st_size
         if size > MAX_CSV_BYTES:
-            raise DataError(f"{path}: it is {size / 2**20:,.1f} MiB; jazzgen reads Weimar Jazz Database CSVs "
-                            f"of up to {MAX_CSV_BYTES / 2**20:g} MiB: split the solo")
+            raise DataError(
+                f"{path}: it is {size / 2**20:,.1f} MiB; jazzgen reads Weimar Jazz Database CSVs "
+                f"of up to {MAX_CSV_BYTES / 2**20:g} MiB: split the solo"
+            )
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in needed if c not in (reader.fieldnames or [])]
@@ -93,8 +105,15 @@ def _read_beats(path: Path) -> list[_Beat]:
     for row in _read_rows(path, ("onset", "bar", "beat", "signature", "chord")):
         try:
             numerator, denominator = (int(x) for x in row["signature"].strip("'\" ").split("/"))
-            beats.append(_Beat(float(row["onset"]), int(row["bar"]), int(row["beat"]), (numerator, denominator),
-                               row["chord"].strip()))
+            beats.append(
+                _Beat(
+                    float(row["onset"]),
+                    int(row["bar"]),
+                    int(row["beat"]),
+                    (numerator, denominator),
+                    row["chord"].strip(),
+                )
+            )
         except ValueError:
             raise DataError(f"{path}: bad beat row {row}") from None
     if len(beats) < 2:
@@ -113,8 +132,11 @@ class _Grid:
         self.first_annotated, self.last_bar = min(self.signatures), max(self.signatures)
         if first_bar > self.last_bar + 1:
             raise DataError(f"the melody starts in bar {first_bar:,}, after its last bar ({self.last_bar:,})")
-        check_solo_length(self._span_ticks() / TICKS_PER_BEAT, "its bars span {} beats",
-                          "remove the rows with stray bar numbers")
+        check_solo_length(
+            self._span_ticks() / TICKS_PER_BEAT,
+            "its bars span {} beats",
+            "remove the rows with stray bar numbers",
+        )
         self.bar_tick = self._bar_ticks()
         self.times = [b.time for b in beats]
         self.ticks = [self.position(b.bar, b.beat) for b in beats]

@@ -1,6 +1,6 @@
 """Generation: a trained bundle improvises over a lead sheet, in NumPy, without TensorFlow.
 
-    solo = jazzgen.improv.generation(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 % |", seed=1)
+solo = jazzgen.improv.generation(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 % |", seed=1)
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
-from jazzgen.lm.bundle import load_bundle_meta
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.improvise import Register, improvise
-from jazzgen.music.instruments import program_number
+from jazzgen.lm.bundle import load_bundle_meta
 from jazzgen.lm.numpy_lm import NumpyLM, one_blas_thread
 from jazzgen.lm.sampling import SamplingConfig
+from jazzgen.music.instruments import program_number
 from jazzgen.music.solo import Solo, chord_at, monophonic
 from jazzgen.music.tunes import MAX_BARS, lead_sheet
 from jazzgen.tokens.decoding import decode, last_pitch, realise
@@ -42,8 +42,10 @@ def find_model(model: str | Path | None) -> Path:
     for candidate in (Path(DEFAULT_MODEL), REPO_ROOT / DEFAULT_MODEL):
         if (candidate / "config.json").is_file():
             return candidate
-    raise UsageError(f"no model at {DEFAULT_MODEL}: pass -m trained/NAME, or train one with "
-                     "`jazzgen prepare SOURCES -o corpus && jazzgen train corpus -o trained/jazz`")
+    raise UsageError(
+        f"no model at {DEFAULT_MODEL}: pass -m trained/NAME, or train one with "
+        "`jazzgen prepare SOURCES -o corpus && jazzgen train corpus -o trained/jazz`"
+    )
 
 
 def load_model(model: str | Path | None = None) -> tuple[NumpyLM, object]:
@@ -55,8 +57,9 @@ def load_model(model: str | Path | None = None) -> tuple[NumpyLM, object]:
     return NumpyLM.load(path, meta), meta
 
 
-def generate(model: str | Path | None = None, changes: str | None = None, tune: str | None = None,
-             **options) -> Solo:
+def generate(
+    model: str | Path | None = None, changes: str | None = None, tune: str | None = None, **options
+) -> Solo:
     """One solo over changes ('| Dm7 G7 | Cmaj7 % |') or a built-in tune (default: the blues).
 
     Options: key, choruses, bars, tempo, temperature (of the pitch choices), rhythm_temperature
@@ -66,11 +69,25 @@ def generate(model: str | Path | None = None, changes: str | None = None, tune: 
     return generate_variations(model, changes, tune, n=1, **options)[0]
 
 
-def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=None, choruses: int = 1,
-                        bars: int | None = None, tempo: float | None = None, temperature: float = 1.0,
-                        rhythm_temperature: float = RHYTHM_TEMPERATURE, top_k: int = 0, top_p: float = 1.0,
-                        seed: int | None = None, primer: Solo | None = None,
-                        instrument: str | int = "tenor sax", max_tokens: int = 20_000) -> list[Solo]:
+def generate_variations(
+    model=None,
+    changes=None,
+    tune=None,
+    *,
+    n: int = 1,
+    key=None,
+    choruses: int = 1,
+    bars: int | None = None,
+    tempo: float | None = None,
+    temperature: float = 1.0,
+    rhythm_temperature: float = RHYTHM_TEMPERATURE,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    seed: int | None = None,
+    primer: Solo | None = None,
+    instrument: str | int = "tenor sax",
+    max_tokens: int = 20_000,
+) -> list[Solo]:
     """n variations sampled together as one batch, with generate's options."""
     check_rhythm_temperature(rhythm_temperature)
     if not 1 <= n <= 1000:
@@ -84,19 +101,30 @@ def generate_variations(model=None, changes=None, tune=None, *, n: int = 1, key=
     sheet = lead_sheet(changes, tune, key, choruses, bars)
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
-    return improvise_over(lm, meta.vocab, sheet, sampling, n, instrument, primer, max_tokens,
-                          rhythm_temperature)
+    return improvise_over(
+        lm, meta.vocab, sheet, sampling, n, instrument, primer, max_tokens, rhythm_temperature
+    )
 
 
 def check_rhythm_temperature(value: float) -> None:
     if not 0.01 <= value <= 10:
-        raise UsageError(f"--rhythm-temperature {value}: give a value from 0.01 to 10 "
-                         "(1.0 samples the model's rhythm as trained)")
+        raise UsageError(
+            f"--rhythm-temperature {value}: give a value from 0.01 to 10 "
+            "(1.0 samples the model's rhythm as trained)"
+        )
 
 
-def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1, instrument: str | int = "tenor sax",
-                   primer: Solo | None = None, max_tokens: int = 20_000,
-                   rhythm_temperature: float = RHYTHM_TEMPERATURE) -> list[Solo]:
+def improvise_over(
+    lm,
+    vocab,
+    sheet: Solo,
+    sampling: SamplingConfig,
+    n: int = 1,
+    instrument: str | int = "tenor sax",
+    primer: Solo | None = None,
+    max_tokens: int = 20_000,
+    rhythm_temperature: float = RHYTHM_TEMPERATURE,
+) -> list[Solo]:
     """n solos over a lead sheet (a note-less Solo) from a loaded model: the register anchor on a
     chord tone mid-range, bars and chords forced, each line kept inside the instrument's range."""
     pitch_range = playing_range(program_number(instrument))
@@ -104,8 +132,20 @@ def improvise_over(lm, vocab, sheet: Solo, sampling: SamplingConfig, n: int = 1,
     register = register_for(whole, prefix, pitch_range)
     bar_start = 0 if resume_at is None else whole.bar_starts[bisect_right(whole.bar_starts, resume_at) - 1]
     with one_blas_thread():
-        streams = improvise(lm, vocab, prefix, events, whole.end, sampling, n, max_tokens, resume_at, register,
-                            rhythm_temperature, bar_start)
+        streams = improvise(
+            lm,
+            vocab,
+            prefix,
+            events,
+            whole.end,
+            sampling,
+            n,
+            max_tokens,
+            resume_at,
+            register,
+            rhythm_temperature,
+            bar_start,
+        )
     return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
 
 
@@ -115,6 +155,7 @@ def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -
 
     def pitch_of(previous: int, token: str, onset: int) -> int:
         return realise(previous, int(token[1:]), token[0], chord_at(whole.chords, onset), pitch_range)
+
     low, high = pitch_range
     return Register(low + SNAP_ROOM, high - SNAP_ROOM, start, pitch_of)
 
@@ -127,9 +168,11 @@ def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab)
         prefix = header(sheet, anchor) + events[0][1]
         return sheet, prefix, events[1:], None
     if primer.bars + sheet.bars > MAX_BARS:
-        raise UsageError(f"the primer's {primer.bars:,} bars and the {sheet.bars:,} to improvise make "
-                         f"{primer.bars + sheet.bars:,}; jazzgen improvises over up to {MAX_BARS:,}: give a shorter "
-                         "--primer or fewer bars")
+        raise UsageError(
+            f"the primer's {primer.bars:,} bars and the {sheet.bars:,} to improvise make "
+            f"{primer.bars + sheet.bars:,}; jazzgen improvises over up to {MAX_BARS:,}: give a shorter "
+            "--primer or fewer bars"
+        )
     whole = append_sheet(primer, sheet)
     tokens = encode(whole, scheme_of(vocab.tokens))
     last = whole.notes[-1].onset
@@ -154,8 +197,11 @@ def append_sheet(primer: Solo, sheet: Solo) -> Solo:
     """The primer's bars, chords and notes, followed by the lead sheet's bars and chords."""
     shift = primer.end
     chords = primer.chords + tuple(replace(c, onset=c.onset + shift) for c in sheet.chords)
-    meter = primer.meter + tuple(replace(ts, bar=ts.bar + primer.bars) for ts in sheet.meter
-                                 if ts.bar > 0 or (ts.numerator, ts.denominator) != _last_meter(primer))
+    meter = primer.meter + tuple(
+        replace(ts, bar=ts.bar + primer.bars)
+        for ts in sheet.meter
+        if ts.bar > 0 or (ts.numerator, ts.denominator) != _last_meter(primer)
+    )
     return replace(primer, chords=chords, meter=meter, bars=primer.bars + sheet.bars)
 
 
@@ -178,8 +224,15 @@ def _to_solo(tokens: list[str], sheet: Solo, tempo: float, pitch_range, index: i
         raise DataError("the sampler stopped without an end token")
     solo = decode(tokens, chords=sheet.chords, tempo=tempo, pitch_range=pitch_range)
     notes = monophonic([n for n in solo.notes if n.onset < sheet.end])
-    return replace(solo, notes=notes, bars=sheet.bars, meter=sheet.meter, chords=sheet.chords,
-                   title=f"{sheet.title or 'solo'} {index + 1}".strip(), source="jazzgen generate")
+    return replace(
+        solo,
+        notes=notes,
+        bars=sheet.bars,
+        meter=sheet.meter,
+        chords=sheet.chords,
+        title=f"{sheet.title or 'solo'} {index + 1}".strip(),
+        source="jazzgen generate",
+    )
 
 
 # Sounding ranges (MIDI pitches) by GM program family; a soloist's comfortable register.

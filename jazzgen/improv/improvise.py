@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
-from jazzgen.tokens.values import BAR, END, MAX_STEP, token_kind
 from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.values import BAR, END, MAX_STEP, token_kind
 
 EVENT_KINDS = ("bar", "chord", "meter")
 _PHASES = {"next": 0, "gap": 1, "pitch": 2, "held": 3}
@@ -95,20 +95,40 @@ class _Grammar:
         self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
         self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
         self.interval = np.array([int(t[1:]) if k == "pitch" else 0 for t, k in zip(vocab.tokens, kinds)])
-        self.ticks = np.array([int(t[1:]) if k in ("gap", "position", "duration") else -1
-                               for t, k in zip(vocab.tokens, kinds)])
+        self.ticks = np.array(
+            [int(t[1:]) if k in ("gap", "position", "duration") else -1 for t, k in zip(vocab.tokens, kinds)]
+        )
 
     def masks(self, streams: list[_Stream], register: Register | None = None) -> np.ndarray:
         """Which ids may come next in each stream: (streams, vocab) bool; an all-False row means
         the stream cannot go on."""
-        stats = np.array([(s.onset + s.gap, s.onset, s.earliest, not s.has_note, _PHASES[s.phase],
-                           s.last_step == MAX_STEP, s.next_event_tick, s.no_chord, s.bar_start) for s in streams])
+        stats = np.array(
+            [
+                (
+                    s.onset + s.gap,
+                    s.onset,
+                    s.earliest,
+                    not s.has_note,
+                    _PHASES[s.phase],
+                    s.last_step == MAX_STEP,
+                    s.next_event_tick,
+                    s.no_chord,
+                    s.bar_start,
+                )
+                for s in streams
+            ]
+        )
         start, onset, earliest, first, phase, chained, next_tick, no_chord, bar_start = (
-            stats[:, k:k + 1] for k in range(9))  # each (streams, 1)
+            stats[:, k : k + 1] for k in range(9)
+        )  # each (streams, 1)
         first, chained, no_chord = first.astype(bool), chained.astype(bool), no_chord.astype(bool)
         reach = start + self.ticks  # (streams, vocab): where each gap token would put the note
-        gaps = (self.gap & ((reach > onset) | first) & (reach < next_tick)
-                & ((reach >= earliest) | (self.ticks == MAX_STEP)))
+        gaps = (
+            self.gap
+            & ((reach > onset) | first)
+            & (reach < next_tick)
+            & ((reach >= earliest) | (self.ticks == MAX_STEP))
+        )
         place = bar_start + self.ticks  # where each position token would put it
         gaps |= self.position & ((place > onset) | first) & (place < next_tick) & (place >= earliest)
         pitches = np.where(no_chord, self.no_chord_pitch, self.pitch & ~self.no_chord_pitch)
@@ -118,7 +138,9 @@ class _Grammar:
         moving_on = held | (phase == _PHASES["next"])
         allowed = self.duration & ((phase == _PHASES["pitch"]) | (held & chained))
         allowed |= gaps & ((in_gap & chained) | moving_on)
-        allowed |= pitches & in_gap & (start >= earliest) & ((start > onset) | first) & ~(chained & self.placed)
+        allowed |= (
+            pitches & in_gap & (start >= earliest) & ((start > onset) | first) & ~(chained & self.placed)
+        )
         for row, s in enumerate(streams):
             if moving_on[row, 0]:  # the next note may come after the next bar or chord
                 allowed[row, self._next_event_id(s)] = True
@@ -140,10 +162,20 @@ class _Grammar:
         return self.vocab.id(token) if token in self.vocab else self.advance
 
 
-def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[str]]], end_tick: int,
-              sampling: SamplingConfig, n: int = 1, max_tokens: int = 20_000,
-              resume_at: int | None = None, register: Register | None = None,
-              rhythm_temperature: float | None = None, bar_start: int = 0) -> list[list[str]]:
+def improvise(
+    lm,
+    vocab: Vocab,
+    prefix: list[str],
+    events: list[tuple[int, list[str]]],
+    end_tick: int,
+    sampling: SamplingConfig,
+    n: int = 1,
+    max_tokens: int = 20_000,
+    resume_at: int | None = None,
+    register: Register | None = None,
+    rhythm_temperature: float | None = None,
+    bar_start: int = 0,
+) -> list[list[str]]:
     """n token streams: the forced prefix, then note values sampled over the forced events.
 
     events: (tick, tokens) of the bar lines and chord changes still to come, up to end_tick.
@@ -157,8 +189,16 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
         raise ValueError("improvise needs a prefix holding at least the start token")
     grammar = _Grammar(vocab)
     rng = np.random.default_rng(sampling.seed)
-    streams = [_Stream(list(prefix), [(t, list(e)) for t, e in events], end_tick,
-                       pitch=register.pitch if register else 0, bar_start=bar_start) for _ in range(n)]
+    streams = [
+        _Stream(
+            list(prefix),
+            [(t, list(e)) for t, e in events],
+            end_tick,
+            pitch=register.pitch if register else 0,
+            bar_start=bar_start,
+        )
+        for _ in range(n)
+    ]
     if resume_at is not None:
         for s in streams:
             s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
@@ -174,7 +214,11 @@ def improvise(lm, vocab: Vocab, prefix: list[str], events: list[tuple[int, list[
             scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
             picked = draw(probabilities(logits[need] * scale[:, None], sampling, masks), rng)
             for i, token_id, mask in zip(need, picked, masks):
-                token = _accept(streams[i], vocab.tokens[token_id], register, grammar.placed) if mask.any() else END
+                token = (
+                    _accept(streams[i], vocab.tokens[token_id], register, grammar.placed)
+                    if mask.any()
+                    else END
+                )
                 _emit(streams[i], token, max_tokens)
         sampled = set(need)
         for i, s in enumerate(streams):

@@ -6,15 +6,20 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.bundle import load_bundle_meta
 from jazzgen.errors import UsageError
+from jazzgen.lm.bundle import load_bundle_meta
 from jazzgen.lm.numpy_lm import NumpyLM, one_blas_thread
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
 from jazzgen.tokens.text import detokenize, tokenize
 
 
-def sample_text(model: str | Path, n: int = 1, prime: str = "", max_len: int = 200,
-                sampling: SamplingConfig = SamplingConfig()) -> list[str]:
+def sample_text(
+    model: str | Path,
+    n: int = 1,
+    prime: str = "",
+    max_len: int = 200,
+    sampling: SamplingConfig = SamplingConfig(),
+) -> list[str]:
     """n samples that start with prime and stop at the model's end token or after max_len tokens."""
     meta = load_bundle_meta(model)
     settings = meta.config.tokenizer

@@ -5,7 +5,12 @@ metrics, line_features, two_sample). Takes bundles and solos; gives reports."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "evaluate_jazz": "evaluate", "evaluate_text": "evaluate", "QualitySettings": "quality",
-    "quality_report": "quality",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "evaluate_jazz": "evaluate",
+        "evaluate_text": "evaluate",
+        "QualitySettings": "quality",
+        "quality_report": "quality",
+    },
+)

@@ -19,17 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.bundle import load_bundle_meta, training_fingerprints
-from jazzgen.lm.model import load_bundle
-from jazzgen.tokens.corpus import is_corpus, read_corpus
-from jazzgen.lm.dataset import sequence_fingerprint
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import one_line, shown
+from jazzgen.lm.bundle import load_bundle_meta, training_fingerprints
+from jazzgen.lm.dataset import sequence_fingerprint
+from jazzgen.lm.model import load_bundle
 from jazzgen.lm.ngram import KneserNey
-from jazzgen.tokens.text import encode_text, examples, read_text
-from jazzgen.tokens.decoding import in_scheme
-from jazzgen.tokens.values import GAPS, encode, token_kind
 from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.corpus import is_corpus, read_corpus
+from jazzgen.tokens.decoding import in_scheme
+from jazzgen.tokens.text import encode_text, examples, read_text
+from jazzgen.tokens.values import GAPS, encode, token_kind
 
 SAMPLED_KINDS = ("gap", "position", "pitch", "duration")
 RHYTHM_KINDS = ("gap", "position", "duration")
@@ -52,11 +52,17 @@ class Scores:
     def summary(self) -> dict:
         per_token = self.nats / max(self.tokens, 1)
         bits = 1 / math.log(2) / max(self.notes, 1)
-        out = {"nats_per_token": per_token, "bits_per_note": self.nats * bits,
-               "perplexity": math.exp(per_token), "accuracy": self.correct / max(self.tokens, 1)}
+        out = {
+            "nats_per_token": per_token,
+            "bits_per_note": self.nats * bits,
+            "perplexity": math.exp(per_token),
+            "accuracy": self.correct / max(self.tokens, 1),
+        }
         if self.notes:
-            out |= {"pitch_bits_per_note": self.pitch_nats * bits,
-                    "rhythm_bits_per_note": (self.nats - self.pitch_nats) * bits}
+            out |= {
+                "pitch_bits_per_note": self.pitch_nats * bits,
+                "rhythm_bits_per_note": (self.nats - self.pitch_nats) * bits,
+            }
         return out
 
 
@@ -68,7 +74,9 @@ def sampled_mask(vocab: Vocab) -> np.ndarray:
 def score_classes(tokens) -> np.ndarray:
     """What each token counts as when it is a target: PITCH, RHYTHM or UNSCORED (forced)."""
     kinds = [token_kind(t) for t in tokens]
-    return np.array([PITCH if k == "pitch" else RHYTHM if k in RHYTHM_KINDS else UNSCORED for k in kinds], np.int8)
+    return np.array(
+        [PITCH if k == "pitch" else RHYTHM if k in RHYTHM_KINDS else UNSCORED for k in kinds], np.int8
+    )
 
 
 def model_scores(model, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -79,16 +87,16 @@ def model_scores(model, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, n
     step = _score_fn(model)
     pieces.sort(key=lambda p: p[2] - p[1])
     for batch in _batches(pieces):
-        fed = [sequences[i][max(0, a - WARMUP):b] for i, a, b in batch]  # each predicts ids a+1..b-1
+        fed = [sequences[i][max(0, a - WARMUP) : b] for i, a, b in batch]  # each predicts ids a+1..b-1
         width = max(len(f) for f in fed)
         ids = np.zeros((len(fed), width), np.int32)
         for row, f in enumerate(fed):
-            ids[row, :len(f)] = f
+            ids[row, : len(f)] = f
         got_nats, got_hits = (np.asarray(x) for x in step(ids))  # (batch, width - 1) each
         for row, (i, a, b) in enumerate(batch):
             skip = a - max(0, a - WARMUP)
-            nats[i][a:b - 1] = got_nats[row, skip:skip + b - 1 - a]
-            hits[i][a:b - 1] = got_hits[row, skip:skip + b - 1 - a]
+            nats[i][a : b - 1] = got_nats[row, skip : skip + b - 1 - a]
+            hits[i][a : b - 1] = got_hits[row, skip : skip + b - 1 - a]
     return list(zip(nats, hits))
 
 
@@ -134,7 +142,9 @@ def total_scores(scored: list[tuple[np.ndarray, np.ndarray]], classes: list[np.n
         tokens += int(keep.sum())
         correct += int(h[keep].sum())
         notes += int(is_pitch.sum())
-    return Scores(nats, tokens, correct, notes if classes is not None else 0, pitch if classes is not None else 0.0)
+    return Scores(
+        nats, tokens, correct, notes if classes is not None else 0, pitch if classes is not None else 0.0
+    )
 
 
 def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], classes: list[np.ndarray]):
@@ -144,14 +154,24 @@ def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], classes: list[np
         ids = [int(t) for t in sequence]
         flags = [True] + [bool(k) for k in kept[1:]]
         nats = np.array(ngram.nats(ids, flags))
-        hits = np.array([flags[i] and ngram.best_next(ids[max(0, i - ngram.order + 1):i]) == ids[i]
-                         for i in range(1, len(ids))], bool)
+        hits = np.array(
+            [
+                flags[i] and ngram.best_next(ids[max(0, i - ngram.order + 1) : i]) == ids[i]
+                for i in range(1, len(ids))
+            ],
+            bool,
+        )
         out.append((nats, hits))
     return out
 
 
-def jazz_report(model, ngram: KneserNey | None, vocab: Vocab, sequences: list[np.ndarray],
-                classes: list[np.ndarray] | None = None) -> dict:
+def jazz_report(
+    model,
+    ngram: KneserNey | None,
+    vocab: Vocab,
+    sequences: list[np.ndarray],
+    classes: list[np.ndarray] | None = None,
+) -> dict:
     """The evaluate JSON for id sequences of solos: model and baseline figures over sampled tokens.
     classes: what each position scores as (score_classes of the solo's own tokens, so that a note
     token the vocabulary lacks still counts); by default read from the ids."""
@@ -159,9 +179,18 @@ def jazz_report(model, ngram: KneserNey | None, vocab: Vocab, sequences: list[np
         by_id = score_classes(vocab.tokens)
         classes = [by_id[np.asarray(s)] for s in sequences]
     model_total = total_scores(model_scores(model, sequences), classes)
-    unknown = sum(int(((np.asarray(s) == vocab.id("<unk>")) & (c != UNSCORED)).sum()) for s, c in zip(sequences, classes))
-    report = {"model": model_total.summary(), "baseline": None, "solos": len(sequences),
-              "notes": model_total.notes, "tokens": model_total.tokens, "unknown_tokens": unknown}
+    unknown = sum(
+        int(((np.asarray(s) == vocab.id("<unk>")) & (c != UNSCORED)).sum())
+        for s, c in zip(sequences, classes)
+    )
+    report = {
+        "model": model_total.summary(),
+        "baseline": None,
+        "solos": len(sequences),
+        "notes": model_total.notes,
+        "tokens": model_total.tokens,
+        "unknown_tokens": unknown,
+    }
     if ngram is not None:
         baseline = total_scores(ngram_scores(ngram, sequences, classes), classes)
         report["baseline"] = baseline.summary()
@@ -215,8 +244,12 @@ def text_report(model, settings, sequences: list[np.ndarray]) -> dict:
     total = total_scores(model_scores(model, sequences), None)
     unit = "char" if settings.level == "char" else "token"
     per = total.nats / max(total.tokens, 1)
-    return {f"nats_per_{unit}": per, f"bits_per_{unit}": per / math.log(2), "tokens": total.tokens,
-            "accuracy": total.correct / max(total.tokens, 1)}
+    return {
+        f"nats_per_{unit}": per,
+        f"bits_per_{unit}": per / math.log(2),
+        "tokens": total.tokens,
+        "accuracy": total.correct / max(total.tokens, 1),
+    }
 
 
 def evaluate_text(model_path: str | Path, file: str | Path) -> dict:

@@ -58,7 +58,9 @@ def summary(solo: Solo) -> LineSummary:
         repeated_4grams=repeated_share(np.diff(pitches), 4),
         repeated_rhythms=repeated_share(gaps, 3),
         phrase_notes=float(np.mean([count for count, _ in phrases])) if phrases else float("nan"),
-        phrase_beats=float(np.mean([ticks / TICKS_PER_BEAT for _, ticks in phrases])) if phrases else float("nan"),
+        phrase_beats=float(np.mean([ticks / TICKS_PER_BEAT for _, ticks in phrases]))
+        if phrases
+        else float("nan"),
         longest_step_run=longest_step_run(pitches),
         eighth_gaps=_share(gaps == EIGHTH),
         fast_gaps=_share((gaps >= 2) & (gaps <= 4)),
@@ -68,8 +70,11 @@ def summary(solo: Solo) -> LineSummary:
 
 def _arrays(solo: Solo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     notes = solo.notes
-    return (np.array([n.onset for n in notes], int), np.array([n.duration for n in notes], int),
-            np.array([n.pitch for n in notes], int))
+    return (
+        np.array([n.onset for n in notes], int),
+        np.array([n.duration for n in notes], int),
+        np.array([n.pitch for n in notes], int),
+    )
 
 
 def _share(flags: np.ndarray) -> float:
@@ -86,7 +91,7 @@ def is_drifted(onsets: np.ndarray) -> bool:
 
 def repeated_share(steps: np.ndarray, n: int) -> float:
     """Share of the n-grams of steps that occur more than once among them (NaN with none)."""
-    grams = [tuple(steps[i:i + n]) for i in range(len(steps) - n + 1)]
+    grams = [tuple(steps[i : i + n]) for i in range(len(steps) - n + 1)]
     if not grams:
         return float("nan")
     counts = Counter(grams)
@@ -125,10 +130,24 @@ def feature_names() -> list[str]:
     names += [f"onset tick {t} of the beat" for t in range(TICKS_PER_BEAT)]
     names += [f"onset in beat {b + 1}" for b in range(BEATS_IN_BAR)]
     names += [f"gap {t}" for t in TIME_BINS] + [f"duration {t}" for t in TIME_BINS]
-    names += ["notes per bar", "rest share", "phrases per bar", "phrase notes", "phrase beats", "drifted",
-              "shifted-grid share", "repeated interval 3-grams", "repeated interval 4-grams",
-              "repeated rhythm 3-grams", "longest step run", "up share", "down share", "repeat share",
-              "mean |interval|", "direction changes"]
+    names += [
+        "notes per bar",
+        "rest share",
+        "phrases per bar",
+        "phrase notes",
+        "phrase beats",
+        "drifted",
+        "shifted-grid share",
+        "repeated interval 3-grams",
+        "repeated interval 4-grams",
+        "repeated rhythm 3-grams",
+        "longest step run",
+        "up share",
+        "down share",
+        "repeat share",
+        "mean |interval|",
+        "direction changes",
+    ]
     return names
 
 
@@ -139,7 +158,9 @@ def features(solo: Solo) -> np.ndarray:
     steps, gaps = np.diff(pitches), np.diff(onsets)
     bar_ticks = BEATS_IN_BAR * TICKS_PER_BEAT
     parts = [
-        _histogram(np.clip(steps, INTERVAL_BINS[0], INTERVAL_BINS[-1]) - INTERVAL_BINS[0], len(INTERVAL_BINS)),
+        _histogram(
+            np.clip(steps, INTERVAL_BINS[0], INTERVAL_BINS[-1]) - INTERVAL_BINS[0], len(INTERVAL_BINS)
+        ),
         _histogram(onsets % TICKS_PER_BEAT, TICKS_PER_BEAT),
         _histogram((onsets % bar_ticks) // TICKS_PER_BEAT, BEATS_IN_BAR),
         _histogram(_time_bin(gaps), len(TIME_BINS)),
@@ -164,26 +185,30 @@ def _line_shape(solo: Solo, onsets, durations, steps) -> np.ndarray:
     phrases = phrase_spans(solo)
     sounding = np.zeros(solo.end, bool)
     for onset, duration in zip(onsets, durations):
-        sounding[onset:onset + duration] = True
+        sounding[onset : onset + duration] = True
     shifted = np.bincount(onsets % EIGHTH, minlength=EIGHTH)[1:].max() / len(onsets) if len(onsets) else 0.0
     signs = np.sign(steps)
     moving = signs[signs != 0]
-    return np.array([
-        len(onsets) / bars,
-        1.0 - sounding.mean() if len(sounding) else 1.0,
-        len(phrases) / bars,
-        np.mean([c for c, _ in phrases]) if phrases else 0.0,
-        np.mean([t / TICKS_PER_BEAT for _, t in phrases]) if phrases else 0.0,
-        float(is_drifted(onsets)),
-        shifted,
-        _zero_nan(repeated_share(steps, 3)),
-        _zero_nan(repeated_share(steps, 4)),
-        _zero_nan(repeated_share(np.diff(onsets), 3)),
-        longest_step_run(np.concatenate([[0], np.cumsum(steps)])),
-        _zero_nan(_share(signs > 0)), _zero_nan(_share(signs < 0)), _zero_nan(_share(signs == 0)),
-        float(np.abs(steps).mean()) if len(steps) else 0.0,
-        float((moving[1:] != moving[:-1]).mean()) if len(moving) > 1 else 0.0,
-    ])
+    return np.array(
+        [
+            len(onsets) / bars,
+            1.0 - sounding.mean() if len(sounding) else 1.0,
+            len(phrases) / bars,
+            np.mean([c for c, _ in phrases]) if phrases else 0.0,
+            np.mean([t / TICKS_PER_BEAT for _, t in phrases]) if phrases else 0.0,
+            float(is_drifted(onsets)),
+            shifted,
+            _zero_nan(repeated_share(steps, 3)),
+            _zero_nan(repeated_share(steps, 4)),
+            _zero_nan(repeated_share(np.diff(onsets), 3)),
+            longest_step_run(np.concatenate([[0], np.cumsum(steps)])),
+            _zero_nan(_share(signs > 0)),
+            _zero_nan(_share(signs < 0)),
+            _zero_nan(_share(signs == 0)),
+            float(np.abs(steps).mean()) if len(steps) else 0.0,
+            float((moving[1:] != moving[:-1]).mean()) if len(moving) > 1 else 0.0,
+        ]
+    )
 
 
 def _zero_nan(value: float) -> float:

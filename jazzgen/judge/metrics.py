@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable
 
 import numpy as np
 
@@ -136,7 +136,7 @@ def empty_beat_rate(solo: Solo) -> float:
     sounding = np.zeros(beats, bool)
     for note in solo.notes:
         first, last = note.onset // TICKS_PER_BEAT, (note.end - 1) // TICKS_PER_BEAT
-        sounding[first:last + 1] = True
+        sounding[first : last + 1] = True
     return float(1.0 - sounding.mean()) if beats else math.nan
 
 
@@ -188,13 +188,22 @@ def _meter_of(solo: Solo, bar: int) -> tuple[int, int]:
 
 
 def _window(solo: Solo, start: int, end: int, bars: int, first_bar: int) -> Solo:
-    notes = tuple(replace(n, onset=n.onset - start, duration=min(n.end, end) - n.onset)
-                  for n in solo.notes if start <= n.onset < end)
+    notes = tuple(
+        replace(n, onset=n.onset - start, duration=min(n.end, end) - n.onset)
+        for n in solo.notes
+        if start <= n.onset < end
+    )
     chords = tuple(_clip(c, start, end) for c in solo.chords if c.end > start and c.onset < end)
     ts = solo.time_signature_at_bar(first_bar)
     title = f"{solo.title or solo.source} bars {first_bar + 1}-{first_bar + bars}"
-    return replace(solo, notes=notes, chords=chords, meter=(TimeSignature(0, ts.numerator, ts.denominator),),
-                   bars=bars, title=title)
+    return replace(
+        solo,
+        notes=notes,
+        chords=chords,
+        meter=(TimeSignature(0, ts.numerator, ts.denominator),),
+        bars=bars,
+        title=title,
+    )
 
 
 def _clip(chord: Chord, start: int, end: int) -> Chord:

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.tokens.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.generation import RHYTHM_TEMPERATURE, check_rhythm_temperature, improvise_over, load_model
 from jazzgen.judge.line_features import LineSummary, summary
 from jazzgen.judge.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.lm.sampling import SamplingConfig
 from jazzgen.music.solo import Solo
+from jazzgen.tokens.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.tokens.decoding import decode
 
 # REFERENCE.md, "Measuring a solo": mean and sd over 698 32-bar windows of 4/4 WJazzD solos.
@@ -72,8 +72,13 @@ class QualitySettings:
         return SamplingConfig(self.temperature, self.top_k, self.top_p, self.seed + index)
 
 
-def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str | Path] = (),
-                   settings: QualitySettings | None = None, **options) -> dict:
+def quality_report(
+    model_path: str | Path,
+    corpus: str | Path,
+    sources: list[str | Path] = (),
+    settings: QualitySettings | None = None,
+    **options,
+) -> dict:
     """The quality JSON: every measure's mean and sd for the generated and the real windows next
     to the reference, whether each generated mean is in range, monophony and copy lengths.
 
@@ -86,32 +91,58 @@ def quality_report(model_path: str | Path, corpus: str | Path, sources: list[str
     real = real_windows(sources, held_out, corpus, settings.bars)
     sheets = pick_progressions(real, settings.n_solos, settings.seed)
     started = time.perf_counter()
-    generated = [improvise_over(lm, meta.vocab, sheet, settings.sampling(i), 1, settings.instrument,
-                                rhythm_temperature=settings.rhythm_temperature)[0]
-                 for i, sheet in enumerate(sheets)]
+    generated = [
+        improvise_over(
+            lm,
+            meta.vocab,
+            sheet,
+            settings.sampling(i),
+            1,
+            settings.instrument,
+            rhythm_temperature=settings.rhythm_temperature,
+        )[0]
+        for i, sheet in enumerate(sheets)
+    ]
     generate_seconds = time.perf_counter() - started
     measured = [measure(s) for s in generated]
     chosen = _chosen(real, settings.n_solos, settings.seed)
     return {
-        "model": str(model_path), "corpus": str(corpus),
+        "model": str(model_path),
+        "corpus": str(corpus),
         "progressions": [str(s) for s in sources] or "validation solos of the corpus",
-        "solos": len(generated), "real_windows": len(real), "bars": settings.bars,
-        "sampling": {"temperature": settings.temperature, "rhythm_temperature": settings.rhythm_temperature,
-                     "top_k": settings.top_k, "top_p": settings.top_p,
-                     "seed": settings.seed, "instrument": settings.instrument},
+        "solos": len(generated),
+        "real_windows": len(real),
+        "bars": settings.bars,
+        "sampling": {
+            "temperature": settings.temperature,
+            "rhythm_temperature": settings.rhythm_temperature,
+            "top_k": settings.top_k,
+            "top_p": settings.top_p,
+            "seed": settings.seed,
+            "instrument": settings.instrument,
+        },
         "measures": compare(measured, [measure(s) for s in real]),
         "monophonic": float(np.mean([m.monophonic for m in measured])),
-        "copy_length": {"generated": _spread([index.copy_length(s) for s in generated]),
-                        "real": _spread([index.copy_length(s) for s in real]),
-                        "training_solos": index.solos, "training_symbols": index.symbols},
-        "lines": line_report(generated, [s.source for s in sheets], chosen, [r.source for r in chosen],
-                             settings.seed),
+        "copy_length": {
+            "generated": _spread([index.copy_length(s) for s in generated]),
+            "real": _spread([index.copy_length(s) for s in real]),
+            "training_solos": index.solos,
+            "training_symbols": index.symbols,
+        },
+        "lines": line_report(
+            generated, [s.source for s in sheets], chosen, [r.source for r in chosen], settings.seed
+        ),
         "generate_seconds": round(generate_seconds, 2),
     }
 
 
-def line_report(generated: list[Solo], generated_groups: list[str], real: list[Solo], real_groups: list[str],
-                seed: int = 0) -> dict:
+def line_report(
+    generated: list[Solo],
+    generated_groups: list[str],
+    real: list[Solo],
+    real_groups: list[str],
+    seed: int = 0,
+) -> dict:
     """The 8-bar line figures of generated and real solos, and the two-sample test between them.
 
     groups: the real solo each window's progression comes from (see jazzgen.judge.two_sample)."""
@@ -121,20 +152,29 @@ def line_report(generated: list[Solo], generated_groups: list[str], real: list[S
     real_windows_, real_groups_, real_places = _line_windows(real, real_groups)
     gen_summaries = [summary(w) for w in gen_windows]
     real_summaries = [summary(w) for w in real_windows_]
-    report = {"window_bars": LINE_BARS,
-              "drift_by_window": {"generated": _drift_by_place(gen_summaries, gen_places),
-                                  "real": _drift_by_place(real_summaries, real_places)},
-              "figures": {name: {"generated": _mean_sd(_values(gen_summaries, name)),
-                                 "real": _mean_sd(_values(real_summaries, name))}
-                          for name in LineSummary.__dataclass_fields__}}
+    report = {
+        "window_bars": LINE_BARS,
+        "drift_by_window": {
+            "generated": _drift_by_place(gen_summaries, gen_places),
+            "real": _drift_by_place(real_summaries, real_places),
+        },
+        "figures": {
+            name: {
+                "generated": _mean_sd(_values(gen_summaries, name)),
+                "real": _mean_sd(_values(real_summaries, name)),
+            }
+            for name in LineSummary.__dataclass_fields__
+        },
+    }
     try:
         test = two_sample_test(real_windows_, gen_windows, real_groups_, gen_groups, seed)
         sanity = real_vs_real(real_windows_, real_groups_, seed)
     except DataError as err:
         report["two_sample"] = {"error": str(err)}
         return report
-    report["two_sample"] = test.as_dict() | {"real_vs_real": {"accuracy": round(sanity.accuracy, 4),
-                                                             "auc": round(sanity.auc, 4)}}
+    report["two_sample"] = test.as_dict() | {
+        "real_vs_real": {"accuracy": round(sanity.accuracy, 4), "auc": round(sanity.auc, 4)}
+    }
     return report
 
 
@@ -151,7 +191,9 @@ def _line_windows(solos: list[Solo], groups: list[str]) -> tuple[list[Solo], lis
 
 def _drift_by_place(summaries: list[LineSummary], places: list[int]) -> list[float | None]:
     count = max(places, default=-1) + 1
-    return [_round(float(np.mean([s.drifted for s, p in zip(summaries, places) if p == k]))) for k in range(count)]
+    return [
+        _round(float(np.mean([s.drifted for s, p in zip(summaries, places) if p == k]))) for k in range(count)
+    ]
 
 
 def _values(summaries: list[LineSummary], name: str) -> np.ndarray:
@@ -165,17 +207,19 @@ def _chosen(real: list[Solo], count: int, seed: int) -> list[Solo]:
     return list(real)
 
 
-
-def real_windows(sources: list[str | Path], held_out: list[CorpusSolo], corpus: str | Path, bars: int
-                 ) -> list[Solo]:
+def real_windows(
+    sources: list[str | Path], held_out: list[CorpusSolo], corpus: str | Path, bars: int
+) -> list[Solo]:
     """The bars-long 4/4 windows of the sources' solos, or of the corpus's validation solos."""
     if sources:
         solos, where = _read_sources(sources), ", ".join(map(str, sources))
     elif held_out:
         solos, where = [_decoded(s) for s in held_out], f"the validation solos of {corpus}"
     else:
-        raise UsageError(f"the model trained on all of {corpus} (it validated on another corpus): "
-                         "give SOURCES to take the progressions from")
+        raise UsageError(
+            f"the model trained on all of {corpus} (it validated on another corpus): "
+            "give SOURCES to take the progressions from"
+        )
     real = [w for solo in solos for w in windows(solo, bars)]
     if not real:
         raise DataError(f"no {bars}-bar 4/4 window in {where}; give longer solos or fewer --bars")
@@ -189,8 +233,10 @@ def training_split(corpus: str | Path, meta) -> tuple[list[CorpusSolo], list[Cor
     metrics.json says how many tokens it trained on, which tells the two apart.
     """
     if not is_corpus(corpus):
-        raise UsageError(f"--corpus {corpus}: not a prepared corpus (no tokens.jsonl); give the folder "
-                         "the model was trained on")
+        raise UsageError(
+            f"--corpus {corpus}: not a prepared corpus (no tokens.jsonl); give the folder "
+            "the model was trained on"
+        )
     solos, _ = read_corpus(corpus)
     config = meta.config.train
     train, val = split_by_solo(solos, config.val_fraction, config.seed)
@@ -198,8 +244,10 @@ def training_split(corpus: str | Path, meta) -> tuple[list[CorpusSolo], list[Cor
     if trained_on == sum(len(s.tokens) for s in solos):
         train, val = solos, []
     elif trained_on is not None and trained_on != sum(len(s.tokens) for s in train):
-        raise DataError(f"--corpus {corpus}: the model trained on {trained_on:,} tokens, this corpus's "
-                        "training split holds a different number; give the corpus the model was trained on")
+        raise DataError(
+            f"--corpus {corpus}: the model trained on {trained_on:,} tokens, this corpus's "
+            "training split holds a different number; give the corpus the model was trained on"
+        )
     return train, val
 
 
@@ -238,7 +286,8 @@ def compare(generated: list[SoloMeasures], real: list[SoloMeasures]) -> dict:
         low, high = mean - IN_RANGE_SDS * sd, mean + IN_RANGE_SDS * sd
         summary = _mean_sd(values)
         out[name] = {
-            "generated": summary, "real": _mean_sd(np.array([getattr(m, name) for m in real], float)),
+            "generated": summary,
+            "real": _mean_sd(np.array([getattr(m, name) for m in real], float)),
             "reference": {"mean": mean, "sd": sd},
             "in_range": summary["mean"] is not None and low <= summary["mean"] <= high,
             "solos_in_range": _round(float(np.mean((values >= low) & (values <= high)))),
@@ -255,8 +304,11 @@ def _mean_sd(values: np.ndarray) -> dict:
 
 
 def _spread(lengths: list[int]) -> dict:
-    return {"median": float(np.median(lengths)), "max": int(max(lengths)),
-            "mean": _round(float(np.mean(lengths)))}
+    return {
+        "median": float(np.median(lengths)),
+        "max": int(max(lengths)),
+        "mean": _round(float(np.mean(lengths))),
+    }
 
 
 def _round(x: float) -> float | None:

@@ -40,14 +40,25 @@ class TwoSampleResult:
     separating: tuple[tuple[str, float, float, float], ...]
 
     def as_dict(self) -> dict:
-        return {"accuracy": round(self.accuracy, 4), "auc": round(self.auc, 4), "real_windows": self.real,
-                "generated_windows": self.generated,
-                "separating_features": [{"feature": n, "real": round(r, 4), "generated": round(g, 4),
-                                         "coefficient": round(c, 3)} for n, r, g, c in self.separating]}
+        return {
+            "accuracy": round(self.accuracy, 4),
+            "auc": round(self.auc, 4),
+            "real_windows": self.real,
+            "generated_windows": self.generated,
+            "separating_features": [
+                {"feature": n, "real": round(r, 4), "generated": round(g, 4), "coefficient": round(c, 3)}
+                for n, r, g, c in self.separating
+            ],
+        }
 
 
-def two_sample_test(real: list[Solo], generated: list[Solo], real_groups: list[str],
-                    generated_groups: list[str], seed: int = 0) -> TwoSampleResult:
+def two_sample_test(
+    real: list[Solo],
+    generated: list[Solo],
+    real_groups: list[str],
+    generated_groups: list[str],
+    seed: int = 0,
+) -> TwoSampleResult:
     """How well a classifier tells `generated` from `real` on held-out groups (see the module doc)."""
     x_real, x_generated = _matrix(real), _matrix(generated)
     return _test(x_real, x_generated, list(real_groups), list(generated_groups), seed)
@@ -57,20 +68,26 @@ def real_vs_real(real: list[Solo], groups: list[str], seed: int = 0) -> TwoSampl
     """The same test between two halves of the real windows, split by group (the sanity check)."""
     names = sorted(set(groups))
     rng = np.random.default_rng(seed)
-    second = set(rng.permutation(names)[len(names) // 2:].tolist())
+    second = set(rng.permutation(names)[len(names) // 2 :].tolist())
     x = _matrix(real)
     first_half = [i for i, g in enumerate(groups) if g not in second]
     second_half = [i for i, g in enumerate(groups) if g in second]
-    return _test(x[first_half], x[second_half], [groups[i] for i in first_half],
-                 [groups[i] for i in second_half], seed)
+    return _test(
+        x[first_half], x[second_half], [groups[i] for i in first_half], [groups[i] for i in second_half], seed
+    )
 
 
 def _matrix(windows: list[Solo]) -> np.ndarray:
     return np.array([features(w) for w in windows]).reshape(len(windows), len(feature_names()))
 
 
-def _test(x_real: np.ndarray, x_generated: np.ndarray, real_groups: list[str], generated_groups: list[str],
-          seed: int) -> TwoSampleResult:
+def _test(
+    x_real: np.ndarray,
+    x_generated: np.ndarray,
+    real_groups: list[str],
+    generated_groups: list[str],
+    seed: int,
+) -> TwoSampleResult:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import GroupKFold
@@ -82,8 +99,10 @@ def _test(x_real: np.ndarray, x_generated: np.ndarray, real_groups: list[str], g
     groups = np.array(real_groups + generated_groups)
     folds = min(FOLDS, len(set(groups)))
     if folds < 2 or len(x_real) < 2 or len(x_generated) < 2:
-        raise DataError(f"a two-sample test needs windows from at least 2 solos on each side "
-                        f"({len(set(groups))} solos, {len(x_real)} real and {len(x_generated)} generated windows)")
+        raise DataError(
+            f"a two-sample test needs windows from at least 2 solos on each side "
+            f"({len(set(groups))} solos, {len(x_real)} real and {len(x_generated)} generated windows)"
+        )
     scores = np.zeros(len(y))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
     for train, test in GroupKFold(folds).split(x, y, groups):
@@ -94,12 +113,19 @@ def _test(x_real: np.ndarray, x_generated: np.ndarray, real_groups: list[str], g
     accuracy = balanced_accuracy_score(y, scores > 0.5)
     auc = roc_auc_score(y, scores)
     model.fit(x, y)
-    return TwoSampleResult(float(accuracy), float(auc), len(x_real), len(x_generated),
-                           _separating(model[-1].coef_[0], x_real, x_generated))
+    return TwoSampleResult(
+        float(accuracy),
+        float(auc),
+        len(x_real),
+        len(x_generated),
+        _separating(model[-1].coef_[0], x_real, x_generated),
+    )
 
 
 def _separating(coefficients: np.ndarray, x_real: np.ndarray, x_generated: np.ndarray):
     order = np.argsort(-np.abs(coefficients))[:TOP_FEATURES]
     names = feature_names()
-    return tuple((names[i], float(x_real[:, i].mean()), float(x_generated[:, i].mean()), float(coefficients[i]))
-                 for i in order)
+    return tuple(
+        (names[i], float(x_real[:, i].mean()), float(x_generated[:, i].mean()), float(coefficients[i]))
+        for i in order
+    )

@@ -9,10 +9,25 @@ import it when they run; training and evaluation import them by name."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "BundleMeta": "bundle", "load_bundle_meta": "bundle", "load_weights_npz": "bundle", "CELLS": "config",
-    "STRATEGIES": "config", "ModelConfig": "config", "RunConfig": "config", "TokenizerConfig": "config",
-    "TrainConfig": "config", "TokenData": "dataset", "KneserNey": "ngram", "NumpyLM": "numpy_lm",
-    "one_blas_thread": "numpy_lm", "SamplingConfig": "sampling", "draw": "sampling", "probabilities": "sampling",
-    "Vocab": "vocab",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "BundleMeta": "bundle",
+        "load_bundle_meta": "bundle",
+        "load_weights_npz": "bundle",
+        "CELLS": "config",
+        "STRATEGIES": "config",
+        "ModelConfig": "config",
+        "RunConfig": "config",
+        "TokenizerConfig": "config",
+        "TrainConfig": "config",
+        "TokenData": "dataset",
+        "KneserNey": "ngram",
+        "NumpyLM": "numpy_lm",
+        "one_blas_thread": "numpy_lm",
+        "SamplingConfig": "sampling",
+        "draw": "sampling",
+        "probabilities": "sampling",
+        "Vocab": "vocab",
+    },
+)

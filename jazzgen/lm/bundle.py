@@ -49,11 +49,18 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.config import RunConfig
 from jazzgen.errors import DataError, UsageError
-from jazzgen.files.fileio import (clipped, disk_full, folder_mode, is_disk_full, read_json, shown, write_bytes_atomic,
-                            write_text_atomic)
+from jazzgen.files.fileio import (
+    disk_full,
+    folder_mode,
+    is_disk_full,
+    read_json,
+    shown,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from jazzgen.files.outputs import claim_folder, entries, is_cwd_or_above
+from jazzgen.lm.config import RunConfig
 from jazzgen.lm.vocab import Vocab
 
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
@@ -61,8 +68,21 @@ EMBEDDING, LOGITS = "embedding", "logits"  # the layer (and array) names; recurr
 # What write_bundle puts in a bundle folder; a folder holding anything else is not replaced.
 TRAINING_DATA = "training_data.json"  # a fingerprint of each training sequence (jazzgen.lm.dataset)
 NOTICE = "NOTICE.md"  # the data's licence and citation, which a model trained on it carries
-BUNDLE_FILES = frozenset({"model.keras", "weights.npz", "config.json", "vocab.json", "metrics.json", "README.md",
-                          "ngram.json", "history.csv", "loss.png", TRAINING_DATA, NOTICE})
+BUNDLE_FILES = frozenset(
+    {
+        "model.keras",
+        "weights.npz",
+        "config.json",
+        "vocab.json",
+        "metrics.json",
+        "README.md",
+        "ngram.json",
+        "history.csv",
+        "loss.png",
+        TRAINING_DATA,
+        NOTICE,
+    }
+)
 MAX_JSON_BYTES = 16 * 2**20  # config.json, metrics.json: a few hundred bytes each
 ARRAY_HEADER_BYTES = 4096  # an .npy header; numpy writes 128 bytes
 KERAS_CONFIG_BYTES = 4 * 2**20  # model.keras's config.json and metadata.json: under 10 KB in a bundle
@@ -84,12 +104,16 @@ def load_bundle_meta(path: str | Path) -> BundleMeta:
     folder = Path(path)
     config_path = folder / "config.json"
     if not config_path.exists():
-        raise UsageError(f"{shown(folder)}: no model bundle here (no config.json); train one with `jazzgen train`")
+        raise UsageError(
+            f"{shown(folder)}: no model bundle here (no config.json); train one with `jazzgen train`"
+        )
     config = RunConfig.from_dict(read_json(config_path, MAX_JSON_BYTES, RESTORE), str(config_path))
     vocab = Vocab.load(folder / "vocab.json")
     if len(vocab) != config.model.vocab_size:
-        raise DataError(f"{shown(folder)}: vocab.json has {len(vocab)} tokens but config.json's model was built "
-                        f"for {config.model.vocab_size}; the bundle is mixed up, retrain or restore it")
+        raise DataError(
+            f"{shown(folder)}: vocab.json has {len(vocab)} tokens but config.json's model was built "
+            f"for {config.model.vocab_size}; the bundle is mixed up, retrain or restore it"
+        )
     metrics_path = folder / "metrics.json"
     metrics = read_json(metrics_path, MAX_JSON_BYTES, RESTORE) if metrics_path.exists() else {}
     if not isinstance(metrics, dict):
@@ -149,9 +173,12 @@ def load_weights_npz(path: str | Path, meta: BundleMeta | None = None) -> dict[s
     try:
         check_archive(where, weights_bytes(expected, 8) + len(expected) * ARRAY_HEADER_BYTES)
         with zipfile.ZipFile(where) as archive:
-            members = {info.filename[:-len(".npy")]: info for info in archive.infolist()}
-            check_weights({name: _declared_shape(archive, info, where) for name, info in members.items()},
-                          meta.config, where)
+            members = {info.filename[: -len(".npy")]: info for info in archive.infolist()}
+            check_weights(
+                {name: _declared_shape(archive, info, where) for name, info in members.items()},
+                meta.config,
+                where,
+            )
             weights = {name: _read_array(archive, info, where) for name, info in members.items()}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:  # never a pickle: allow_pickle=False
         raise DataError(f"{shown(where)}: unreadable ({err or type(err).__name__}); {RESTORE}") from None
@@ -175,8 +202,10 @@ def _declared_shape(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Path
         with archive.open(info) as member:
             np.lib.format.read_array(member, allow_pickle=False)
     if info.file_size > math.prod(shape) * dtype.itemsize + ARRAY_HEADER_BYTES:
-        raise DataError(f"{shown(where)}: {info.filename} inflates to {info.file_size:,} bytes, more than its "
-                        f"{shape} array of {dtype} holds; {RESTORE}")
+        raise DataError(
+            f"{shown(where)}: {info.filename} inflates to {info.file_size:,} bytes, more than its "
+            f"{shape} array of {dtype} holds; {RESTORE}"
+        )
     return _Shape(shape)
 
 
@@ -190,7 +219,7 @@ def _read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Path) ->
     """A member's array, which must hold finite floats (its shape is checked already)."""
     with archive.open(info) as member:
         _, _, dtype = _header(member)
-    name = info.filename[:-len(".npy")]
+    name = info.filename[: -len(".npy")]
     if dtype.kind != "f" or dtype.fields is not None:
         raise DataError(f"{shown(where)}: {name} holds {dtype} values, not floats; {RESTORE}")
     with archive.open(info) as member:
@@ -212,13 +241,17 @@ def check_archive(where: Path, limit: int) -> None:
     if not os.path.isfile(where):
         raise DataError(f"{shown(where)}: not a regular file; {RESTORE}")
     if info.st_size > limit:
-        raise DataError(f"{shown(where)}: {info.st_size:,} bytes, more than config.json's model needs "
-                        f"({limit:,}); {RESTORE}")
+        raise DataError(
+            f"{shown(where)}: {info.st_size:,} bytes, more than config.json's model needs "
+            f"({limit:,}); {RESTORE}"
+        )
     with zipfile.ZipFile(where) as archive:
         inflated = sum(member.file_size for member in archive.infolist())
     if inflated > limit:
-        raise DataError(f"{shown(where)}: inflates to {inflated:,} bytes, more than config.json's model "
-                        f"needs ({limit:,}); {RESTORE}")
+        raise DataError(
+            f"{shown(where)}: inflates to {inflated:,} bytes, more than config.json's model "
+            f"needs ({limit:,}); {RESTORE}"
+        )
 
 
 def check_weights(weights: dict[str, np.ndarray], config: RunConfig, where: str | Path) -> None:
@@ -228,8 +261,10 @@ def check_weights(weights: dict[str, np.ndarray], config: RunConfig, where: str 
         if name not in weights:
             raise DataError(f"{where}: no array {name!r}; config.json describes a {summary(config)} model")
         if tuple(weights[name].shape) != shape:
-            raise DataError(f"{where}: {name} has shape {tuple(weights[name].shape)} but config.json "
-                            f"({summary(config)}) needs {shape}")
+            raise DataError(
+                f"{where}: {name} has shape {tuple(weights[name].shape)} but config.json "
+                f"({summary(config)}) needs {shape}"
+            )
     extra = sorted(set(weights) - set(expected))
     if extra:
         raise DataError(f"{where}: arrays {extra} that a {summary(config)} model does not have")
@@ -258,7 +293,9 @@ def import_weights(model, weights: dict[str, np.ndarray], config: RunConfig) -> 
     model.get_layer(EMBEDDING).set_weights([weights[EMBEDDING]])
     for k in range(1, config.model.layers + 1):
         name = recurrent_name(k)
-        model.get_layer(name).set_weights([weights[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias")])
+        model.get_layer(name).set_weights(
+            [weights[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias")]
+        )
     model.get_layer(LOGITS).set_weights([weights[f"{LOGITS}.kernel"], weights[f"{LOGITS}.bias"]])
 
 
@@ -278,18 +315,24 @@ def claim_output(output: str | Path, force: bool = False) -> str:
     'own' (a bundle there, replaced only with force). UsageError naming the fix otherwise."""
     output = Path(output)
     if is_cwd_or_above(output):
-        raise UsageError(f"-o {shown(output)}: that is the current folder or one it is in; give the bundle a "
-                         "folder of its own, e.g. trained/mine")
+        raise UsageError(
+            f"-o {shown(output)}: that is the current folder or one it is in; give the bundle a "
+            "folder of its own, e.g. trained/mine"
+        )
     state = claim_folder(output, "model bundle", is_bundle)
     if state != "own":
         return state
     if not force:
-        raise UsageError(f"-o {shown(output)}: a model bundle is there already; add --force to replace it (it stays "
-                         "whole until the new one is complete), or give another folder")
+        raise UsageError(
+            f"-o {shown(output)}: a model bundle is there already; add --force to replace it (it stays "
+            "whole until the new one is complete), or give another folder"
+        )
     foreign = [name for name in entries(output) if name not in BUNDLE_FILES]
     if foreign:
-        raise UsageError(f"-o {shown(output)}: the bundle folder also holds {shown(foreign[0])}, which jazzgen did "
-                         "not write; move it out of the folder before replacing the bundle, or give another folder")
+        raise UsageError(
+            f"-o {shown(output)}: the bundle folder also holds {shown(foreign[0])}, which jazzgen did "
+            "not write; move it out of the folder before replacing the bundle, or give another folder"
+        )
     return state
 
 
@@ -305,7 +348,9 @@ def write_bundle(output: str | Path, model, files: BundleFiles, force: bool = Fa
     except OSError as err:
         if is_disk_full(err):
             raise disk_full(output, "nothing was changed") from None
-        raise UsageError(f"cannot write {shown(output)}: {err.strerror or err}; choose a writable folder") from None
+        raise UsageError(
+            f"cannot write {shown(output)}: {err.strerror or err}; choose a writable folder"
+        ) from None
     try:
         _fill(staging, model, files)
         _publish(staging, output)

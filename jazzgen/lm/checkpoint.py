@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.config import RunConfig
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import write_bytes_atomic
+from jazzgen.lm.config import RunConfig
 
 CHECKPOINT = "checkpoint.npz"
 RUN_FILES = (CHECKPOINT, "history.csv", "loss.png")  # what a run folder holds while training
@@ -54,17 +54,31 @@ class RunState:
         improved = self.best_loss is None or loss < self.best_loss
         common = dict(epochs_done=row.epoch, history=self.history + (row,))
         if improved:
-            return replace(self, **common, best_loss=loss, best_epoch=row.epoch, stale=0,
-                           best_weights=tuple(np.array(w) for w in weights))
+            return replace(
+                self,
+                **common,
+                best_loss=loss,
+                best_epoch=row.epoch,
+                stale=0,
+                best_weights=tuple(np.array(w) for w in weights),
+            )
         return replace(self, **common, stale=self.stale + 1)
 
 
-def save_checkpoint(run_dir: Path, model, optimizer, state: RunState, config: RunConfig, fingerprint: str) -> None:
-    record = {"config": config.to_dict(), "fingerprint": fingerprint, "epochs_done": state.epochs_done,
-              "history": [asdict(e) for e in state.history], "best_loss": state.best_loss,
-              "best_epoch": state.best_epoch, "stale": state.stale,
-              "model_paths": [v.path for v in model.variables],
-              "optimizer_paths": [v.path for v in optimizer.variables]}
+def save_checkpoint(
+    run_dir: Path, model, optimizer, state: RunState, config: RunConfig, fingerprint: str
+) -> None:
+    record = {
+        "config": config.to_dict(),
+        "fingerprint": fingerprint,
+        "epochs_done": state.epochs_done,
+        "history": [asdict(e) for e in state.history],
+        "best_loss": state.best_loss,
+        "best_epoch": state.best_epoch,
+        "stale": state.stale,
+        "model_paths": [v.path for v in model.variables],
+        "optimizer_paths": [v.path for v in optimizer.variables],
+    }
     arrays = {"record": np.frombuffer(json.dumps(record).encode("utf-8"), np.uint8)}
     arrays |= {f"model/{i}": np.asarray(v.numpy()) for i, v in enumerate(model.variables)}
     arrays |= {f"optimizer/{i}": np.asarray(v.numpy()) for i, v in enumerate(optimizer.variables)}
@@ -82,14 +96,22 @@ def restore_checkpoint(run_dir: Path, model, optimizer, config: RunConfig, finge
             arrays = {name: data[name] for name in data.files}
         record = json.loads(arrays["record"].tobytes().decode("utf-8"))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(f"{path}: unreadable checkpoint ({err or type(err).__name__}); start the run again "
-                        "without --resume") from None
+        raise DataError(
+            f"{path}: unreadable checkpoint ({err or type(err).__name__}); start the run again "
+            "without --resume"
+        ) from None
     _check_same_run(record, config, fingerprint, path)
     _assign(model.variables, record["model_paths"], arrays, "model", path)
     _assign(optimizer.variables, record["optimizer_paths"], arrays, "optimizer", path)
     best = tuple(arrays[f"best/{i}"] for i in range(len(model.trainable_variables)) if f"best/{i}" in arrays)
-    return RunState(record["epochs_done"], tuple(Epoch(**e) for e in record["history"]), record["best_loss"],
-                    record["best_epoch"], record["stale"], best)
+    return RunState(
+        record["epochs_done"],
+        tuple(Epoch(**e) for e in record["history"]),
+        record["best_loss"],
+        record["best_epoch"],
+        record["stale"],
+        best,
+    )
 
 
 def check_resumable(run_dir: Path) -> Path:
@@ -103,19 +125,27 @@ def check_resumable(run_dir: Path) -> Path:
 def _check_same_run(record: dict, config: RunConfig, fingerprint: str, path: Path) -> None:
     saved = RunConfig.from_dict(record["config"], str(path))
     differences = config.differences(saved)
-    differences = [d for d in differences if not d.startswith(("train.epochs:", "train.patience:"))]  # how long to go on
+    differences = [
+        d for d in differences if not d.startswith(("train.epochs:", "train.patience:"))
+    ]  # how long to go on
     if differences:
-        raise UsageError(f"--resume: this run's settings differ from the interrupted run's ({'; '.join(differences)} "
-                         "as now != as then); repeat the original options or start afresh without --resume")
+        raise UsageError(
+            f"--resume: this run's settings differ from the interrupted run's ({'; '.join(differences)} "
+            "as now != as then); repeat the original options or start afresh without --resume"
+        )
     if record["fingerprint"] != fingerprint:
-        raise UsageError(f"--resume: the training data changed since {path} was written; "
-                         "resume with the same data or start afresh without --resume")
+        raise UsageError(
+            f"--resume: the training data changed since {path} was written; "
+            "resume with the same data or start afresh without --resume"
+        )
 
 
 def _assign(variables, paths: list[str], arrays: dict, prefix: str, where: Path) -> None:
     saved = [(_unnumbered(p), tuple(arrays[f"{prefix}/{i}"].shape)) for i, p in enumerate(paths)]
     if [(_unnumbered(v.path), tuple(v.shape)) for v in variables] != saved:
-        raise DataError(f"{where}: the {prefix} variables do not match this model; start afresh without --resume")
+        raise DataError(
+            f"{where}: the {prefix} variables do not match this model; start afresh without --resume"
+        )
     for i, variable in enumerate(variables):
         variable.assign(arrays[f"{prefix}/{i}"])
 

@@ -39,17 +39,25 @@ class ModelConfig:
 
     def __post_init__(self):
         _check(self.cell in CELLS, f"--cell {self.cell}: choose one of {', '.join(CELLS)}")
-        _check(self.vocab_size == 0 or self.vocab_size >= 3, f"a vocabulary of {self.vocab_size} tokens is too small to model")
-        _check(self.vocab_size <= MAX_VOCAB, f"a vocabulary of {self.vocab_size:,} tokens is over the {MAX_VOCAB:,} "
-                                             "jazzgen models")
+        _check(
+            self.vocab_size == 0 or self.vocab_size >= 3,
+            f"a vocabulary of {self.vocab_size} tokens is too small to model",
+        )
+        _check(
+            self.vocab_size <= MAX_VOCAB,
+            f"a vocabulary of {self.vocab_size:,} tokens is over the {MAX_VOCAB:,} jazzgen models",
+        )
         _check(1 <= self.layers <= 8, f"--layers {self.layers}: give 1 to 8")
         _check(1 <= self.units <= 8192, f"--units {self.units}: give 1 to 8192")
         _check(1 <= self.embedding <= 8192, f"--embedding {self.embedding}: give 1 to 8192")
         _check(0 <= self.dropout < 1, f"--dropout {self.dropout}: give a fraction in [0, 1)")
         _check(0 <= self.recurrent_dropout < 1, f"--recurrent-dropout {self.recurrent_dropout}: give [0, 1)")
-        _check(self.parameters() <= MAX_PARAMETERS, f"a {self.layers}x{self.units} model over {self.vocab_size:,} tokens "
-                                                  f"has {self.parameters():,} parameters, over the {MAX_PARAMETERS:,} "
-                                                  "jazzgen trains: give fewer --units or --layers")
+        _check(
+            self.parameters() <= MAX_PARAMETERS,
+            f"a {self.layers}x{self.units} model over {self.vocab_size:,} tokens "
+            f"has {self.parameters():,} parameters, over the {MAX_PARAMETERS:,} "
+            "jazzgen trains: give fewer --units or --layers",
+        )
 
     def parameters(self) -> int:
         """About how many weights the model has (an LSTM's four gates; exact within a few biases)."""
@@ -80,7 +88,9 @@ class TrainConfig:
         _check(1 <= self.epochs <= 100_000, f"--epochs {self.epochs}: give at least 1")
         _check(0 < self.lr < 1, f"--lr {self.lr}: give a learning rate in (0, 1)")
         _check(0 <= self.min_lr_fraction <= 1, f"min_lr_fraction {self.min_lr_fraction}: give [0, 1]")
-        _check(self.strategy in STRATEGIES, f"--strategy {self.strategy}: choose one of {', '.join(STRATEGIES)}")
+        _check(
+            self.strategy in STRATEGIES, f"--strategy {self.strategy}: choose one of {', '.join(STRATEGIES)}"
+        )
         _check(self.patience >= 1, f"--patience {self.patience}: give at least 1")
         _check(self.clipnorm > 0, f"--clipnorm {self.clipnorm}: give a positive norm")
         _check(0 < self.val_fraction < 1, f"--val-fraction {self.val_fraction}: give a fraction in (0, 1)")
@@ -106,7 +116,9 @@ class TokenizerConfig:
     scheme: str | None = None
 
     def __post_init__(self):
-        _check(self.kind in TOKENIZER_KINDS, f"tokenizer kind {self.kind!r}: one of {', '.join(TOKENIZER_KINDS)}")
+        _check(
+            self.kind in TOKENIZER_KINDS, f"tokenizer kind {self.kind!r}: one of {', '.join(TOKENIZER_KINDS)}"
+        )
         _check(self.level in LEVELS, f"--level {self.level}: choose char or word")
 
 
@@ -119,8 +131,12 @@ class RunConfig:
     tokenizer: TokenizerConfig
 
     def to_dict(self) -> dict:
-        return {"format_version": FORMAT_VERSION, "model": asdict(self.model),
-                "train": asdict(self.train), "tokenizer": asdict(self.tokenizer)}
+        return {
+            "format_version": FORMAT_VERSION,
+            "model": asdict(self.model),
+            "train": asdict(self.train),
+            "tokenizer": asdict(self.tokenizer),
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1)
@@ -129,11 +145,16 @@ class RunConfig:
     def from_dict(cls, data: dict, where: str = "config") -> RunConfig:
         version = data.get("format_version") if isinstance(data, dict) else None
         if type(version) is not int or version != FORMAT_VERSION:
-            raise DataError(f"{where}: bundle format version {version!r}, this jazzgen reads version "
-                            f"{FORMAT_VERSION}; retrain the model or use a matching jazzgen")
+            raise DataError(
+                f"{where}: bundle format version {version!r}, this jazzgen reads version "
+                f"{FORMAT_VERSION}; retrain the model or use a matching jazzgen"
+            )
         try:
-            return cls(_record(ModelConfig, data["model"]), _record(TrainConfig, data["train"]),
-                       _record(TokenizerConfig, data["tokenizer"]))
+            return cls(
+                _record(ModelConfig, data["model"]),
+                _record(TrainConfig, data["train"]),
+                _record(TokenizerConfig, data["tokenizer"]),
+            )
         except (KeyError, TypeError, UsageError) as err:
             raise DataError(f"{where}: not a valid jazzgen model config ({err})") from None
 
@@ -142,12 +163,20 @@ class RunConfig:
         out = []
         for section in ("model", "train", "tokenizer"):
             mine, theirs = asdict(getattr(self, section)), asdict(getattr(other, section))
-            out += [f"{section}.{k}: {mine[k]!r} != {theirs.get(k)!r}" for k in mine if mine[k] != theirs.get(k)]
+            out += [
+                f"{section}.{k}: {mine[k]!r} != {theirs.get(k)!r}" for k in mine if mine[k] != theirs.get(k)
+            ]
         return out
 
 
-_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
-          "int | None": (int, type(None)), "str | None": (str, type(None))}
+_TYPES = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "int | None": (int, type(None)),
+    "str | None": (str, type(None)),
+}
 
 
 def _record(cls, data: dict):
@@ -160,8 +189,11 @@ def _record(cls, data: dict):
         raise TypeError(f"unknown {cls.__name__} settings {sorted(unknown)}")
     for name, value in data.items():
         allowed = _TYPES[known[name]]
-        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed) or (
-                isinstance(value, float) and not math.isfinite(value)):
+        if (
+            not isinstance(value, allowed)
+            or (isinstance(value, bool) and bool not in allowed)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
             raise TypeError(f"{cls.__name__}.{name} is {value!r}, not of type {known[name]}")
     return cls(**data)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jazzgen.lm.config import TokenizerConfig
 from jazzgen.errors import DataError
+from jazzgen.lm.config import TokenizerConfig
 from jazzgen.lm.vocab import Vocab
 
 PAD_ID = 0
@@ -86,8 +86,8 @@ def make_windows(sequences: tuple[np.ndarray, ...], seq_len: int, batch_size: in
     inputs = np.zeros((count, seq_len), np.int32)
     targets = np.zeros((count, seq_len), np.int32)
     for row, (ids, starts) in enumerate(blocks):
-        inputs[row, :len(ids) - 1] = ids[:-1]
-        targets[row, :len(ids) - 1] = np.where(starts[1:], PAD_ID, ids[1:])  # (seq_len,)
+        inputs[row, : len(ids) - 1] = ids[:-1]
+        targets[row, : len(ids) - 1] = np.where(starts[1:], PAD_ID, ids[1:])  # (seq_len,)
     return Windows(inputs, targets)
 
 
@@ -101,7 +101,7 @@ def _blocks(sequences, width: int):
         if size and size + len(sequence) > width:
             yield np.concatenate(parts), np.concatenate(flags)
             parts, flags, size = [], [], 0
-        pieces = [sequence[a:a + width] for a in range(0, max(len(sequence) - 1, 1), width - 1)]
+        pieces = [sequence[a : a + width] for a in range(0, max(len(sequence) - 1, 1), width - 1)]
         for index, piece in enumerate(pieces):
             starts = np.zeros(len(piece), bool)
             starts[0] = index == 0

@@ -18,11 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.bundle import EMBEDDING, LOGITS, NOTICE, TRAINING_DATA, BundleMeta, load_bundle_meta, load_weights_npz
-from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
-from jazzgen.lm.dataset import TokenData
 from jazzgen.errors import UsageError
 from jazzgen.files.fileio import read_bytes, read_json, shown
+from jazzgen.lm.bundle import (
+    EMBEDDING,
+    LOGITS,
+    NOTICE,
+    TRAINING_DATA,
+    BundleMeta,
+    load_bundle_meta,
+    load_weights_npz,
+)
+from jazzgen.lm.config import ModelConfig, RunConfig, TrainConfig
+from jazzgen.lm.dataset import TokenData
 from jazzgen.lm.vocab import Vocab
 
 ARCHITECTURE = ("cell", "layers", "units", "embedding")  # what a fine-tune keeps from its base
@@ -45,13 +53,20 @@ class Start:
         """data's ids in the base's vocabulary extended by the tokens only data holds (at the end,
         so every base token keeps its id)."""
         if data.tokenizer.kind != self.config.tokenizer.kind:
-            raise UsageError(f"--init {shown(self.path)}: a {self.config.tokenizer.kind} model cannot start a "
-                             f"{data.tokenizer.kind} model")
+            raise UsageError(
+                f"--init {shown(self.path)}: a {self.config.tokenizer.kind} model cannot start a "
+                f"{data.tokenizer.kind} model"
+            )
         new = sorted(set(data.vocab.tokens) - set(self.meta.vocab.tokens))
         vocab = Vocab(self.meta.vocab.tokens + tuple(new))
         lookup = np.array([vocab.id(t) for t in data.vocab.tokens], np.int32)  # old id -> new id
-        return replace(data, vocab=vocab, train=tuple(lookup[s] for s in data.train),
-                       val=tuple(lookup[s] for s in data.val), tokenizer=self.config.tokenizer)
+        return replace(
+            data,
+            vocab=vocab,
+            train=tuple(lookup[s] for s in data.train),
+            val=tuple(lookup[s] for s in data.val),
+            tokenizer=self.config.tokenizer,
+        )
 
     def config_for(self, data: TokenData, train: TrainConfig, model: ModelConfig | None = None) -> RunConfig:
         """The base's architecture over data's vocabulary. model: its dropout settings are used; its
@@ -61,8 +76,10 @@ class Start:
             changed = [name for name in ARCHITECTURE if getattr(model, name) != getattr(base, name)]
             if changed:
                 option = f"--{changed[0]} {getattr(model, changed[0])}"
-                raise UsageError(f"{option}: a fine-tune keeps the architecture of {shown(self.path)} "
-                                 f"({architecture(base)}); drop {option.split()[0]}, or train a new model without --init")
+                raise UsageError(
+                    f"{option}: a fine-tune keeps the architecture of {shown(self.path)} "
+                    f"({architecture(base)}); drop {option.split()[0]}, or train a new model without --init"
+                )
             base = replace(base, dropout=model.dropout, recurrent_dropout=model.recurrent_dropout)
         return RunConfig(replace(base, vocab_size=len(data.vocab)), train, self.config.tokenizer)
 
@@ -72,10 +89,13 @@ class Start:
         rng = np.random.default_rng(seed)
         weights = dict(self.weights)
         embedding = weights[EMBEDDING]  # (V, E)
-        weights[EMBEDDING] = np.concatenate([embedding, rng.normal(0, embedding.std(), (grow, embedding.shape[1]))])
+        weights[EMBEDDING] = np.concatenate(
+            [embedding, rng.normal(0, embedding.std(), (grow, embedding.shape[1]))]
+        )
         kernel, bias = weights[f"{LOGITS}.kernel"], weights[f"{LOGITS}.bias"]  # (H, V), (V,)
-        weights[f"{LOGITS}.kernel"] = np.concatenate([kernel, rng.normal(0, kernel.std() / 4, (kernel.shape[0], grow))],
-                                                     axis=1)
+        weights[f"{LOGITS}.kernel"] = np.concatenate(
+            [kernel, rng.normal(0, kernel.std() / 4, (kernel.shape[0], grow))], axis=1
+        )
         weights[f"{LOGITS}.bias"] = np.concatenate([bias, np.full(grow, bias.min() - NEW_TOKEN_BIAS)])
         return {name: np.asarray(array, np.float32) for name, array in weights.items()}
 
@@ -88,15 +108,19 @@ class Start:
     def notice(self) -> str:
         """The data notice the base carries (its NOTICE.md), '' for a bundle without one."""
         path = self.path / NOTICE
-        return read_bytes(path, 2**20, "restore the bundle").decode("utf-8", "replace") if path.exists() else ""
+        return (
+            read_bytes(path, 2**20, "restore the bundle").decode("utf-8", "replace") if path.exists() else ""
+        )
 
 
 def load_start(path: str | Path) -> Start:
     """The bundle at path, ready to start a run from."""
     folder = Path(path)
     if not (folder / "config.json").exists():
-        raise UsageError(f"--init {shown(folder)}: no model bundle here (no config.json); give a bundle such as "
-                         "trained/jazz")
+        raise UsageError(
+            f"--init {shown(folder)}: no model bundle here (no config.json); give a bundle such as "
+            "trained/jazz"
+        )
     meta = load_bundle_meta(folder)
     return Start(folder, meta, load_weights_npz(folder, meta))
 

@@ -16,19 +16,19 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from jazzgen.errors import UsageError
+from jazzgen.files.fileio import write_bytes_atomic, write_text_atomic
 from jazzgen.lm.bundle import import_weights
-from jazzgen.lm.model import build_model, load_tensorflow_quietly
 from jazzgen.lm.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.lm.config import RunConfig, TrainConfig
 from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
-from jazzgen.errors import UsageError
-from jazzgen.files.fileio import write_bytes_atomic, write_text_atomic
+from jazzgen.lm.model import build_model, load_tensorflow_quietly
 from jazzgen.lm.runlog import ProgressLine, history_csv, loss_png
 
 
@@ -62,7 +62,9 @@ def worker_from_env() -> Worker:
         workers = len(cluster.get("worker", ())) + len(cluster.get("chief", ()))
         kind, index = task["type"], int(task["index"])
     except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise UsageError(f"TF_CONFIG is not valid cluster JSON ({err}); see tf.distribute's TF_CONFIG docs") from None
+        raise UsageError(
+            f"TF_CONFIG is not valid cluster JSON ({err}); see tf.distribute's TF_CONFIG docs"
+        ) from None
     chief = kind == "chief" or (kind == "worker" and index == 0 and "chief" not in cluster)
     rank = index + (1 if kind == "worker" and "chief" in cluster else 0)
     return Worker(rank, max(workers, 1), chief)
@@ -74,7 +76,9 @@ def make_strategy(name: str, worker: Worker):
 
     if name == "multiworker" or (name == "auto" and worker.count > 1):
         if not os.environ.get("TF_CONFIG", "").strip():
-            raise UsageError("--strategy multiworker needs TF_CONFIG naming the cluster and this worker's task")
+            raise UsageError(
+                "--strategy multiworker needs TF_CONFIG naming the cluster and this worker's task"
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "mirrored" or (name == "auto" and len(tf.config.list_logical_devices("GPU")) > 1):
         return tf.distribute.MirroredStrategy()
@@ -89,8 +93,15 @@ def run_folder(output: Path, worker: Worker) -> Path:
     return output.with_name(f".{output.name}.worker-{worker.index}.run")
 
 
-def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, progress: bool = True,
-        on_epoch: Callable[[Epoch], None] | None = None, initial_weights: dict | None = None) -> FitResult:
+def fit(
+    data: TokenData,
+    config: RunConfig,
+    output: Path,
+    resume: bool = False,
+    progress: bool = True,
+    on_epoch: Callable[[Epoch], None] | None = None,
+    initial_weights: dict | None = None,
+) -> FitResult:
     """Train a model on data (see the module doc); checkpoints go to run_folder(output).
 
     on_epoch(row) is called after each epoch's checkpoint is written; initial_weights (plain names,
@@ -112,14 +123,14 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
     steps = len(train_windows) // train.batch_size
     keras.utils.set_random_seed(train.seed)
     with strategy.scope():
-
-
         model = build_model(config.model)
         if initial_weights is not None:
             import_weights(model, initial_weights, config)
         optimizer = _optimizer(train, steps, strategy.num_replicas_in_sync)
         optimizer.build(model.trainable_variables)
-    state = restore_checkpoint(run_dir, model, optimizer, config, data.fingerprint()) if resume else RunState()
+    state = (
+        restore_checkpoint(run_dir, model, optimizer, config, data.fingerprint()) if resume else RunState()
+    )
     if state.stale >= train.patience:  # a run that stopped early, resumed: it gets its patience afresh
         state = replace(state, stale=0)
     step_fns = _StepFunctions(strategy, model, optimizer)
@@ -144,7 +155,9 @@ def fit(data: TokenData, config: RunConfig, output: Path, resume: bool = False, 
 def _with_vocab(config: RunConfig, data: TokenData) -> RunConfig:
     size = len(data.vocab)
     if config.model.vocab_size not in (0, size):
-        raise UsageError(f"the model config asks for {config.model.vocab_size} tokens but the data has {size}")
+        raise UsageError(
+            f"the model config asks for {config.model.vocab_size} tokens but the data has {size}"
+        )
     return replace(config, model=replace(config.model, vocab_size=size), tokenizer=data.tokenizer)
 
 
@@ -152,7 +165,8 @@ def _optimizer(train: TrainConfig, steps_per_epoch: int, replicas: int):
     import keras
 
     schedule = keras.optimizers.schedules.CosineDecay(
-        train.lr, decay_steps=max(1, steps_per_epoch * train.epochs), alpha=train.min_lr_fraction)
+        train.lr, decay_steps=max(1, steps_per_epoch * train.epochs), alpha=train.min_lr_fraction
+    )
     return keras.optimizers.Adam(schedule, global_clipnorm=train.clipnorm / replicas)
 
 
@@ -208,8 +222,14 @@ class _StepFunctions:
         return self.strategy.experimental_distribute_dataset(dataset)
 
 
-def _run_epoch(fns: _StepFunctions, train: TrainConfig, windows: Windows, val: Windows | None,
-               epoch: int, show: ProgressLine | None) -> Epoch:
+def _run_epoch(
+    fns: _StepFunctions,
+    train: TrainConfig,
+    windows: Windows,
+    val: Windows | None,
+    epoch: int,
+    show: ProgressLine | None,
+) -> Epoch:
     """One pass over the training windows in this epoch's order, then the validation loss."""
     learning_rate = float(fns.optimizer.learning_rate)
     order = epoch_order(len(windows), train.seed, epoch)
@@ -223,8 +243,14 @@ def _run_epoch(fns: _StepFunctions, train: TrainConfig, windows: Windows, val: W
         if show:
             show.update(epoch, step, total / max(count, 1), int(count))
     seconds = time.perf_counter() - started
-    row = Epoch(epoch, total / max(count, 1), _mean_loss(fns, val, train.batch_size), learning_rate,
-                seconds, count / max(seconds, 1e-9))
+    row = Epoch(
+        epoch,
+        total / max(count, 1),
+        _mean_loss(fns, val, train.batch_size),
+        learning_rate,
+        seconds,
+        count / max(seconds, 1e-9),
+    )
     if show:
         show.end_epoch(row)
     return row

@@ -17,8 +17,20 @@ from pathlib import Path
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import clipped, shown
 from jazzgen.lm import bundle as bundles  # its size caps, read when used (tests lower them)
-from jazzgen.lm.bundle import (EMBEDDING, LOGITS, RESTORE, BundleMeta, check_archive, check_weights, export_weights,
-                               expected_shapes, load_bundle_meta, recurrent_name, summary, weights_bytes)
+from jazzgen.lm.bundle import (
+    EMBEDDING,
+    LOGITS,
+    RESTORE,
+    BundleMeta,
+    check_archive,
+    check_weights,
+    expected_shapes,
+    export_weights,
+    load_bundle_meta,
+    recurrent_name,
+    summary,
+    weights_bytes,
+)
 from jazzgen.lm.config import ModelConfig, RunConfig
 
 KERAS_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
@@ -97,10 +109,14 @@ def load_bundle(path: str | Path) -> Bundle:
         model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     except Exception as err:  # Keras raises many kinds for a corrupt or unsafe file
         if "safe_mode" in str(err):
-            raise DataError(f"{shown(model_path)}: holds code jazzgen will not run; retrain the model, or load a "
-                            "bundle you trust") from None
-        raise DataError(f"{shown(model_path)}: cannot load safely ({type(err).__name__}: {clipped(str(err), 200)}); "
-                        f"{RESTORE}") from None
+            raise DataError(
+                f"{shown(model_path)}: holds code jazzgen will not run; retrain the model, or load a "
+                "bundle you trust"
+            ) from None
+        raise DataError(
+            f"{shown(model_path)}: cannot load safely ({type(err).__name__}: {clipped(str(err), 200)}); "
+            f"{RESTORE}"
+        ) from None
     check_model(model, meta.config, model_path)
     return Bundle(meta, model)
 
@@ -111,12 +127,20 @@ def _check_keras_file(where: Path, config: RunConfig) -> None:
     try:
         check_archive(where, 2 * weights + 2 * bundles.KERAS_CONFIG_BYTES)
         with zipfile.ZipFile(where) as archive:
-            big = [i for i in archive.infolist() if i.filename.endswith(".json") and i.file_size > bundles.KERAS_CONFIG_BYTES]
+            big = [
+                i
+                for i in archive.infolist()
+                if i.filename.endswith(".json") and i.file_size > bundles.KERAS_CONFIG_BYTES
+            ]
     except (OSError, zipfile.BadZipFile) as err:
-        raise DataError(f"{shown(where)}: cannot load safely ({err or type(err).__name__}); {RESTORE}") from None
+        raise DataError(
+            f"{shown(where)}: cannot load safely ({err or type(err).__name__}); {RESTORE}"
+        ) from None
     if big:
-        raise DataError(f"{shown(where)}: its {big[0].filename} inflates to {big[0].file_size:,} bytes (a model's "
-                        f"takes a few KB); {RESTORE}")
+        raise DataError(
+            f"{shown(where)}: its {big[0].filename} inflates to {big[0].file_size:,} bytes (a model's "
+            f"takes a few KB); {RESTORE}"
+        )
 
 
 def check_model(model, config: RunConfig, where: str | Path) -> None:
@@ -124,9 +148,13 @@ def check_model(model, config: RunConfig, where: str | Path) -> None:
     try:
         weights = export_weights(model, config)
     except (ValueError, KeyError) as err:
-        raise DataError(f"{where}: the model's layers are not those of config.json ({summary(config)}): {err}") from None
+        raise DataError(
+            f"{where}: the model's layers are not those of config.json ({summary(config)}): {err}"
+        ) from None
     check_weights(weights, config, where)
     for k in range(1, config.model.layers + 1):
         kind = type(model.get_layer(recurrent_name(k))).__name__
         if kind != KERAS_CLASSES[config.model.cell]:
-            raise DataError(f"{where}: layer {recurrent_name(k)} is a {kind} but config.json says {config.model.cell}")
+            raise DataError(
+                f"{where}: layer {recurrent_name(k)} is a {kind} but config.json says {config.model.cell}"
+            )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import read_json, shown, write_text_atomic
@@ -36,16 +36,18 @@ class KneserNey:
     _totals: tuple[dict, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        totals = tuple({ctx: (sum(nxt.values()), len(nxt)) for ctx, nxt in level.items()} for level in self.counts)
+        totals = tuple(
+            {ctx: (sum(nxt.values()), len(nxt)) for ctx, nxt in level.items()} for level in self.counts
+        )
         object.__setattr__(self, "_totals", totals)
 
     def probability(self, history: Sequence[int], token: int) -> float:
         """P(token | the last order - 1 ids of history), BOS-padded when history is short."""
-        context = tuple(history[-(self.order - 1):]) if self.order > 1 else ()
+        context = tuple(history[-(self.order - 1) :]) if self.order > 1 else ()
         context = (BOS,) * (self.order - 1 - len(context)) + context
         p = 1.0 / self.vocab_size
         for k in range(1, self.order + 1):
-            ctx = context[len(context) - (k - 1):] if k > 1 else ()
+            ctx = context[len(context) - (k - 1) :] if k > 1 else ()
             total = self._totals[k - 1].get(ctx)
             if total is None:
                 continue
@@ -57,12 +59,12 @@ class KneserNey:
     def best_next(self, history: Sequence[int]) -> int:
         """The most probable next id: only ids seen after some suffix of the context, or the
         most probable unigram, can win."""
-        context = tuple(history[-(self.order - 1):]) if self.order > 1 else ()
+        context = tuple(history[-(self.order - 1) :]) if self.order > 1 else ()
         context = (BOS,) * (self.order - 1 - len(context)) + context
         unigrams = self.counts[0].get((), {})
         candidates = {max(unigrams, key=unigrams.get)} if unigrams else {0}
         for k in range(2, self.order + 1):
-            candidates.update(self.counts[k - 1].get(context[len(context) - (k - 1):], ()))
+            candidates.update(self.counts[k - 1].get(context[len(context) - (k - 1) :], ()))
         return max(sorted(candidates), key=lambda token: self.probability(context, token))
 
     def nats(self, sequence: Sequence[int], scored: Iterable[bool] | None = None) -> list[float]:
@@ -71,15 +73,28 @@ class KneserNey:
         flags = list(scored) if scored is not None else [True] * len(sequence)
         out = []
         for i in range(1, len(sequence)):
-            out.append(-math.log(self.probability(sequence[max(0, i - self.order + 1):i], sequence[i]))
-                       if flags[i] else 0.0)
+            out.append(
+                -math.log(self.probability(sequence[max(0, i - self.order + 1) : i], sequence[i]))
+                if flags[i]
+                else 0.0
+            )
         return out
 
     def to_json(self) -> str:
-        levels = [{" ".join(map(str, ctx)): sorted(nxt.items()) for ctx, nxt in level.items()}
-                  for level in self.counts]
-        return json.dumps({"kind": "kneser-ney", "order": self.order, "vocab_size": self.vocab_size,
-                           "discounts": list(self.discounts), "counts": levels}, separators=(",", ":"))
+        levels = [
+            {" ".join(map(str, ctx)): sorted(nxt.items()) for ctx, nxt in level.items()}
+            for level in self.counts
+        ]
+        return json.dumps(
+            {
+                "kind": "kneser-ney",
+                "order": self.order,
+                "vocab_size": self.vocab_size,
+                "discounts": list(self.discounts),
+                "counts": levels,
+            },
+            separators=(",", ":"),
+        )
 
     def save(self, path: str | Path) -> None:
         write_text_atomic(path, self.to_json())
@@ -89,16 +104,28 @@ class KneserNey:
         data = read_json(path, MAX_NGRAM_BYTES, "retrain or restore the bundle")
         try:
             order, vocab_size = data["order"], data["vocab_size"]
-            if not (isinstance(order, int) and isinstance(vocab_size, int) and 1 <= order == len(data["counts"])
-                    and vocab_size >= 1 and len(data["discounts"]) == order):
+            if not (
+                isinstance(order, int)
+                and isinstance(vocab_size, int)
+                and 1 <= order == len(data["counts"])
+                and vocab_size >= 1
+                and len(data["discounts"]) == order
+            ):
                 raise ValueError("order, vocabulary size, counts and discounts do not agree")
-            counts = tuple({tuple(int(x) for x in key.split()): {int(w): int(c) for w, c in pairs}
-                            for key, pairs in level.items()} for level in data["counts"])
+            counts = tuple(
+                {
+                    tuple(int(x) for x in key.split()): {int(w): int(c) for w, c in pairs}
+                    for key, pairs in level.items()
+                }
+                for level in data["counts"]
+            )
             discounts = tuple(float(d) for d in data["discounts"])
             return cls(order, vocab_size, counts, discounts)
         except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise DataError(f"{shown(path)}: not a jazzgen n-gram model ({type(err).__name__}: {err}); "
-                            "retrain or restore the bundle") from None
+            raise DataError(
+                f"{shown(path)}: not a jazzgen n-gram model ({type(err).__name__}: {err}); "
+                "retrain or restore the bundle"
+            ) from None
 
 
 def count_ngrams(sequences: Iterable[Sequence[int]], max_order: int) -> list[dict]:
@@ -109,7 +136,7 @@ def count_ngrams(sequences: Iterable[Sequence[int]], max_order: int) -> list[dic
         for i in range(max_order - 1, len(padded)):
             token = padded[i]
             for k in range(1, max_order + 1):
-                raw[k - 1][tuple(padded[i - k + 1:i])][token] += 1
+                raw[k - 1][tuple(padded[i - k + 1 : i])][token] += 1
     return raw
 
 

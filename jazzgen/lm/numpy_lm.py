@@ -14,8 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.bundle import BundleMeta, load_bundle_meta, load_weights_npz
-from jazzgen.lm.bundle import EMBEDDING, LOGITS, recurrent_name
+from jazzgen.lm.bundle import (
+    EMBEDDING,
+    LOGITS,
+    BundleMeta,
+    load_bundle_meta,
+    load_weights_npz,
+    recurrent_name,
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,9 @@ class NumpyLM:
 
     def _layer(self, weights, k: int, first: bool) -> _Layer:
         name = recurrent_name(k)
-        kernel, recurrent, bias = (weights[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias"))
+        kernel, recurrent, bias = (
+            weights[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias")
+        )
         if self.cell == "lstm":  # gate blocks i, f, g, o -> i, f, o, g: one sigmoid over the first 3H
             kernel, recurrent, bias = (_ifog(a, self.units) for a in (kernel, recurrent, bias))
         input_bias, recurrent_bias = (bias[0], bias[1]) if self.cell == "gru" else (bias, None)
@@ -69,7 +77,9 @@ class NumpyLM:
             table = weights[EMBEDDING] @ kernel + input_bias  # (V, G*H)
             return _Layer(self.units, recurrent, input_table=table, recurrent_bias=recurrent_bias)
         if self.cell == "gru":  # Keras' reset_after GRU: r multiplies the recurrent half alone
-            return _Layer(self.units, recurrent, kernel=kernel, bias=input_bias, recurrent_bias=recurrent_bias)
+            return _Layer(
+                self.units, recurrent, kernel=kernel, bias=input_bias, recurrent_bias=recurrent_bias
+            )
         return _Layer(self.units, recurrent, stacked=np.concatenate([kernel, recurrent]), bias=input_bias)
 
     def initial_state(self, batch: int) -> list[tuple[np.ndarray, ...]]:
@@ -104,26 +114,28 @@ def _lstm_step(layer: _Layer, ids, x, state):
     else:
         z = np.concatenate([x, h], axis=1) @ layer.stacked + layer.bias
     H = layer.units
-    gates = _sigmoid(z[:, :3 * H])  # i, f, o
-    c = gates[:, H:2 * H] * c + gates[:, :H] * np.tanh(z[:, 3 * H:])
-    h = gates[:, 2 * H:] * np.tanh(c)
+    gates = _sigmoid(z[:, : 3 * H])  # i, f, o
+    c = gates[:, H : 2 * H] * c + gates[:, :H] * np.tanh(z[:, 3 * H :])
+    h = gates[:, 2 * H :] * np.tanh(c)
     return h, (h, c)
 
 
 def _ifog(array: np.ndarray, units: int) -> np.ndarray:
     """Keras' LSTM column blocks (i, f, g, o) reordered to (i, f, o, g) along the last axis."""
-    i, f, g, o = (array[..., k * units:(k + 1) * units] for k in range(4))
+    i, f, g, o = (array[..., k * units : (k + 1) * units] for k in range(4))
     return np.ascontiguousarray(np.concatenate([i, f, o, g], axis=-1))
 
 
 def _gru_step(layer: _Layer, ids, x, state):
     (h,) = state
     H = layer.units
-    a = layer.input_table[ids] if layer.input_table is not None else x @ layer.kernel + layer.bias  # (batch, 3H)
+    a = (
+        layer.input_table[ids] if layer.input_table is not None else x @ layer.kernel + layer.bias
+    )  # (batch, 3H)
     b = h @ layer.recurrent_kernel + layer.recurrent_bias
     z = _sigmoid(a[:, :H] + b[:, :H])
-    r = _sigmoid(a[:, H:2 * H] + b[:, H:2 * H])
-    n = np.tanh(a[:, 2 * H:] + r * b[:, 2 * H:])
+    r = _sigmoid(a[:, H : 2 * H] + b[:, H : 2 * H])
+    n = np.tanh(a[:, 2 * H :] + r * b[:, 2 * H :])
     h = z * h + (1.0 - z) * n
     return h, (h,)
 

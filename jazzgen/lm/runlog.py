@@ -31,15 +31,19 @@ class ProgressLine:
         self.last_drawn = now
         done = int(self.width * step / max(self.steps, 1))
         speed = tokens / max(now - self.started, 1e-9)
-        line = (f"\repoch {epoch}/{self.epochs} [{'#' * done}{'-' * (self.width - done)}] "
-                f"{step}/{self.steps}  loss {loss:.4f}  {speed:,.0f} tokens/s")
+        line = (
+            f"\repoch {epoch}/{self.epochs} [{'#' * done}{'-' * (self.width - done)}] "
+            f"{step}/{self.steps}  loss {loss:.4f}  {speed:,.0f} tokens/s"
+        )
         self.stream.write(line)
         self.stream.flush()
 
     def end_epoch(self, row: Epoch) -> None:
         val = f"  val {row.val_loss:.4f}" if row.val_loss is not None else ""
-        self.stream.write(f"\repoch {row.epoch}/{self.epochs}  loss {row.train_loss:.4f}{val}  "
-                          f"{row.tokens_per_second:,.0f} tokens/s  {row.seconds:.0f} s" + " " * 20 + "\n")
+        self.stream.write(
+            f"\repoch {row.epoch}/{self.epochs}  loss {row.train_loss:.4f}{val}  "
+            f"{row.tokens_per_second:,.0f} tokens/s  {row.seconds:.0f} s" + " " * 20 + "\n"
+        )
         self.stream.flush()
 
 
@@ -48,8 +52,12 @@ def history_csv(history: tuple[Epoch, ...]) -> str:
     writer = csv.DictWriter(out, [f.name for f in fields(Epoch)], lineterminator="\n")
     writer.writeheader()
     for row in history:
-        writer.writerow({k: ("" if v is None else round(v, 6) if isinstance(v, float) else v)
-                         for k, v in asdict(row).items()})
+        writer.writerow(
+            {
+                k: ("" if v is None else round(v, 6) if isinstance(v, float) else v)
+                for k, v in asdict(row).items()
+            }
+        )
     return out.getvalue()
 
 

@@ -23,7 +23,9 @@ class SamplingConfig:
 
     def __post_init__(self):
         if not 0.01 <= self.temperature <= 10:
-            raise UsageError(f"--temperature {self.temperature}: give a value from 0.01 to 10 (1.0 samples the model as trained)")
+            raise UsageError(
+                f"--temperature {self.temperature}: give a value from 0.01 to 10 (1.0 samples the model as trained)"
+            )
         if self.top_k < 0:
             raise UsageError(f"--top-k {self.top_k}: give 0 (no limit) or a positive count")
         if not 0 < self.top_p <= 1:

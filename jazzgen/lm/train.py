@@ -43,10 +43,20 @@ class Judged:
 Judge = Callable[[object, TokenData], Judged]  # (the trained keras.Model, the data) -> Judged
 
 
-def train_model(data: TokenData, output: str | Path, model: ModelConfig | None, train: TrainConfig,
-                resume: bool = False, progress: bool = True, command: str = "",
-                on_epoch: Callable[[Epoch], None] | None = None, notice: str = "", force: bool = False,
-                init: str | Path | None = None, judge: Judge | None = None) -> Path | None:
+def train_model(
+    data: TokenData,
+    output: str | Path,
+    model: ModelConfig | None,
+    train: TrainConfig,
+    resume: bool = False,
+    progress: bool = True,
+    command: str = "",
+    on_epoch: Callable[[Epoch], None] | None = None,
+    notice: str = "",
+    force: bool = False,
+    init: str | Path | None = None,
+    judge: Judge | None = None,
+) -> Path | None:
     """Fit a model to data and write its bundle to output (see jazzgen.lm.bundle).
 
     resume: continue the run from its last checkpoint in OUTPUT.run (an interrupted run, or a
@@ -87,17 +97,24 @@ class _Card:
     start: Start | None
 
 
-def _write(result: FitResult, data: TokenData, output: Path, card: _Card, judge: Judge | None, force: bool) -> Path:
+def _write(
+    result: FitResult, data: TokenData, output: Path, card: _Card, judge: Judge | None, force: bool
+) -> Path:
     judged = judge(result.model, data) if judge is not None and data.val else Judged({})
     metrics = run_metrics(result, data) | judged.metrics
     history = result.state.history
-    files = [("history.csv", history_csv(history).encode()), ("loss.png", loss_png(history, output.name)),
-             (TRAINING_DATA, training_data(data).encode()), *judged.files]
+    files = [
+        ("history.csv", history_csv(history).encode()),
+        ("loss.png", loss_png(history, output.name)),
+        (TRAINING_DATA, training_data(data).encode()),
+        *judged.files,
+    ]
     if card.notice.strip():
         files.append((NOTICE, card.notice.encode()))
     text = model_card(output.name, result.config, metrics, data, card, judged.card)
-    return write_bundle(output, result.model, BundleFiles(result.config, data.vocab, metrics, text, tuple(files)),
-                        force)
+    return write_bundle(
+        output, result.model, BundleFiles(result.config, data.vocab, metrics, text, tuple(files)), force
+    )
 
 
 def training_data(data: TokenData) -> str:
@@ -112,12 +129,15 @@ def run_metrics(result: FitResult, data: TokenData) -> dict:
     best = result.state.best_epoch
     row = next((e for e in result.state.history if e.epoch == best), None)
     return {
-        "best_epoch": best, "epochs_run": len(result.state.history),
+        "best_epoch": best,
+        "epochs_run": len(result.state.history),
         "train_nats_per_token": row.train_loss if row else None,
         "val_nats_per_token": row.val_loss if row else None,
-        "training_seconds": round(result.seconds, 1), "tokens_per_second": round(result.tokens_per_second),
+        "training_seconds": round(result.seconds, 1),
+        "tokens_per_second": round(result.tokens_per_second),
         "parameters": int(sum(np.prod(v.shape) for v in result.model.trainable_variables)),
-        "train_tokens": data.train_tokens, "val_tokens": sum(len(s) for s in data.val),
+        "train_tokens": data.train_tokens,
+        "val_tokens": sum(len(s) for s in data.val),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
     }
 
@@ -125,38 +145,60 @@ def run_metrics(result: FitResult, data: TokenData) -> dict:
 UNIT_WORDS = {"value": "value", "char": "character", "word": "word"}
 
 
-def model_card(name: str, config: RunConfig, metrics: dict, data: TokenData, card: _Card,
-               judged: tuple[str, ...] = ()) -> str:
+def model_card(
+    name: str, config: RunConfig, metrics: dict, data: TokenData, card: _Card, judged: tuple[str, ...] = ()
+) -> str:
     """The bundle's README.md: what the model is, its data (and the bundle it was fine-tuned from,
     and the data notice as given), how it was trained and how well it does (judged: the mode's lines)."""
     m, t = config.model, config.train
-    lines = [f"# {name}", "",
-             f"A {m.layers}-layer {m.cell.upper()} language model ({m.units} units, embedding {m.embedding}, "
-             f"{metrics['parameters']:,} parameters) over {m.vocab_size} {UNIT_WORDS[config.tokenizer.level]} "
-             "tokens, trained with jazzgen.", "",
-             "## Data", "", f"- source: `{data.source}`", *_fine_tuned(card.start),
-             f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}",
-             f"- tokenizer: {asdict(config.tokenizer)}", ""]
+    lines = [
+        f"# {name}",
+        "",
+        f"A {m.layers}-layer {m.cell.upper()} language model ({m.units} units, embedding {m.embedding}, "
+        f"{metrics['parameters']:,} parameters) over {m.vocab_size} {UNIT_WORDS[config.tokenizer.level]} "
+        "tokens, trained with jazzgen.",
+        "",
+        "## Data",
+        "",
+        f"- source: `{data.source}`",
+        *_fine_tuned(card.start),
+        f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}",
+        f"- tokenizer: {asdict(config.tokenizer)}",
+        "",
+    ]
     if card.notice.strip():
         lines += [card.notice.strip(), ""]
-    lines += ["## Training", "",
-              f"- {metrics['epochs_run']} epochs (best {metrics['best_epoch']}), {metrics['training_seconds']} s "
-              f"of training at {metrics['tokens_per_second']:,} tokens/s on {metrics['machine']}",
-              f"- seq_len {t.seq_len}, batch {t.batch_size}, Adam lr {t.lr} (cosine to {t.lr * t.min_lr_fraction:g}), "
-              f"clipnorm {t.clipnorm}, dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}"]
+    lines += [
+        "## Training",
+        "",
+        f"- {metrics['epochs_run']} epochs (best {metrics['best_epoch']}), {metrics['training_seconds']} s "
+        f"of training at {metrics['tokens_per_second']:,} tokens/s on {metrics['machine']}",
+        f"- seq_len {t.seq_len}, batch {t.batch_size}, Adam lr {t.lr} (cosine to {t.lr * t.min_lr_fraction:g}), "
+        f"clipnorm {t.clipnorm}, dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}",
+    ]
     if card.command:
         lines += ["", "Rebuild it with:", "", f"    {card.command}"]
-    lines += ["", "## Metrics (validation)", "", f"- loss: {fmt(metrics['val_nats_per_token'])} nats per token "
-              f"(training {fmt(metrics['train_nats_per_token'])})", *judged,
-              "", "Loss per epoch: `history.csv`, `loss.png`. All figures: `metrics.json`.", ""]
+    lines += [
+        "",
+        "## Metrics (validation)",
+        "",
+        f"- loss: {fmt(metrics['val_nats_per_token'])} nats per token "
+        f"(training {fmt(metrics['train_nats_per_token'])})",
+        *judged,
+        "",
+        "Loss per epoch: `history.csv`, `loss.png`. All figures: `metrics.json`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _fine_tuned(start: Start | None) -> list[str]:
     if start is None:
         return []
-    return [f"- fine-tuned from `{start.path}` ({architecture(start.config.model)} over "
-            f"{start.config.model.vocab_size} tokens, trained on `{start.source() or 'see its card'}`)"]
+    return [
+        f"- fine-tuned from `{start.path}` ({architecture(start.config.model)} over "
+        f"{start.config.model.vocab_size} tokens, trained on `{start.source() or 'see its card'}`)"
+    ]
 
 
 def fmt(value) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import read_json, shown, write_text_atomic
@@ -75,8 +75,9 @@ class Vocab:
         """The vocabulary a vocab.json's JSON value describes; DataError naming `where` otherwise."""
         tokens = data.get("tokens") if isinstance(data, dict) else None
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-            raise DataError(f"{shown(where)}: not a jazzgen vocabulary (it needs a list of token strings "
-                            "under 'tokens')")
+            raise DataError(
+                f"{shown(where)}: not a jazzgen vocabulary (it needs a list of token strings under 'tokens')"
+            )
         try:
             return cls(tuple(tokens))
         except DataError as err:

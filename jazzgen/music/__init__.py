@@ -5,9 +5,22 @@ No file formats here (jazzgen.formats) and no model (jazzgen.lm)."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "MAX_BARS": "chords", "MAX_CHANGES_CHARS": "chords", "format_changes": "chords", "make_chord": "chords",
-    "parse_changes": "chords", "parse_chord": "chords", "MAX_BEATS": "solo", "TICKS_PER_BEAT": "solo",
-    "Chord": "solo", "Note": "solo", "Solo": "solo", "TimeSignature": "solo", "TUNES": "tunes",
-    "lead_sheet": "tunes",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "MAX_BARS": "chords",
+        "MAX_CHANGES_CHARS": "chords",
+        "format_changes": "chords",
+        "make_chord": "chords",
+        "parse_changes": "chords",
+        "parse_chord": "chords",
+        "MAX_BEATS": "solo",
+        "TICKS_PER_BEAT": "solo",
+        "Chord": "solo",
+        "Note": "solo",
+        "Solo": "solo",
+        "TimeSignature": "solo",
+        "TUNES": "tunes",
+        "lead_sheet": "tunes",
+    },
+)

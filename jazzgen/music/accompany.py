@@ -168,8 +168,11 @@ def _anticipated_changes(solo: Solo) -> list[Chord]:
     changes = [
         chord
         for previous, chord in zip(solo.chords, solo.chords[1:])
-        if chord.onset in downbeats and previous.end == chord.onset and not previous.is_nc
-        and not chord.is_nc and previous.duration > TICKS_PER_BEAT
+        if chord.onset in downbeats
+        and previous.end == chord.onset
+        and not previous.is_nc
+        and not chord.is_nc
+        and previous.duration > TICKS_PER_BEAT
     ]
     return changes[1::2]
 
@@ -191,8 +194,9 @@ def walking_bass(solo: Solo) -> tuple[Note, ...]:
             notes.append(Note(tick, TICKS_PER_BEAT - 1, pitch, 88 if tick in solo.bar_starts else 80))
         previous = pitches[-1]
     ends = [n.onset for n in notes[1:]] + [solo.end]  # a short last beat (5/8) ends at the next note
-    return tuple(Note(n.onset, min(n.duration, end - n.onset), n.pitch, n.velocity)
-                 for n, end in zip(notes, ends))
+    return tuple(
+        Note(n.onset, min(n.duration, end - n.onset), n.pitch, n.velocity) for n, end in zip(notes, ends)
+    )
 
 
 def _bass_segments(solo: Solo) -> list[tuple[list[int], Chord, int]]:

@@ -62,26 +62,91 @@ QUALITIES = {
 # Quality spellings after the root, longest first so "maj7" wins over "m".
 _QUALITY_SPELLINGS = sorted(
     [
-        ("maj7", "maj7"), ("Maj7", "maj7"), ("ma7", "maj7"), ("M7", "maj7"), ("^7", "maj7"),
-        ("Δ7", "maj7"), ("Δ", "maj7"), ("^", "maj7"), ("j7", "maj7"), ("maj", "maj7"), ("j", "maj7"),
-        ("maj9", "maj7 9"), ("M9", "maj7 9"), ("^9", "maj7 9"), ("j9", "maj7 9"),
-        ("mmaj7", "mmaj7"), ("m(maj7)", "mmaj7"), ("mM7", "mmaj7"), ("m^7", "mmaj7"), ("-maj7", "mmaj7"),
-        ("-j7", "mmaj7"), ("-^7", "mmaj7"), ("-M7", "mmaj7"), ("minmaj7", "mmaj7"),
-        ("m7b5", "m7b5"), ("-7b5", "m7b5"), ("min7b5", "m7b5"), ("ø7", "m7b5"), ("ø", "m7b5"),
-        ("mi7b5", "m7b5"), ("m7(b5)", "m7b5"),
-        ("m7", "m7"), ("-7", "m7"), ("min7", "m7"), ("mi7", "m7"),
-        ("m9", "m7 9"), ("-9", "m7 9"), ("m11", "m7 9 11"), ("-11", "m7 9 11"),
-        ("m6", "m6"), ("-6", "m6"), ("min6", "m6"), ("m69", "m6 9"), ("-69", "m6 9"),
-        ("m", "m"), ("-", "m"), ("min", "m"), ("mi", "m"),
-        ("dim7", "dim7"), ("o7", "dim7"), ("°7", "dim7"), ("dim", "dim"), ("o", "dim"), ("°", "dim"),
-        ("aug7", "aug7"), ("+7", "aug7"), ("7+", "aug7"), ("7#5", "aug7"), ("aug", "aug"), ("+", "aug"),
-        ("augmaj7", "augmaj7"), ("+j7", "augmaj7"), ("+maj7", "augmaj7"), ("maj7#5", "augmaj7"), ("+M7", "augmaj7"),
-        ("7sus4", "7sus4"), ("7sus", "7sus4"), ("sus7", "7sus4"), ("9sus4", "7sus4 9"), ("9sus", "7sus4 9"),
-        ("sus4", "sus4"), ("sus", "sus4"), ("sus2", "sus4"),
-        ("7alt", "7alt"), ("alt", "7alt"),
-        ("69", "6 9"), ("6/9", "6 9"), ("6", "6"),
-        ("13", "7 9 13"), ("11", "7 9 11"), ("9", "7 9"), ("7", "7"),
-        ("5", ""), ("add9", " 9"), ("", ""),
+        ("maj7", "maj7"),
+        ("Maj7", "maj7"),
+        ("ma7", "maj7"),
+        ("M7", "maj7"),
+        ("^7", "maj7"),
+        ("Δ7", "maj7"),
+        ("Δ", "maj7"),
+        ("^", "maj7"),
+        ("j7", "maj7"),
+        ("maj", "maj7"),
+        ("j", "maj7"),
+        ("maj9", "maj7 9"),
+        ("M9", "maj7 9"),
+        ("^9", "maj7 9"),
+        ("j9", "maj7 9"),
+        ("mmaj7", "mmaj7"),
+        ("m(maj7)", "mmaj7"),
+        ("mM7", "mmaj7"),
+        ("m^7", "mmaj7"),
+        ("-maj7", "mmaj7"),
+        ("-j7", "mmaj7"),
+        ("-^7", "mmaj7"),
+        ("-M7", "mmaj7"),
+        ("minmaj7", "mmaj7"),
+        ("m7b5", "m7b5"),
+        ("-7b5", "m7b5"),
+        ("min7b5", "m7b5"),
+        ("ø7", "m7b5"),
+        ("ø", "m7b5"),
+        ("mi7b5", "m7b5"),
+        ("m7(b5)", "m7b5"),
+        ("m7", "m7"),
+        ("-7", "m7"),
+        ("min7", "m7"),
+        ("mi7", "m7"),
+        ("m9", "m7 9"),
+        ("-9", "m7 9"),
+        ("m11", "m7 9 11"),
+        ("-11", "m7 9 11"),
+        ("m6", "m6"),
+        ("-6", "m6"),
+        ("min6", "m6"),
+        ("m69", "m6 9"),
+        ("-69", "m6 9"),
+        ("m", "m"),
+        ("-", "m"),
+        ("min", "m"),
+        ("mi", "m"),
+        ("dim7", "dim7"),
+        ("o7", "dim7"),
+        ("°7", "dim7"),
+        ("dim", "dim"),
+        ("o", "dim"),
+        ("°", "dim"),
+        ("aug7", "aug7"),
+        ("+7", "aug7"),
+        ("7+", "aug7"),
+        ("7#5", "aug7"),
+        ("aug", "aug"),
+        ("+", "aug"),
+        ("augmaj7", "augmaj7"),
+        ("+j7", "augmaj7"),
+        ("+maj7", "augmaj7"),
+        ("maj7#5", "augmaj7"),
+        ("+M7", "augmaj7"),
+        ("7sus4", "7sus4"),
+        ("7sus", "7sus4"),
+        ("sus7", "7sus4"),
+        ("9sus4", "7sus4 9"),
+        ("9sus", "7sus4 9"),
+        ("sus4", "sus4"),
+        ("sus", "sus4"),
+        ("sus2", "sus4"),
+        ("7alt", "7alt"),
+        ("alt", "7alt"),
+        ("69", "6 9"),
+        ("6/9", "6 9"),
+        ("6", "6"),
+        ("13", "7 9 13"),
+        ("11", "7 9 11"),
+        ("9", "7 9"),
+        ("7", "7"),
+        ("5", ""),
+        ("add9", " 9"),
+        ("", ""),
     ],
     key=lambda pair: -len(pair[0]),
 )
@@ -108,7 +173,9 @@ class ChordSymbol:
         text = NOTE_NAMES[self.root] + self.quality
         if self.tensions:
             text += "(" + ",".join(_TENSION_NAMES[t] for t in self.tensions) + ")"
-        return text + (f"/{NOTE_NAMES[self.bass]}" if self.bass is not None and self.bass != self.root else "")
+        return text + (
+            f"/{NOTE_NAMES[self.bass]}" if self.bass is not None and self.bass != self.root else ""
+        )
 
     def chord_tones(self) -> frozenset[int]:
         if self.root is None:
@@ -168,7 +235,7 @@ def _split_quality(rest: str, suffix_accidentals: bool, symbol: str) -> tuple[st
         if rest.startswith(spelling):
             quality, *implied = meaning.split(" ")
             tensions = [_tension_step("", t) for t in implied if t]
-            tensions += _read_tensions(rest[len(spelling):], suffix_accidentals, symbol)
+            tensions += _read_tensions(rest[len(spelling) :], suffix_accidentals, symbol)
             if quality == "7" and 8 in tensions and 7 not in tensions and rest.startswith("7#5"):
                 quality = "aug7"
             return quality, tuple(sorted(set(t for t in tensions if t is not None)))
@@ -186,8 +253,10 @@ def _read_tensions(text: str, suffix_accidentals: bool, symbol: str) -> list[int
         before, number, after = match.group(1), match.group(2), match.groupdict().get("after") or ""
         step = _tension_step(after or before, number)
         if step is not None and step not in _TENSION_NAMES:
-            raise DataError(f"cannot read chord symbol {symbol!r}: {match.group(0)!r} is not a tension "
-                            "jazzgen knows (b9 9 #9 11 #11 b13 13, b5 #5)")
+            raise DataError(
+                f"cannot read chord symbol {symbol!r}: {match.group(0)!r} is not a tension "
+                "jazzgen knows (b9 9 #9 11 #11 b13 13, b5 #5)"
+            )
         steps.append(step)
         pos = match.end()
     return steps
@@ -231,7 +300,9 @@ def merge_repeats(chords: list[Chord]) -> tuple[Chord, ...]:
     return tuple(out)
 
 
-def parse_changes(text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0, 4, 4),)) -> tuple[tuple[Chord, ...], int]:
+def parse_changes(
+    text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0, 4, 4),)
+) -> tuple[tuple[Chord, ...], int]:
     """Read a bar-line progression like '| Dm7 G7 | Cmaj7 % |' into chord spans and a bar count.
 
     Each bar holds 1 to 4 chords sharing the bar evenly (two chords in 4/4 take two beats each);
@@ -240,12 +311,16 @@ def parse_changes(text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0
     Text over MAX_CHANGES_CHARS characters, or of over MAX_BARS bars, is refused before a span is made.
     """
     if len(text) > MAX_CHANGES_CHARS:
-        raise DataError(f"the changes are over {MAX_CHANGES_CHARS:,} characters long, more than jazzgen "
-                        "reads for a progression: cut them to the tune's form")
+        raise DataError(
+            f"the changes are over {MAX_CHANGES_CHARS:,} characters long, more than jazzgen "
+            "reads for a progression: cut them to the tune's form"
+        )
     bars = _bar_cells(text)
     if len(bars) > MAX_BARS:
-        raise DataError(f"the changes hold over {MAX_BARS:,} bars, more than jazzgen reads for a "
-                        "progression: cut them to the tune's form")
+        raise DataError(
+            f"the changes hold over {MAX_BARS:,} bars, more than jazzgen reads for a "
+            "progression: cut them to the tune's form"
+        )
     if not bars:
         raise DataError("the changes hold no bars: write them like '| Dm7 G7 | Cmaj7 % |'")
     starts = bar_starts(meter, len(bars))

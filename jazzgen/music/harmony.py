@@ -17,9 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.music.chords import (MAX_CHANGES_CHARS, NOTE_NAMES, QUALITIES, ChordSymbol, chord_from_symbol,
-                            make_chord, merge_repeats, parse_changes, parse_chord)
 from jazzgen.errors import DataError
+from jazzgen.music.chords import (
+    MAX_CHANGES_CHARS,
+    NOTE_NAMES,
+    QUALITIES,
+    ChordSymbol,
+    chord_from_symbol,
+    make_chord,
+    merge_repeats,
+    parse_changes,
+    parse_chord,
+)
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, TimeSignature
 
 OUTSIDE_COST = 0.5  # per unit of profile outside the chord tones
@@ -28,9 +37,22 @@ TONE_COST = 0.02  # per chord tone: a triad wins over a 7th chord whose 7th is s
 MIN_SOUNDING = 1.0  # beats of accompaniment a half bar needs for a chord
 BASS_SPAN = 5  # semitones above a segment's lowest note that still count as bass
 QUALITY_PRIOR = {  # common jazz qualities are preferred when the evidence is even
-    "maj7": 0.0, "m7": 0.0, "7": 0.0, "6": 0.0, "m6": 0.0, "m7b5": 0.0, "": 0.0, "m": 0.0,
-    "dim7": -0.05, "7sus4": -0.05, "mmaj7": -0.05, "aug": -0.06, "aug7": -0.05,
-    "dim": -0.08, "sus4": -0.08, "augmaj7": -0.08,
+    "maj7": 0.0,
+    "m7": 0.0,
+    "7": 0.0,
+    "6": 0.0,
+    "m6": 0.0,
+    "m7b5": 0.0,
+    "": 0.0,
+    "m": 0.0,
+    "dim7": -0.05,
+    "7sus4": -0.05,
+    "mmaj7": -0.05,
+    "aug": -0.06,
+    "aug7": -0.05,
+    "dim": -0.08,
+    "sus4": -0.08,
+    "augmaj7": -0.08,
 }
 
 

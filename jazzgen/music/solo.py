@@ -8,8 +8,8 @@ exactly. Seconds appear only at the MIDI edge (readers and the renderer).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 from jazzgen.errors import DataError
 
@@ -30,7 +30,9 @@ class Note:
         if self.onset < 0:
             raise DataError(f"note onset {self.onset} is before the first bar")
         if self.duration < 1:
-            raise DataError(f"note at tick {self.onset} has length {self.duration}; notes need at least 1 tick")
+            raise DataError(
+                f"note at tick {self.onset} has length {self.duration}; notes need at least 1 tick"
+            )
         if not 0 <= self.pitch <= 127:
             raise DataError(f"pitch {self.pitch} is outside MIDI's 0..127")
         if not 1 <= self.velocity <= 127:
@@ -84,14 +86,18 @@ class TimeSignature:
 
     def __post_init__(self):
         if self.bar < 0 or self.numerator < 1 or self.denominator not in (1, 2, 4, 8, 16):
-            raise DataError(f"time signature {self.numerator}/{self.denominator} at bar {self.bar} is not supported")
+            raise DataError(
+                f"time signature {self.numerator}/{self.denominator} at bar {self.bar} is not supported"
+            )
 
     @property
     def bar_ticks(self) -> int:
         """Length of one bar in ticks (a 6/8 bar is 3 quarter notes = 36 ticks)."""
         ticks = Fraction(self.numerator * 4 * TICKS_PER_BEAT, self.denominator)
         if ticks.denominator != 1:
-            raise DataError(f"a {self.numerator}/{self.denominator} bar does not fit the {TICKS_PER_BEAT}-tick grid")
+            raise DataError(
+                f"a {self.numerator}/{self.denominator} bar does not fit the {TICKS_PER_BEAT}-tick grid"
+            )
         return int(ticks)
 
     @property
@@ -127,11 +133,15 @@ class Solo:
         if not 10 <= self.tempo <= 1000:
             raise DataError(f"tempo {self.tempo} bpm is outside 10..1000")
         if any(a.onset >= b.onset for a, b in zip(self.notes, self.notes[1:])):
-            raise DataError("notes must be sorted with at most one onset per tick (reduce to one voice first)")
+            raise DataError(
+                "notes must be sorted with at most one onset per tick (reduce to one voice first)"
+            )
         if any(a.end > b.onset for a, b in zip(self.chords, self.chords[1:])):
             raise DataError("chord spans must be sorted and must not overlap")
         if self.notes and self.notes[-1].onset >= self.end:
-            raise DataError(f"a note starts at tick {self.notes[-1].onset}, after the solo's {self.bars} bars")
+            raise DataError(
+                f"a note starts at tick {self.notes[-1].onset}, after the solo's {self.bars} bars"
+            )
 
     @cached_property
     def bar_starts(self) -> tuple[int, ...]:

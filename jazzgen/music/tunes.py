@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jazzgen.music.chords import (MAX_BARS, NOTE_NAMES, chord_from_symbol, merge_repeats, parse_changes,
-                            parse_chord, pitch_class)
 from jazzgen.errors import DataError, UsageError
+from jazzgen.music.chords import (
+    MAX_BARS,
+    NOTE_NAMES,
+    chord_from_symbol,
+    merge_repeats,
+    parse_changes,
+    parse_chord,
+    pitch_class,
+)
 from jazzgen.music.solo import Chord, Solo, TimeSignature, bar_starts
 
 
@@ -26,42 +33,101 @@ class Tune:
 TUNES = {
     t.name: t
     for t in (
-        Tune("blues", "12-bar jazz blues", "F",
-             "| F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | D7(b9) | Gm7 | C7 | F7 D7 | Gm7 C7 |"),
-        Tune("bird-blues", "12-bar blues with descending ii-Vs", "F",
-             "| Fmaj7 | Em7b5 A7 | Dm7 G7 | Cm7 F7 | Bb7 | Bbm7 Eb7 | Am7 D7 | Abm7 Db7 | Gm7 | C7 | "
-             "Fmaj7 D7 | Gm7 C7 |"),
-        Tune("minor-blues", "12-bar minor blues", "C",
-             "| Cm7 | Fm7 | Cm7 | Cm7 | Fm7 | Fm7 | Cm7 | Cm7 | Ab7 | G7(b9) | Cm7 | Dm7b5 G7 |", tempo=140),
-        Tune("rhythm", "32-bar AABA rhythm changes", "Bb",
-             "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Dm7 G7 | Cm7 F7 |"
-             "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Cm7 F7 | Bb6 |"
-             "| D7 | D7 | G7 | G7 | C7 | C7 | F7 | F7 |"
-             "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Cm7 F7 | Bb6 |", tempo=200),
-        Tune("ii-v-i", "major ii-V-I through all twelve keys, down in fourths", "C",
-             " ".join(f"| {NOTE_NAMES[(2 + k) % 12]}m7 | {NOTE_NAMES[(7 + k) % 12]}7 | {NOTE_NAMES[k]}maj7 % |"
-                      for k in (0, 5, 10, 3, 8, 1, 6, 11, 4, 9, 2, 7)), tempo=140),
-        Tune("minor-ii-v-i", "minor ii-V-i in four keys", "C",
-             " ".join(f"| {NOTE_NAMES[(2 + k) % 12]}m7b5 | {NOTE_NAMES[(7 + k) % 12]}7(b9) | {NOTE_NAMES[k]}m6 % |"
-                      for k in (0, 5, 10, 3)), tempo=140),
-        Tune("autumn", "32-bar AABC form on descending ii-Vs in G minor", "G",
-             "| Cm7 | F7 | Bbmaj7 | Ebmaj7 | Am7b5 | D7(b9) | Gm6 | Gm6 |" * 2
-             + "| Am7b5 | D7(b9) | Gm6 | Gm6 | Cm7 | F7 | Bbmaj7 | Ebmaj7 |"
-             + "| Am7b5 | D7(b9) | Gm7 C7 | Fm7 Bb7 | Ebmaj7 | D7(b9) | Gm6 | Gm6 |", tempo=150),
-        Tune("modal", "32-bar AABA modal form: D dorian, up a half step for the bridge", "D",
-             "| Dm7 % % % % % % % |" * 2 + "| Ebm7 % % % % % % % |" + "| Dm7 % % % % % % % |", tempo=180),
-        Tune("coltrane", "16 bars of major thirds cycles with ii-Vs", "B",
-             "| Bmaj7 D7 | Gmaj7 Bb7 | Ebmaj7 | Am7 D7 | Gmaj7 Bb7 | Ebmaj7 Gb7 | Bmaj7 | Fm7 Bb7 |"
-             "| Ebmaj7 | Am7 D7 | Gmaj7 | C#m7 F#7 | Bmaj7 | Fm7 Bb7 | Ebmaj7 | C#m7 F#7 |", tempo=220),
-        Tune("waltz", "16-bar jazz waltz in 3/4", "F",
-             "| Fmaj7 | Dm7 | Gm7 | C7 | Am7 | D7(b9) | Gm7 | C7 |"
-             "| Fmaj7 | F7 | Bbmaj7 | Bbm6 | Am7 | D7(b9) | Gm7 C7 | Fmaj7 |", meter=(3, 4), tempo=150),
+        Tune(
+            "blues",
+            "12-bar jazz blues",
+            "F",
+            "| F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | D7(b9) | Gm7 | C7 | F7 D7 | Gm7 C7 |",
+        ),
+        Tune(
+            "bird-blues",
+            "12-bar blues with descending ii-Vs",
+            "F",
+            "| Fmaj7 | Em7b5 A7 | Dm7 G7 | Cm7 F7 | Bb7 | Bbm7 Eb7 | Am7 D7 | Abm7 Db7 | Gm7 | C7 | "
+            "Fmaj7 D7 | Gm7 C7 |",
+        ),
+        Tune(
+            "minor-blues",
+            "12-bar minor blues",
+            "C",
+            "| Cm7 | Fm7 | Cm7 | Cm7 | Fm7 | Fm7 | Cm7 | Cm7 | Ab7 | G7(b9) | Cm7 | Dm7b5 G7 |",
+            tempo=140,
+        ),
+        Tune(
+            "rhythm",
+            "32-bar AABA rhythm changes",
+            "Bb",
+            "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Dm7 G7 | Cm7 F7 |"
+            "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Cm7 F7 | Bb6 |"
+            "| D7 | D7 | G7 | G7 | C7 | C7 | F7 | F7 |"
+            "| Bbmaj7 G7 | Cm7 F7 | Dm7 G7 | Cm7 F7 | Fm7 Bb7 | Ebmaj7 Ebm6 | Cm7 F7 | Bb6 |",
+            tempo=200,
+        ),
+        Tune(
+            "ii-v-i",
+            "major ii-V-I through all twelve keys, down in fourths",
+            "C",
+            " ".join(
+                f"| {NOTE_NAMES[(2 + k) % 12]}m7 | {NOTE_NAMES[(7 + k) % 12]}7 | {NOTE_NAMES[k]}maj7 % |"
+                for k in (0, 5, 10, 3, 8, 1, 6, 11, 4, 9, 2, 7)
+            ),
+            tempo=140,
+        ),
+        Tune(
+            "minor-ii-v-i",
+            "minor ii-V-i in four keys",
+            "C",
+            " ".join(
+                f"| {NOTE_NAMES[(2 + k) % 12]}m7b5 | {NOTE_NAMES[(7 + k) % 12]}7(b9) | {NOTE_NAMES[k]}m6 % |"
+                for k in (0, 5, 10, 3)
+            ),
+            tempo=140,
+        ),
+        Tune(
+            "autumn",
+            "32-bar AABC form on descending ii-Vs in G minor",
+            "G",
+            "| Cm7 | F7 | Bbmaj7 | Ebmaj7 | Am7b5 | D7(b9) | Gm6 | Gm6 |" * 2
+            + "| Am7b5 | D7(b9) | Gm6 | Gm6 | Cm7 | F7 | Bbmaj7 | Ebmaj7 |"
+            + "| Am7b5 | D7(b9) | Gm7 C7 | Fm7 Bb7 | Ebmaj7 | D7(b9) | Gm6 | Gm6 |",
+            tempo=150,
+        ),
+        Tune(
+            "modal",
+            "32-bar AABA modal form: D dorian, up a half step for the bridge",
+            "D",
+            "| Dm7 % % % % % % % |" * 2 + "| Ebm7 % % % % % % % |" + "| Dm7 % % % % % % % |",
+            tempo=180,
+        ),
+        Tune(
+            "coltrane",
+            "16 bars of major thirds cycles with ii-Vs",
+            "B",
+            "| Bmaj7 D7 | Gmaj7 Bb7 | Ebmaj7 | Am7 D7 | Gmaj7 Bb7 | Ebmaj7 Gb7 | Bmaj7 | Fm7 Bb7 |"
+            "| Ebmaj7 | Am7 D7 | Gmaj7 | C#m7 F#7 | Bmaj7 | Fm7 Bb7 | Ebmaj7 | C#m7 F#7 |",
+            tempo=220,
+        ),
+        Tune(
+            "waltz",
+            "16-bar jazz waltz in 3/4",
+            "F",
+            "| Fmaj7 | Dm7 | Gm7 | C7 | Am7 | D7(b9) | Gm7 | C7 |"
+            "| Fmaj7 | F7 | Bbmaj7 | Bbm6 | Am7 | D7(b9) | Gm7 C7 | Fmaj7 |",
+            meter=(3, 4),
+            tempo=150,
+        ),
     )
 }
 
 
-def lead_sheet(changes: str | None = None, tune: str | None = None, key: str | None = None,
-               choruses: int = 1, bars: int | None = None, meter: tuple[int, int] | None = None) -> Solo:
+def lead_sheet(
+    changes: str | None = None,
+    tune: str | None = None,
+    key: str | None = None,
+    choruses: int = 1,
+    bars: int | None = None,
+    meter: tuple[int, int] | None = None,
+) -> Solo:
     """A note-less Solo holding the progression to improvise over.
 
     changes: '| Dm7 G7 | Cmaj7 % |' text, or tune: a name in TUNES (default 'blues' when neither
@@ -81,13 +147,22 @@ def lead_sheet(changes: str | None = None, tune: str | None = None, key: str | N
     form, form_bars = parse_changes(text, signature)
     repeats = max(choruses, -(-bars // form_bars)) if bars else choruses  # loop the form to reach --bars
     if form_bars * repeats > MAX_BARS:
-        raise UsageError(f"{repeats} times through a {form_bars}-bar form is {form_bars * repeats:,} bars; "
-                         f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars")
+        raise UsageError(
+            f"{repeats} times through a {form_bars}-bar form is {form_bars * repeats:,} bars; "
+            f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars"
+        )
     spans, total_bars = _repeated(form, bar_starts(signature, form_bars)[-1], repeats), form_bars * repeats
     if key is not None:
         home = chosen.key if chosen else _first_root_name(spans)
         spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(home)) % 12)
-    solo = Solo((), spans, signature, total_bars, chosen.tempo if chosen else 160.0, title=chosen.name if chosen else "")
+    solo = Solo(
+        (),
+        spans,
+        signature,
+        total_bars,
+        chosen.tempo if chosen else 160.0,
+        title=chosen.name if chosen else "",
+    )
     return cut_bars(solo, bars or total_bars)
 
 
@@ -126,8 +201,11 @@ def transpose(chords: tuple[Chord, ...], semitones: int) -> tuple[Chord, ...]:
     out = []
     for chord in chords:
         parsed = parse_chord(chord.symbol)
-        moved = replace(parsed, root=(parsed.root + semitones) % 12,
-                        bass=None if parsed.bass is None else (parsed.bass + semitones) % 12)
+        moved = replace(
+            parsed,
+            root=(parsed.root + semitones) % 12,
+            bass=None if parsed.bass is None else (parsed.bass + semitones) % 12,
+        )
         out.append(chord_from_symbol(moved, chord.onset, chord.duration))
     return tuple(out)
 
@@ -137,6 +215,8 @@ def cut_bars(solo: Solo, bars: int) -> Solo:
     if bars >= solo.bars:
         return solo
     end = solo.bar_starts[bars]
-    chords = tuple(c if c.end <= end else replace(c, duration=end - c.onset) for c in solo.chords if c.onset < end)
+    chords = tuple(
+        c if c.end <= end else replace(c, duration=end - c.onset) for c in solo.chords if c.onset < end
+    )
     meter = tuple(ts for ts in solo.meter if ts.bar < bars)
     return replace(solo, chords=chords, meter=meter, bars=bars)

@@ -5,10 +5,26 @@ Solo records and files; gives tokens and the lm core's TokenData."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "is_corpus": "corpus", "load_jazz_data": "corpus", "read_corpus": "corpus", "decode": "decoding",
-    "in_scheme": "decoding", "describe": "inspection", "format_text": "inspection",
-    "PrepareSummary": "preparation", "prepare": "preparation", "load_text_data": "text",
-    "text_tokenizer": "text", "GAPS": "values", "PLACED": "values", "POSITIONS": "values", "SCHEMES": "values",
-    "encode": "values", "scheme_of": "values", "token_kind": "values",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "is_corpus": "corpus",
+        "load_jazz_data": "corpus",
+        "read_corpus": "corpus",
+        "decode": "decoding",
+        "in_scheme": "decoding",
+        "describe": "inspection",
+        "format_text": "inspection",
+        "PrepareSummary": "preparation",
+        "prepare": "preparation",
+        "load_text_data": "text",
+        "text_tokenizer": "text",
+        "GAPS": "values",
+        "PLACED": "values",
+        "POSITIONS": "values",
+        "SCHEMES": "values",
+        "encode": "values",
+        "scheme_of": "values",
+        "token_kind": "values",
+    },
+)

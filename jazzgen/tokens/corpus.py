@@ -22,17 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.lm.config import TokenizerConfig
-from jazzgen.lm.dataset import TokenData
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import json_text, read_bytes, read_json, shown
-from jazzgen.tokens.decoding import in_scheme
 from jazzgen.files.outputs import write_together
-from jazzgen.tokens.values import END, GAPS, START, encode, scheme_of, token_kind
+from jazzgen.lm.config import TokenizerConfig
+from jazzgen.lm.dataset import TokenData
 from jazzgen.lm.vocab import PAD, UNK, Vocab
+from jazzgen.tokens.decoding import in_scheme
+from jazzgen.tokens.values import END, GAPS, START, encode, scheme_of, token_kind
 
 VALUES_TOKENIZER = TokenizerConfig(kind="values", level="value", start_token=START, end_token=END)
-TOKENS, VOCAB, REPORT, CACHE, MANIFEST = "tokens.jsonl", "vocab.json", "report.json", "cache.json", "corpus.json"
+TOKENS, VOCAB, REPORT, CACHE, MANIFEST = (
+    "tokens.jsonl",
+    "vocab.json",
+    "report.json",
+    "cache.json",
+    "corpus.json",
+)
 CORPUS_FILES = (TOKENS, VOCAB, REPORT, CACHE, MANIFEST)
 MANIFEST_KIND, MANIFEST_VERSION = "jazzgen corpus", 1
 VOUCHED = (TOKENS, VOCAB)  # what a manifest holds the hashes of: what training reads
@@ -66,12 +72,17 @@ def corpus_entry(solo, scheme: str = GAPS) -> dict:
 
 def write_corpus(folder: Path, entries: list[dict], vocab: Vocab, report: dict, cache: dict) -> None:
     """Write the corpus files into folder as one change, the manifest last (see the module doc)."""
-    files = [(TOKENS, "".join(json_text(e) + "\n" for e in entries).encode("utf-8")),
-             (VOCAB, vocab.to_json().encode("utf-8")),
-             (REPORT, json_text(report, indent=1).encode("utf-8")),
-             (CACHE, json_text(cache).encode("utf-8"))]
-    manifest = {"kind": MANIFEST_KIND, "version": MANIFEST_VERSION,
-                "files": {name: _digest(data) for name, data in files if name in VOUCHED}}
+    files = [
+        (TOKENS, "".join(json_text(e) + "\n" for e in entries).encode("utf-8")),
+        (VOCAB, vocab.to_json().encode("utf-8")),
+        (REPORT, json_text(report, indent=1).encode("utf-8")),
+        (CACHE, json_text(cache).encode("utf-8")),
+    ]
+    manifest = {
+        "kind": MANIFEST_KIND,
+        "version": MANIFEST_VERSION,
+        "files": {name: _digest(data) for name, data in files if name in VOUCHED},
+    }
     write_together(folder, files + [(MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))])
 
 
@@ -98,11 +109,17 @@ def read_corpus(path: str | Path) -> tuple[list[CorpusSolo], Vocab]:
     """The solos and vocabulary of a prepared corpus folder, checked to be of one run of prepare."""
     folder = Path(path)
     if not folder.exists():
-        raise UsageError(f"{shown(folder)}: no such folder; make one with `jazzgen prepare SOURCES -o {folder}`")
+        raise UsageError(
+            f"{shown(folder)}: no such folder; make one with `jazzgen prepare SOURCES -o {folder}`"
+        )
     if not is_corpus(folder):
-        raise UsageError(f"{shown(folder)}: no tokens.jsonl; prepare it first with `jazzgen prepare SOURCES -o {folder}`")
-    raw = {TOKENS: read_bytes(folder / TOKENS, MAX_TOKENS_BYTES, AGAIN),
-           VOCAB: read_bytes(folder / VOCAB, MAX_SMALL_BYTES, AGAIN)}
+        raise UsageError(
+            f"{shown(folder)}: no tokens.jsonl; prepare it first with `jazzgen prepare SOURCES -o {folder}`"
+        )
+    raw = {
+        TOKENS: read_bytes(folder / TOKENS, MAX_TOKENS_BYTES, AGAIN),
+        VOCAB: read_bytes(folder / VOCAB, MAX_SMALL_BYTES, AGAIN),
+    }
     _check_manifest(folder, raw)
     solos = [_solo(line, folder, number) for number, line in _lines(raw[TOKENS], folder / TOKENS)]
     if not solos:
@@ -122,11 +139,15 @@ def _check_manifest(folder: Path, raw: dict[str, bytes]) -> None:
             raise ValueError(f"kind {manifest['kind']!r} version {manifest['version']!r}")
         expected = {name: manifest["files"][name] for name in VOUCHED}
     except (KeyError, TypeError, ValueError) as err:
-        raise DataError(f"{shown(folder / MANIFEST)}: not a jazzgen corpus manifest ({err}); {AGAIN}") from None
+        raise DataError(
+            f"{shown(folder / MANIFEST)}: not a jazzgen corpus manifest ({err}); {AGAIN}"
+        ) from None
     for name, data in raw.items():
         if _digest(data) != expected[name]:
-            raise DataError(f"{shown(folder)}: {name} does not match corpus.json: the folder holds files of "
-                            f"different runs of prepare (one was cut off, or two ran at once); {AGAIN}")
+            raise DataError(
+                f"{shown(folder)}: {name} does not match corpus.json: the folder holds files of "
+                f"different runs of prepare (one was cut off, or two ran at once); {AGAIN}"
+            )
 
 
 def _check_agreement(solos: list[CorpusSolo], vocab: Vocab, folder: Path) -> None:
@@ -135,10 +156,15 @@ def _check_agreement(solos: list[CorpusSolo], vocab: Vocab, folder: Path) -> Non
     missing = seen - set(vocab.tokens)
     unused = set(vocab.tokens) - seen - {PAD, UNK}
     if missing or unused:
-        what = (f"{len(missing):,} tokens of tokens.jsonl are not in vocab.json" if missing
-                else f"{len(unused):,} tokens of vocab.json are in no solo of tokens.jsonl")
-        raise DataError(f"{shown(folder)}: tokens.jsonl and vocab.json disagree ({what}): they come from "
-                        f"different runs of prepare; {AGAIN}")
+        what = (
+            f"{len(missing):,} tokens of tokens.jsonl are not in vocab.json"
+            if missing
+            else f"{len(unused):,} tokens of vocab.json are in no solo of tokens.jsonl"
+        )
+        raise DataError(
+            f"{shown(folder)}: tokens.jsonl and vocab.json disagree ({what}): they come from "
+            f"different runs of prepare; {AGAIN}"
+        )
 
 
 def _lines(data: bytes, path: Path):
@@ -159,8 +185,9 @@ def _solo(line: str, folder: Path, number: int) -> CorpusSolo:
             raise ValueError("tokens must be a non-empty list of strings")
         return CorpusSolo(str(entry.get("source", "")), str(entry.get("title", "")), tokens)
     except (ValueError, KeyError, TypeError, RecursionError) as err:
-        raise DataError(f"{shown(folder / TOKENS)} line {number}: not a solo record ({err}); "
-                        f"{AGAIN}") from None
+        raise DataError(
+            f"{shown(folder / TOKENS)} line {number}: not a solo record ({err}); {AGAIN}"
+        ) from None
 
 
 def split_by_solo(solos: list[CorpusSolo], val_fraction: float, seed: int) -> tuple[list, list]:
@@ -176,11 +203,14 @@ def split_by_solo(solos: list[CorpusSolo], val_fraction: float, seed: int) -> tu
 
 
 def _split_key(solo: CorpusSolo, index: int, seed: int) -> str:
-    return hashlib.sha1(f"{seed}\0{solo.source}\0{solo.title}\0{index}".encode("utf-8")).hexdigest()
+    return hashlib.sha1(f"{seed}\0{solo.source}\0{solo.title}\0{index}".encode()).hexdigest()
 
 
 def load_jazz_data(
-    corpus: str | Path, val_fraction: float = 0.1, seed: int = 0, val: str | Path | None = None,
+    corpus: str | Path,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    val: str | Path | None = None,
     scheme: str | None = None,
 ) -> TokenData:
     """Training and validation ids of a prepared corpus; val: another corpus folder to validate on;
@@ -191,8 +221,10 @@ def load_jazz_data(
     else:
         train, (held_out, _) = solos, read_corpus(val)
     if scheme is not None and scheme != scheme_of(vocab.tokens):
-        train, held_out = ([replace(s, tokens=tuple(in_scheme(s.tokens, scheme))) for s in part]
-                           for part in (train, held_out))
+        train, held_out = (
+            [replace(s, tokens=tuple(in_scheme(s.tokens, scheme))) for s in part]
+            for part in (train, held_out)
+        )
         vocab = Vocab.build(s.tokens for s in train + held_out)
     tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
     return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus))

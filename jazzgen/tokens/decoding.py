@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jazzgen.music.chords import QUALITIES, ChordSymbol, chord_from_symbol, pitch_class
 from jazzgen.errors import DataError
+from jazzgen.music.chords import QUALITIES, ChordSymbol, chord_from_symbol, pitch_class
 from jazzgen.music.solo import Chord, Note, Solo, TimeSignature, bar_starts, bars_needed, chord_at
-from jazzgen.tokens.values import DEFAULT_RANGE, END, MAX_STEP, _TENSION_STEPS, encode, note_class, scheme_of, token_kind
+from jazzgen.tokens.values import (
+    _TENSION_STEPS,
+    DEFAULT_RANGE,
+    END,
+    MAX_STEP,
+    encode,
+    note_class,
+    scheme_of,
+    token_kind,
+)
+
 
 @dataclass(frozen=True)
 class NoteValue:
@@ -49,7 +59,9 @@ def in_scheme(tokens: list[str], scheme: str) -> list[str]:
     return list(tokens) if scheme_of(tokens) == scheme else encode(decode(tokens), scheme)
 
 
-def last_pitch(tokens: list[str], chords: tuple[Chord, ...], pitch_range: tuple[int, int] = DEFAULT_RANGE) -> int:
+def last_pitch(
+    tokens: list[str], chords: tuple[Chord, ...], pitch_range: tuple[int, int] = DEFAULT_RANGE
+) -> int:
     """The pitch the next value's interval counts from: the last note's as decode places it over
     chords, or the stream's register anchor while it has no note."""
     parsed = _parse(tokens)
@@ -65,7 +77,9 @@ def _notes(parsed: _Parsed, spans: tuple[Chord, ...], pitch_range: tuple[int, in
     return notes
 
 
-def realise(previous: int, interval: int, wanted: str, chord: Chord | None, pitch_range: tuple[int, int]) -> int:
+def realise(
+    previous: int, interval: int, wanted: str, chord: Chord | None, pitch_range: tuple[int, int]
+) -> int:
     """The pitch nearest previous + interval whose class against chord is `wanted`."""
     target = previous + interval
     pitch = target

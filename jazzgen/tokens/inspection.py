@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jazzgen.music.chords import format_changes
 from jazzgen.formats.reading import read_file
+from jazzgen.music.chords import format_changes
 from jazzgen.tokens.values import encode
 
 
@@ -30,7 +30,9 @@ def _solo(solo, values: int) -> dict:
         "bars": solo.bars,
         "meter": [f"bar {ts.bar + 1}: {ts.name}" for ts in solo.meter],
         "tempo": solo.tempo,
-        "pitch_range": [min(n.pitch for n in solo.notes), max(n.pitch for n in solo.notes)] if solo.notes else [],
+        "pitch_range": [min(n.pitch for n in solo.notes), max(n.pitch for n in solo.notes)]
+        if solo.notes
+        else [],
         "chords_per_bar": format_changes(solo.chords, starts),
         "tokens": len(tokens),
         "first_values": tokens[:values],
@@ -49,8 +51,10 @@ def format_text(description: dict) -> str:
         lines.append(f"  chords from: {description['chords_from']}")
     lines += [f"  repaired: {repair}" for repair in description.get("repairs", [])]
     for solo in description["solos"]:
-        lines.append(f"  solo {solo['title']!r}: {solo['notes']} notes, {solo['bars']} bars, "
-                     f"{', '.join(solo['meter'])}, {solo['tempo']:g} bpm, pitches {solo['pitch_range']}")
+        lines.append(
+            f"  solo {solo['title']!r}: {solo['notes']} notes, {solo['bars']} bars, "
+            f"{', '.join(solo['meter'])}, {solo['tempo']:g} bpm, pitches {solo['pitch_range']}"
+        )
         lines.append(f"  chords: {solo['chords_per_bar']}")
         lines.append(f"  first values: {' '.join(solo['first_values'])}")
     return "\n".join(lines)

@@ -10,19 +10,19 @@ one prepare at a time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
-from jazzgen.tokens.corpus import CACHE, corpus_entry, holds_corpus, write_corpus
 from jazzgen.errors import DataError, JazzgenError, UsageError
 from jazzgen.files.fileio import check_writable, read_json
 from jazzgen.files.outputs import claim_folder, locked
 from jazzgen.formats.reading import find_sources, read_file
-from jazzgen.tokens.values import GAPS, SCHEMES
-from jazzgen.lm.vocab import Vocab
 from jazzgen.formats.wjazzd import beat_track_path
+from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.corpus import CACHE, corpus_entry, holds_corpus, write_corpus
+from jazzgen.tokens.values import GAPS, SCHEMES
 
 MAX_CACHE_BYTES = 2**31  # cache.json holds every solo's tokens once more
 CACHE_VERSION = 3  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired,
@@ -64,8 +64,10 @@ class PrepareSummary:
     repaired: int = 0  # files read in spite of broken bytes (their repairs are in report.json)
 
     def line(self) -> str:
-        text = (f"prepared {self.solos} solos ({self.notes:,} notes, {self.tokens:,} tokens, "
-                f"vocabulary {self.vocab_size}) from {self.files} files into {self.out_dir}")
+        text = (
+            f"prepared {self.solos} solos ({self.notes:,} notes, {self.tokens:,} tokens, "
+            f"vocabulary {self.vocab_size}) from {self.files} files into {self.out_dir}"
+        )
         if self.from_cache:
             text += f"; {self.from_cache} from cache"
         if self.duplicates:
@@ -105,28 +107,46 @@ def prepare(
     found = find_sources(list(sources), follow_links)
     files = list(found.files)
     if not files:
-        raise DataError("no MIDI, MusicXML or Weimar Jazz Database files found in " + ", ".join(map(str, sources)))
+        raise DataError(
+            "no MIDI, MusicXML or Weimar Jazz Database files found in " + ", ".join(map(str, sources))
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, "writing a corpus into"):
         claim_folder(out_dir, "corpus", holds_corpus)  # again, now that no other prepare can write it
         return _prepare_locked(out_dir, found, files, jobs, settings, progress)
 
 
-def _prepare_locked(out_dir: Path, found, files: list[Path], jobs: int, settings: ReadSettings,
-                    progress) -> PrepareSummary:
+def _prepare_locked(
+    out_dir: Path, found, files: list[Path], jobs: int, settings: ReadSettings, progress
+) -> PrepareSummary:
     cache = _load_cache(out_dir, settings)
     results, from_cache = _process(files, cache, jobs, settings, progress)
     entries = [solo for r in results for solo in r.solos]
-    skipped = tuple((p.as_posix(), why) for p, why in found.skipped) + tuple((r.path, r.error) for r in results if r.error)
+    skipped = tuple((p.as_posix(), why) for p, why in found.skipped) + tuple(
+        (r.path, r.error) for r in results if r.error
+    )
     if not entries:
-        raise DataError(f"no usable solo in {len(files)} files (first problem: {skipped[0][0]}: {skipped[0][1]})")
+        raise DataError(
+            f"no usable solo in {len(files)} files (first problem: {skipped[0][0]}: {skipped[0][1]})"
+        )
     vocab = Vocab.build(e["tokens"] for e in entries)
-    write_corpus(out_dir, entries, vocab, _report(vocab, results, skipped, found.duplicates),
-                 _cache(settings, results))
+    write_corpus(
+        out_dir, entries, vocab, _report(vocab, results, skipped, found.duplicates), _cache(settings, results)
+    )
     notes = sum(e["notes"] for e in entries)
     tokens = sum(len(e["tokens"]) for e in entries)
-    return PrepareSummary(out_dir, len(files), len(entries), notes, tokens, len(vocab), skipped, from_cache,
-                          len(found.duplicates), sum(1 for r in results if r.repairs and not r.error))
+    return PrepareSummary(
+        out_dir,
+        len(files),
+        len(entries),
+        notes,
+        tokens,
+        len(vocab),
+        skipped,
+        from_cache,
+        len(found.duplicates),
+        sum(1 for r in results if r.repairs and not r.error),
+    )
 
 
 def _process(files, cache, jobs, settings: ReadSettings, progress) -> tuple[list[FileResult], int]:
@@ -174,7 +194,7 @@ def _prepare_one(job: tuple[str, ReadSettings]) -> FileResult:
 
 def _reason(message: str, path: str) -> str:
     """Why a file was skipped, without the file name the reader put in front (the report has it)."""
-    return message[len(path) + 2:] if message.startswith(f"{path}: ") else message
+    return message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
 
 
 def _signature(path: Path) -> tuple:
@@ -196,11 +216,17 @@ def _signature(path: Path) -> tuple:
 
 def _report(vocab: Vocab, results, skipped, duplicates) -> dict:
     return {
-        "used": [{"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
-                 | ({"repaired": list(r.repairs)} if r.repairs else {}) for r in results if not r.error],
+        "used": [
+            {"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
+            | ({"repaired": list(r.repairs)} if r.repairs else {})
+            for r in results
+            if not r.error
+        ],
         "skipped": [{"path": p, "reason": why} for p, why in skipped],
-        "passed_over": [{"path": p.as_posix(), "reason": "a MIDI export of an annotated CSV solo that is also present"}
-                        for p in duplicates],
+        "passed_over": [
+            {"path": p.as_posix(), "reason": "a MIDI export of an annotated CSV solo that is also present"}
+            for p in duplicates
+        ],
         "vocab_size": len(vocab),
     }
 
@@ -210,16 +236,32 @@ def _load_cache(out_dir: Path, settings: ReadSettings) -> dict[str, FileResult]:
         data = read_json(out_dir / CACHE, MAX_CACHE_BYTES)
     except DataError:
         return {}  # no cache, or one that cannot be used: every file is read again
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("reading") != asdict(settings):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != CACHE_VERSION
+        or data.get("reading") != asdict(settings)
+    ):
         return {}
     try:
-        return {r["path"]: FileResult(r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"],
-                                      tuple(r["repairs"])) for r in data["files"]}
+        return {
+            r["path"]: FileResult(
+                r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"], tuple(r["repairs"])
+            )
+            for r in data["files"]
+        }
     except (KeyError, TypeError):
         return {}
 
 
 def _cache(settings: ReadSettings, results: list[FileResult]) -> dict:
-    files = [{"path": r.path, "signature": list(r.signature), "solos": list(r.solos), "error": r.error,
-              "repairs": list(r.repairs)} for r in results]
+    files = [
+        {
+            "path": r.path,
+            "signature": list(r.signature),
+            "solos": list(r.solos),
+            "error": r.error,
+            "repairs": list(r.repairs),
+        }
+        for r in results
+    ]
     return {"version": CACHE_VERSION, "reading": asdict(settings), "files": files}

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.config import TokenizerConfig
 from jazzgen.lm.dataset import TokenData
-from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.vocab import PAD, UNK, Vocab
 
 EOS = "<EOS>"
@@ -33,8 +33,9 @@ _WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = re.compile(r" ([.,;:!?)\]}]|'(?=\s|$))")
 
 
-def text_tokenizer(level: str = "char", vocab_size: int | None = None, lines: bool = False,
-                   lower: bool = False) -> TokenizerConfig:
+def text_tokenizer(
+    level: str = "char", vocab_size: int | None = None, lines: bool = False, lower: bool = False
+) -> TokenizerConfig:
     """The settings of a text tokenizer, checked."""
     if level not in ("char", "word"):
         raise UsageError(f"--level {level}: choose char or word")
@@ -43,9 +44,15 @@ def text_tokenizer(level: str = "char", vocab_size: int | None = None, lines: bo
     if vocab_size is not None and vocab_size < 1:
         raise UsageError(f"--vocab-size {vocab_size}: give at least 1 word")
     plain_chars = level == "char" and not lines
-    return TokenizerConfig(kind="text", level=level, vocab_size=vocab_size if level == "word" else None,
-                           lines=lines, lower=lower, start_token="\n" if plain_chars else EOS,
-                           end_token=EOS if lines else None)
+    return TokenizerConfig(
+        kind="text",
+        level=level,
+        vocab_size=vocab_size if level == "word" else None,
+        lines=lines,
+        lower=lower,
+        start_token="\n" if plain_chars else EOS,
+        end_token=EOS if lines else None,
+    )
 
 
 def tokenize(text: str, settings: TokenizerConfig) -> list[str]:
@@ -56,16 +63,23 @@ def tokenize(text: str, settings: TokenizerConfig) -> list[str]:
         if not settings.lines:
             return list(text)
         return [token for line in _lines(text) for token in (*line, EOS)]
-    return [token for line in text.splitlines() if line.strip() or not settings.lines
-            for token in (*_WORD.findall(line), EOS)]
+    return [
+        token
+        for line in text.splitlines()
+        if line.strip() or not settings.lines
+        for token in (*_WORD.findall(line), EOS)
+    ]
 
 
 def examples(text: str, settings: TokenizerConfig) -> list[list[str]]:
     """The text's token lists: one a line with lines=True (each ended by <EOS>), else one in all."""
     if not settings.lines:
         return [tokenize(text, settings)]
-    return [tokens for line in _lines(text.lower() if settings.lower else text)
-            if (tokens := tokenize(line + "\n", settings))]
+    return [
+        tokens
+        for line in _lines(text.lower() if settings.lower else text)
+        if (tokens := tokenize(line + "\n", settings))
+    ]
 
 
 def _lines(text: str) -> list[str]:
@@ -130,13 +144,21 @@ def split_lines(lines: list[list[str]], val_fraction: float, seed: int) -> tuple
     """(train, val) examples: val is the ceil(val_fraction * n) lines of smallest hash of (seed,
     position, tokens), so a sorted list (names A to Z) is not held out by its last letters."""
     count = min(len(lines) - 1, math.ceil(val_fraction * len(lines)))
-    key = lambda i: hashlib.sha1(f"{seed}\0{i}\0{''.join(lines[i])}".encode("utf-8")).hexdigest()  # noqa: E731
-    chosen = set(sorted(range(len(lines)), key=key)[:max(count, 0)])
-    return ([e for i, e in enumerate(lines) if i not in chosen], [e for i, e in enumerate(lines) if i in chosen])
+    key = lambda i: hashlib.sha1(f"{seed}\0{i}\0{''.join(lines[i])}".encode()).hexdigest()  # noqa: E731
+    chosen = set(sorted(range(len(lines)), key=key)[: max(count, 0)])
+    return (
+        [e for i, e in enumerate(lines) if i not in chosen],
+        [e for i, e in enumerate(lines) if i in chosen],
+    )
 
 
-def load_text_data(path: str | Path, settings: TokenizerConfig, val_fraction: float = 0.1,
-                   val: str | Path | None = None, seed: int = 0) -> TokenData:
+def load_text_data(
+    path: str | Path,
+    settings: TokenizerConfig,
+    val_fraction: float = 0.1,
+    val: str | Path | None = None,
+    seed: int = 0,
+) -> TokenData:
     """Training and validation ids of a text file, by settings (see text_tokenizer).
 
     Validation: the file val, else the last val_fraction of the text, else (lines=True) a

@@ -213,4 +213,3 @@ def _spell(prefix: str, ticks: int, closed: bool = False) -> list[str]:
 
 def _meter_token(ts: TimeSignature) -> str:
     return f"M{ts.numerator}/{ts.denominator}"
-

@@ -4,7 +4,14 @@ logged sweep of jazz models. Imports TensorFlow when a run starts."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "train_jazz": "train", "train_text": "train", "DEFAULT_VARIANTS": "sweep", "Variant": "sweep",
-    "run_sweep": "sweep", "sweep_table": "sweep",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "train_jazz": "train",
+        "train_text": "train",
+        "DEFAULT_VARIANTS": "sweep",
+        "Variant": "sweep",
+        "run_sweep": "sweep",
+        "sweep_table": "sweep",
+    },
+)

@@ -15,14 +15,14 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jazzgen.files.fileio import check_writable, write_text_atomic
+from jazzgen.files.outputs import claim_folder, entries
 from jazzgen.lm.bundle import is_bundle
 from jazzgen.lm.checkpoint import CHECKPOINT
 from jazzgen.lm.config import ModelConfig, TrainConfig
-from jazzgen.tokens.corpus import load_jazz_data
-from jazzgen.files.fileio import check_writable, write_text_atomic
 from jazzgen.lm.loop import run_folder, worker_from_env
-from jazzgen.files.outputs import claim_folder, entries
 from jazzgen.lm.train import train_model
+from jazzgen.tokens.corpus import load_jazz_data
 from jazzgen.training.train import judge_jazz
 
 
@@ -48,8 +48,14 @@ DEFAULT_VARIANTS = (
 )
 
 
-def run_sweep(corpus: str | Path, out: str | Path, variants=None,
-              model: ModelConfig = ModelConfig(), train: TrainConfig = TrainConfig(), progress: bool = True) -> list[dict]:
+def run_sweep(
+    corpus: str | Path,
+    out: str | Path,
+    variants=None,
+    model: ModelConfig = ModelConfig(),
+    train: TrainConfig = TrainConfig(),
+    progress: bool = True,
+) -> list[dict]:
     """Train each variant not yet in OUT/sweep.jsonl into OUT/<name>; return every row, in variant order.
     variants: DEFAULT_VARIANTS unless given."""
     variants = DEFAULT_VARIANTS if variants is None else variants
@@ -62,12 +68,24 @@ def run_sweep(corpus: str | Path, out: str | Path, variants=None,
     done = {row["name"]: row for row in read_rows(log)}
     for variant in variants:
         config_model, config_train = replace(model, **variant.model), replace(train, **variant.train)
-        if variant.name in done or (variant.model or variant.train) and (config_model, config_train) == (model, train):
+        if (
+            variant.name in done
+            or (variant.model or variant.train)
+            and (config_model, config_train) == (model, train)
+        ):
             continue  # finished before, or the base itself under another name
         folder = out / _folder(variant.name)
         if not is_bundle(folder):  # a bundle there finished before the sweep was cut off: not trained again
-            train_model(data, folder, config_model, config_train, resume=_interrupted(folder),
-                        progress=progress, command=f"(sweep variant '{variant.name}')", judge=judge_jazz)
+            train_model(
+                data,
+                folder,
+                config_model,
+                config_train,
+                resume=_interrupted(folder),
+                progress=progress,
+                command=f"(sweep variant '{variant.name}')",
+                judge=judge_jazz,
+            )
         done[variant.name] = _row(variant, config_model, config_train, folder)
         write_text_atomic(log, "".join(json.dumps(row) + "\n" for row in done.values()))
     rows = [done[v.name] for v in variants if v.name in done]
@@ -91,28 +109,46 @@ def read_rows(log: Path) -> list[dict]:
 def sweep_table(rows: list[dict]) -> str:
     """A Markdown table of the rows, best validation bits per note marked."""
     best = min((r["val_bits_per_note"] for r in rows), default=None)
-    lines = ["| variant | cell | layers | units | dropout | seq len | val bits/note | n-gram | ratio | parameters "
-             "| epochs | minutes |", "|" + "---|" * 12]
+    lines = [
+        "| variant | cell | layers | units | dropout | seq len | val bits/note | n-gram | ratio | parameters "
+        "| epochs | minutes |",
+        "|" + "---|" * 12,
+    ]
     for r in rows:
         mark = " **best**" if r["val_bits_per_note"] == best else ""
-        lines.append(f"| {r['name']}{mark} | {r['cell'].upper()} | {r['layers']} | {r['units']} | {r['dropout']} "
-                     f"| {r['seq_len']} | {r['val_bits_per_note']:.3f} | {r['ngram_bits_per_note']:.3f} "
-                     f"| {r['val_bits_per_note'] / r['ngram_bits_per_note']:.3f} | {r['parameters']:,} "
-                     f"| {r['epochs_run']} | {r['training_seconds'] / 60:.1f} |")
+        lines.append(
+            f"| {r['name']}{mark} | {r['cell'].upper()} | {r['layers']} | {r['units']} | {r['dropout']} "
+            f"| {r['seq_len']} | {r['val_bits_per_note']:.3f} | {r['ngram_bits_per_note']:.3f} "
+            f"| {r['val_bits_per_note'] / r['ngram_bits_per_note']:.3f} | {r['parameters']:,} "
+            f"| {r['epochs_run']} | {r['training_seconds'] / 60:.1f} |"
+        )
     return "\n".join(lines)
 
 
 def _row(variant: Variant, model: ModelConfig, train: TrainConfig, bundle: Path) -> dict:
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
     validation = metrics["validation"]
-    return {"name": variant.name, "cell": model.cell, "layers": model.layers, "units": model.units,
-            "embedding": model.embedding, "dropout": model.dropout, "seq_len": train.seq_len,
-            "batch_size": train.batch_size, "epochs": train.epochs, "lr": train.lr, "seed": train.seed,
-            "val_bits_per_note": validation["model"]["bits_per_note"],
-            "ngram_bits_per_note": validation["baseline"]["bits_per_note"],
-            "val_nats_per_token": metrics["val_nats_per_token"], "parameters": metrics["parameters"],
-            "epochs_run": metrics["epochs_run"], "best_epoch": metrics["best_epoch"],
-            "training_seconds": metrics["training_seconds"], "tokens_per_second": metrics["tokens_per_second"]}
+    return {
+        "name": variant.name,
+        "cell": model.cell,
+        "layers": model.layers,
+        "units": model.units,
+        "embedding": model.embedding,
+        "dropout": model.dropout,
+        "seq_len": train.seq_len,
+        "batch_size": train.batch_size,
+        "epochs": train.epochs,
+        "lr": train.lr,
+        "seed": train.seed,
+        "val_bits_per_note": validation["model"]["bits_per_note"],
+        "ngram_bits_per_note": validation["baseline"]["bits_per_note"],
+        "val_nats_per_token": metrics["val_nats_per_token"],
+        "parameters": metrics["parameters"],
+        "epochs_run": metrics["epochs_run"],
+        "best_epoch": metrics["best_epoch"],
+        "training_seconds": metrics["training_seconds"],
+        "tokens_per_second": metrics["tokens_per_second"],
+    }
 
 
 def _holds_sweep(folder: Path, variants) -> bool:

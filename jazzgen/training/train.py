@@ -26,9 +26,15 @@ from jazzgen.tokens.text import load_text_data
 from jazzgen.tokens.values import GAPS
 
 
-def train_jazz(corpus: str | Path, output: str | Path, model: ModelConfig | None = ModelConfig(),
-               train: TrainConfig = TrainConfig(), val: str | Path | None = None, init: str | Path | None = None,
-               **options) -> Path | None:
+def train_jazz(
+    corpus: str | Path,
+    output: str | Path,
+    model: ModelConfig | None = ModelConfig(),
+    train: TrainConfig = TrainConfig(),
+    val: str | Path | None = None,
+    init: str | Path | None = None,
+    **options,
+) -> Path | None:
     """Train on a prepared corpus folder (jazzgen prepare); val: another corpus to validate on;
     init: a jazz bundle to fine-tune (its architecture and token scheme; the corpus is rewritten in
     that scheme when it differs). options: those of jazzgen.lm.train.train_model. Returns the
@@ -38,16 +44,25 @@ def train_jazz(corpus: str | Path, output: str | Path, model: ModelConfig | None
     return train_model(data, output, model, train, init=init, judge=judge_jazz, **options)
 
 
-def train_text(file: str | Path, output: str | Path, tokenizer: TokenizerConfig | None,
-               model: ModelConfig | None = ModelConfig(), train: TrainConfig = TrainConfig(),
-               val: str | Path | None = None, init: str | Path | None = None, **options) -> Path | None:
+def train_text(
+    file: str | Path,
+    output: str | Path,
+    tokenizer: TokenizerConfig | None,
+    model: ModelConfig | None = ModelConfig(),
+    train: TrainConfig = TrainConfig(),
+    val: str | Path | None = None,
+    init: str | Path | None = None,
+    **options,
+) -> Path | None:
     """Train on a text file tokenized by tokenizer (jazzgen.tokens.text.text_tokenizer); init: a
     text bundle to fine-tune, whose tokenizer is used (tokenizer must then be None or the same)."""
     if init is not None:
         base = load_bundle_meta(init).config.tokenizer
         if tokenizer is not None and tokenizer != base:
-            raise UsageError(f"--init {init}: it tokenizes by {base.level}s (lines {base.lines}, lower {base.lower}); "
-                             "a fine-tune keeps that: drop --level, --vocab-size, --lines and --lower")
+            raise UsageError(
+                f"--init {init}: it tokenizes by {base.level}s (lines {base.lines}, lower {base.lower}); "
+                "a fine-tune keeps that: drop --level, --vocab-size, --lines and --lower"
+            )
         tokenizer = base
     data = load_text_data(file, tokenizer, train.val_fraction, val, train.seed)
     return train_model(data, output, model, train, init=init, judge=judge_text, **options)
@@ -58,20 +73,36 @@ def judge_jazz(model, data: TokenData) -> Judged:
     the validation solos' sampled tokens, with the card's table."""
     ngram = fit_best(data.train, data.val, len(data.vocab), sampled_mask(data.vocab))
     report = jazz_report(model, ngram, data.vocab, list(data.val))
-    return Judged({"validation": report, "ngram_order": ngram.order}, tuple(_jazz_table(report)),
-                  (("ngram.json", ngram.to_json().encode()),))
+    return Judged(
+        {"validation": report, "ngram_order": ngram.order},
+        tuple(_jazz_table(report)),
+        (("ngram.json", ngram.to_json().encode()),),
+    )
 
 
 def judge_text(model, data: TokenData) -> Judged:
     report = text_report(model, data.tokenizer, list(data.val))
-    return Judged({"validation": report}, tuple(f"- {k.replace('_', ' ')}: {fmt(v)}" for k, v in report.items()))
+    return Judged(
+        {"validation": report}, tuple(f"- {k.replace('_', ' ')}: {fmt(v)}" for k, v in report.items())
+    )
 
 
 def _jazz_table(report: dict) -> list[str]:
-    figures = ("nats_per_token", "bits_per_note", "pitch_bits_per_note", "rhythm_bits_per_note", "perplexity",
-               "accuracy")
-    lines = ["", "Scored over the note tokens a sampler samples:", "",
-             "| | nats/token | bits/note | pitch | rhythm | perplexity | accuracy |", "|---|---|---|---|---|---|---|"]
+    figures = (
+        "nats_per_token",
+        "bits_per_note",
+        "pitch_bits_per_note",
+        "rhythm_bits_per_note",
+        "perplexity",
+        "accuracy",
+    )
+    lines = [
+        "",
+        "Scored over the note tokens a sampler samples:",
+        "",
+        "| | nats/token | bits/note | pitch | rhythm | perplexity | accuracy |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, label in (("model", "model"), ("baseline", "n-gram baseline")):
         if report.get(name):
             lines.append(f"| {label} | " + " | ".join(fmt(report[name].get(k)) for k in figures) + " |")

@@ -4,6 +4,11 @@ text events, a sidecar or the other parts (reader). Gives a MidiReading holding 
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "MidiReading": "reader", "TrackInfo": "reader", "read_midi": "reader",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "MidiReading": "reader",
+        "TrackInfo": "reader",
+        "read_midi": "reader",
+    },
+)

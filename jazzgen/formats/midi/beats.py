@@ -51,15 +51,17 @@ IOI_EDGES = (0.2, 0.3, 0.4, 0.6, 0.8, 1.2)  # beats: inter-onset interval classe
 # h = 1..3. Fitted to the phases of the 180,000 notes of the Weimar Jazz Database relative to
 # its annotated beats: long notes sit on the beat, notes of about a third of a beat are mostly
 # the short half of a swung pair (phase near 2/3), 16ths are nearly uniform.
-ONSET_PHASE_PRIOR = np.array([
-    (-0.00, -0.04, -0.04, 0.00, -0.06, 0.01, -0.01),  # IOI < 0.2 beat
-    (-0.01, -0.04, -0.08, 0.02, -0.02, 0.03, 0.03),  # 0.2 .. 0.3
-    (-0.05, -0.15, -0.35, -0.00, 0.14, 0.08, 0.07),  # 0.3 .. 0.4
-    (-0.03, 0.03, -0.08, 0.13, 0.34, 0.02, 0.00),  # 0.4 .. 0.6
-    (-0.17, 0.74, 0.14, 0.18, 0.10, 0.03, 0.02),  # 0.6 .. 0.8
-    (-0.11, 0.59, -0.09, 0.10, 0.29, 0.04, -0.01),  # 0.8 .. 1.2
-    (-0.04, 0.27, -0.21, 0.08, 0.18, 0.03, 0.05),  # 1.2 beats and longer
-])
+ONSET_PHASE_PRIOR = np.array(
+    [
+        (-0.00, -0.04, -0.04, 0.00, -0.06, 0.01, -0.01),  # IOI < 0.2 beat
+        (-0.01, -0.04, -0.08, 0.02, -0.02, 0.03, 0.03),  # 0.2 .. 0.3
+        (-0.05, -0.15, -0.35, -0.00, 0.14, 0.08, 0.07),  # 0.3 .. 0.4
+        (-0.03, 0.03, -0.08, 0.13, 0.34, 0.02, 0.00),  # 0.4 .. 0.6
+        (-0.17, 0.74, 0.14, 0.18, 0.10, 0.03, 0.02),  # 0.6 .. 0.8
+        (-0.11, 0.59, -0.09, 0.10, 0.29, 0.04, -0.01),  # 0.8 .. 1.2
+        (-0.04, 0.27, -0.21, 0.08, 0.18, 0.03, 0.05),  # 1.2 beats and longer
+    ]
+)
 
 # Quantisation: an onset's squared distance from its grid position counts in units of
 # TIMING_SPREAD beats; each division pays its penalty once per beat that uses it. The values were
@@ -93,8 +95,9 @@ def phase_table() -> np.ndarray:
     return ONSET_PHASE_PRIOR @ basis  # (classes, bins)
 
 
-def _beat_scores(frames: np.ndarray, classes: np.ndarray, weights: np.ndarray, lengths: np.ndarray,
-                 n: int) -> np.ndarray:
+def _beat_scores(
+    frames: np.ndarray, classes: np.ndarray, weights: np.ndarray, lengths: np.ndarray, n: int
+) -> np.ndarray:
     """(n, K): score of a beat starting at frame u with length lengths[k], from the onsets in it
     (each onset's evidence times its weight)."""
     table = phase_table()
@@ -123,8 +126,10 @@ def track_beats(onsets: np.ndarray, period: float, band: Sequence[np.ndarray] = 
     onsets, classes, weights = _merged(parts, [1.0] + [BAND_WEIGHT] * len(band), period)
     beats = (onsets[-1] - onsets[0]) / period
     if beats > MAX_TRACKED_BEATS:
-        raise DataError(f"the performance lasts {beats:.0f} beats; beats are tracked through up to "
-                        f"{MAX_TRACKED_BEATS} (about 20 minutes at 200 bpm): cut it into shorter files")
+        raise DataError(
+            f"the performance lasts {beats:.0f} beats; beats are tracked through up to "
+            f"{MAX_TRACKED_BEATS} (about 20 minutes at 200 bpm): cut it into shorter files"
+        )
     if len(onsets) < 4:
         return onsets[0] + period * np.arange(-1, (onsets[-1] - onsets[0]) / period + 2)
     frame = period / FRAMES_PER_BEAT
@@ -137,8 +142,9 @@ def track_beats(onsets: np.ndarray, period: float, band: Sequence[np.ndarray] = 
     return extend_beats(beats, onsets)
 
 
-def _merged(parts: list[np.ndarray], weights: list[float], period: float
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merged(
+    parts: list[np.ndarray], weights: list[float], period: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All parts' onsets in time order, each with its IOI class within its own part and its
     part's weight."""
     kept = [(p, w) for p, w in zip(parts, weights) if len(p)]
@@ -176,7 +182,7 @@ def _best_path(beat_scores: np.ndarray, lengths: np.ndarray, last_onset: int) ->
         candidates = score[t][:, :, None] - change[None, :, :]  # (block, K from, K to)
         came_from[t] = np.argmax(candidates, axis=1)
         onward[t] = np.take_along_axis(candidates, came_from[t][:, None, :], axis=1)[:, 0, :]
-    region = score[last_onset: min(n, last_onset + lengths[-1])]
+    region = score[last_onset : min(n, last_onset + lengths[-1])]
     t, k = np.unravel_index(np.argmax(region), region.shape)
     t += last_onset
     frames = [t]
@@ -203,8 +209,7 @@ def extend_beats(beats: np.ndarray, onsets: np.ndarray) -> np.ndarray:
 
 def beat_positions(times: np.ndarray, beats: np.ndarray) -> np.ndarray:
     """Continuous position of each time in beats from beats[0] (linear between beats)."""
-    return np.interp(times, beats, np.arange(len(beats), dtype=float),
-                     left=np.nan, right=np.nan)
+    return np.interp(times, beats, np.arange(len(beats), dtype=float), left=np.nan, right=np.nan)
 
 
 def quantise(onsets: np.ndarray, beats: np.ndarray) -> np.ndarray:
@@ -218,7 +223,7 @@ def quantise(onsets: np.ndarray, beats: np.ndarray) -> np.ndarray:
     for grid, penalty in DIVISIONS.values():
         slots = np.append(grid, 1.0)
         slot = np.argmin(np.abs(phase[:, None] - slots[None, :]), axis=1)  # (notes,)
-        error = (phase - slots[slot]) ** 2 / TIMING_SPREAD ** 2
+        error = (phase - slots[slot]) ** 2 / TIMING_SPREAD**2
         cost = np.bincount(beat, weights=error, minlength=len(best_cost)) + penalty
         if len(grid) < 12:
             key = beat * 16 + slot
@@ -251,34 +256,36 @@ DOWNBEAT_EVIDENCE = {
 # the bass lines of the Weimar Jazz Database's 4/4 beat tracks: fitted on half of them, the bar
 # phase it picks for a whole line is the annotated one in 78.2% of the other half.
 BASS_INTERVALS = tuple(range(-12, 13))  # semitones from the bass note of the beat before
-BASS_DOWNBEAT_EVIDENCE = np.array([
-    (-0.35, 0.46, -0.28, 0.18),  # -12
-    (0.30, -0.17, 0.07, -0.20),  # -11
-    (-0.07, 0.14, -0.02, -0.04),  # -10
-    (-0.25, 0.28, 0.00, -0.04),  # -9
-    (-0.19, 0.39, -0.27, 0.07),  # -8
-    (0.35, -0.35, 0.09, -0.09),  # -7
-    (-0.01, -0.01, -0.20, 0.22),  # -6
-    (-0.38, 0.38, -0.03, 0.03),  # -5
-    (-0.17, -0.11, -0.03, 0.31),  # -4
-    (-0.09, -0.09, 0.07, 0.11),  # -3
-    (0.16, -0.13, 0.06, -0.10),  # -2
-    (0.35, -0.28, 0.12, -0.20),  # -1
-    (-0.18, 0.19, -0.10, 0.09),  # +0
-    (0.34, -0.38, 0.17, -0.12),  # +1
-    (-0.15, 0.14, 0.10, -0.09),  # +2
-    (-0.39, 0.18, -0.01, 0.22),  # +3
-    (-0.39, 0.31, -0.22, 0.30),  # +4
-    (0.23, -0.43, 0.21, -0.01),  # +5
-    (-0.11, 0.16, -0.10, 0.05),  # +6
-    (-0.60, 0.60, -0.13, 0.14),  # +7
-    (-0.12, 0.08, 0.07, -0.02),  # +8
-    (-0.10, -0.06, 0.07, 0.09),  # +9
-    (-0.01, -0.05, 0.23, -0.17),  # +10
-    (0.29, -0.13, 0.14, -0.29),  # +11
-    (-0.40, 0.22, -0.04, 0.21),  # +12
-    (0.05, -0.14, 0.10, -0.01),  # wider
-])
+BASS_DOWNBEAT_EVIDENCE = np.array(
+    [
+        (-0.35, 0.46, -0.28, 0.18),  # -12
+        (0.30, -0.17, 0.07, -0.20),  # -11
+        (-0.07, 0.14, -0.02, -0.04),  # -10
+        (-0.25, 0.28, 0.00, -0.04),  # -9
+        (-0.19, 0.39, -0.27, 0.07),  # -8
+        (0.35, -0.35, 0.09, -0.09),  # -7
+        (-0.01, -0.01, -0.20, 0.22),  # -6
+        (-0.38, 0.38, -0.03, 0.03),  # -5
+        (-0.17, -0.11, -0.03, 0.31),  # -4
+        (-0.09, -0.09, 0.07, 0.11),  # -3
+        (0.16, -0.13, 0.06, -0.10),  # -2
+        (0.35, -0.28, 0.12, -0.20),  # -1
+        (-0.18, 0.19, -0.10, 0.09),  # +0
+        (0.34, -0.38, 0.17, -0.12),  # +1
+        (-0.15, 0.14, 0.10, -0.09),  # +2
+        (-0.39, 0.18, -0.01, 0.22),  # +3
+        (-0.39, 0.31, -0.22, 0.30),  # +4
+        (0.23, -0.43, 0.21, -0.01),  # +5
+        (-0.11, 0.16, -0.10, 0.05),  # +6
+        (-0.60, 0.60, -0.13, 0.14),  # +7
+        (-0.12, 0.08, 0.07, -0.02),  # +8
+        (-0.10, -0.06, 0.07, 0.09),  # +9
+        (-0.01, -0.05, 0.23, -0.17),  # +10
+        (0.29, -0.13, 0.14, -0.29),  # +11
+        (-0.40, 0.22, -0.04, 0.21),  # +12
+        (0.05, -0.14, 0.10, -0.01),  # wider
+    ]
+)
 
 
 def bass_interval_classes(pitches: np.ndarray) -> np.ndarray:
@@ -308,8 +315,9 @@ def _note_kinds(onsets: np.ndarray, ends: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def bar_phase(onsets: np.ndarray, ends: np.ndarray, beats_per_bar: int,
-              bass: np.ndarray | None = None) -> int:
+def bar_phase(
+    onsets: np.ndarray, ends: np.ndarray, beats_per_bar: int, bass: np.ndarray | None = None
+) -> int:
     """Beats to add to the ticks so that bar lines (every beats_per_bar beats from 0) fall on the
     downbeat that DOWNBEAT_EVIDENCE (and, given a bass line, BASS_DOWNBEAT_EVIDENCE) finds likeliest.
     onsets, ends: quantised ticks of the notes; bass: the bass pitch played on each beat from
@@ -326,8 +334,9 @@ def bar_phase(onsets: np.ndarray, ends: np.ndarray, beats_per_bar: int,
     scores = []
     for shift in range(beats_per_bar):
         beat = (onsets // TICKS_PER_BEAT + shift) % beats_per_bar
-        score = sum(np.asarray(DOWNBEAT_EVIDENCE[kind])[column[beat[notes]]].sum()
-                    for kind, notes in kinds.items())
+        score = sum(
+            np.asarray(DOWNBEAT_EVIDENCE[kind])[column[beat[notes]]].sum() for kind, notes in kinds.items()
+        )
         bass_beat = (np.arange(len(bass_rows)) + shift) % beats_per_bar
         scores.append(score + bass_rows[np.arange(len(bass_rows)), column[bass_beat]].sum())
     return int(np.argmax(scores))

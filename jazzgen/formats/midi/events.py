@@ -39,8 +39,15 @@ class Track:
     over: str = ""
 
 
-def read_track(data: bytes, start: int, limit: int, tick_scale: int = 1, smpte_tempo: int | None = None,
-               max_notes: int = 10**9, max_events: int = 10**9) -> Track:
+def read_track(
+    data: bytes,
+    start: int,
+    limit: int,
+    tick_scale: int = 1,
+    smpte_tempo: int | None = None,
+    max_notes: int = 10**9,
+    max_events: int = 10**9,
+) -> Track:
     """The track whose events are data[start:limit], written back clean.
 
     tick_scale multiplies delta times; smpte_tempo (microseconds a beat) is set at the start and
@@ -56,8 +63,16 @@ class _EventReader:
     """Reads one track's events from data[pos:limit]; `out` gets the kept ones, each with its
     delta time from the last kept event (dropped events' times are carried over)."""
 
-    def __init__(self, data: bytes, position: int, limit: int, tick_scale: int, smpte_tempo: int | None,
-                 max_notes: int, max_events: int):
+    def __init__(
+        self,
+        data: bytes,
+        position: int,
+        limit: int,
+        tick_scale: int,
+        smpte_tempo: int | None,
+        max_notes: int,
+        max_events: int,
+    ):
         self.data, self.pos, self.limit, self.scale = data, position, limit, tick_scale
         self.smpte = smpte_tempo is not None
         self.max_notes, self.max_events = max_notes, max_events
@@ -135,7 +150,7 @@ class _EventReader:
             self.pos = self.limit
             self._cut()
             return None
-        raw = self.data[self.pos:self.pos + count]
+        raw = self.data[self.pos : self.pos + count]
         self.pos += count
         if max(raw, default=0) > 127:
             self.problems["data bytes above 127 clipped to 127"] += 1
@@ -165,7 +180,7 @@ class _EventReader:
             self._cut()
             return None
         self.pos += length
-        return self.data[self.pos - length:self.pos]
+        return self.data[self.pos - length : self.pos]
 
     def _meta(self) -> bool:
         if self.pos >= self.limit:
@@ -204,7 +219,7 @@ class _EventReader:
             return
         numerator, power = payload[0], payload[1]
         if numerator == 0 or power > 4:
-            self.problems[f"a time signature {numerator}/{2 ** power} jazzgen cannot use ignored"] += 1
+            self.problems[f"a time signature {numerator}/{2**power} jazzgen cannot use ignored"] += 1
             return
         if len(payload) < 4:
             self.problems[f"a time signature of {len(payload)} bytes completed to 4"] += 1

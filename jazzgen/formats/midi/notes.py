@@ -48,8 +48,10 @@ class Sounding:
     def finish(self, end: int, tpb: int) -> list:
         """Every note, loose ones ended (see the class doc); the sounding ones count as loose."""
         self.unreleased = len(self.sounding)
-        self.loose += [(start, pitch, velocity, channel)
-                       for (channel, pitch), (start, velocity, _) in self.sounding.items()]
+        self.loose += [
+            (start, pitch, velocity, channel)
+            for (channel, pitch), (start, velocity, _) in self.sounding.items()
+        ]
         onsets: dict[int, list[int]] = {}
         for start, _, _, _, channel in self.notes:
             onsets.setdefault(channel, []).append(start)
@@ -68,11 +70,14 @@ class Sounding:
     def repairs(self) -> tuple[str, ...]:
         out = []
         if self.unreleased:
-            out.append(f"{_notes(self.unreleased)} never released: each ends at the next note or the "
-                       "track's end")
+            out.append(
+                f"{_notes(self.unreleased)} never released: each ends at the next note or the track's end"
+            )
         if self.zero_length:
-            out.append(f"{_notes(self.zero_length)} of zero length: each lasts until the next note or the "
-                       "track's end")
+            out.append(
+                f"{_notes(self.zero_length)} of zero length: each lasts until the next note or the "
+                "track's end"
+            )
         return tuple(out)
 
 

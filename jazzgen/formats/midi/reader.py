@@ -32,11 +32,11 @@ import mido
 import numpy as np
 
 from jazzgen.errors import DataError, UsageError
-from jazzgen.music.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
-from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
 from jazzgen.formats.midi.notes import Sounding
-from jazzgen.formats.midi.tracks import Part, TrackInfo, choose_melody, is_bass, part_info
+from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
 from jazzgen.formats.midi.timing import TempoMap, Timing, melody_timing, solo_notes
+from jazzgen.formats.midi.tracks import Part, TrackInfo, choose_melody, is_bass, part_info
+from jazzgen.music.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Solo, bar_starts, bars_needed, check_solo_length
 
 __all__ = ["MidiReading", "TrackInfo", "read_midi"]
@@ -74,8 +74,9 @@ class _Midi:
     repairs: tuple[str, ...]
 
 
-def read_midi(source: str | os.PathLike | BinaryIO, melody_track: int | str | None = None,
-              name: str | None = None) -> MidiReading:
+def read_midi(
+    source: str | os.PathLike | BinaryIO, melody_track: int | str | None = None, name: str | None = None
+) -> MidiReading:
     """Read the solo of a MIDI file given as a path or a binary file object.
 
     name: what messages and Solo.source call the file (default: the path, or the file object's
@@ -97,7 +98,7 @@ def _open(source, path: Path | None, name: str) -> tuple[mido.MidiFile, tuple[st
     clean = clean_midi(_read_bytes(source, path))
     try:
         return mido.MidiFile(file=io.BytesIO(clean.data)), clean.repairs
-    except Exception as err:  # noqa: BLE001 - clean_midi should leave nothing mido refuses
+    except Exception as err:
         raise DataError(f"{name}: not a readable MIDI file ({type(err).__name__}: {err})") from None
 
 
@@ -120,8 +121,10 @@ def _read_bytes(source, path: Path | None) -> bytes:
     if not isinstance(data, bytes):
         raise DataError("is not binary data (open the file in 'rb' mode)")
     if max(size, len(data)) > MAX_FILE_BYTES:
-        raise DataError(f"is {max(size, len(data)) / 2**20:.1f} MiB; jazzgen reads MIDI files of up to "
-                        f"{MAX_FILE_BYTES // 2**20} MiB (a solo is rarely over 1 MiB)")
+        raise DataError(
+            f"is {max(size, len(data)) / 2**20:.1f} MiB; jazzgen reads MIDI files of up to "
+            f"{MAX_FILE_BYTES // 2**20} MiB (a solo is rarely over 1 MiB)"
+        )
     return data
 
 
@@ -190,8 +193,10 @@ def _split_parts(tracks: list, tpb: int) -> tuple[Part, ...]:
     if len(tracks) == 1 and len(set(tracks[0][2][:, 4].tolist())) > 1:
         index, name, notes, programs = tracks[0]
         channels = sorted(set(notes[:, 4].tolist()))
-        return tuple(_part(i, name, notes[notes[:, 4] == ch], programs, tpb, split=True)
-                     for i, ch in enumerate(channels))
+        return tuple(
+            _part(i, name, notes[notes[:, 4] == ch], programs, tpb, split=True)
+            for i, ch in enumerate(channels)
+        )
     return tuple(_part(index, name, notes, programs, tpb) for index, name, notes, programs in tracks)
 
 
@@ -231,17 +236,25 @@ def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Cho
         ticks = timing.to_grid(np.array([t for t, _ in marks])) - origin
         placed = [(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)]
         last_chord = max((t for t, symbol in placed if symbol.root is not None), default=0)
-        check_solo_length(last_chord / TICKS_PER_BEAT, "its chord marks run to beat {}",
-                          "split the file or remove the stray marker")
-        end = max(end, bar_starts(meter, bars_needed(meter, last_chord + 1))[-1])  # chords after the melody's end
+        check_solo_length(
+            last_chord / TICKS_PER_BEAT,
+            "its chord marks run to beat {}",
+            "split the file or remove the stray marker",
+        )
+        end = max(
+            end, bar_starts(meter, bars_needed(meter, last_chord + 1))[-1]
+        )  # chords after the melody's end
         spans = chords_from_marks(placed, end)
         if spans:
             return spans, "text events", bars_needed(meter, end)
     sidecar = path.with_suffix(".chords") if path is not None else None
     if sidecar is not None and sidecar.is_file():
         chords, bars = read_sidecar(sidecar, meter)
-        check_solo_length(bar_starts(meter, bars)[-1] / TICKS_PER_BEAT, "its .chords file runs to beat {}",
-                          "cut the .chords file to the solo's length")
+        check_solo_length(
+            bar_starts(meter, bars)[-1] / TICKS_PER_BEAT,
+            "its .chords file runs to beat {}",
+            "cut the .chords file to the solo's length",
+        )
         return chords, f"sidecar file {sidecar.name}", bars
     others = [p for p in midi.parts if p is not melody and not p.info.is_drum]
     if others:
@@ -257,5 +270,6 @@ def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Cho
 def _accompaniment(parts, timing: Timing, origin: int) -> Accompaniment:
     notes = np.concatenate([p.notes for p in parts])
     weights = np.concatenate([np.full(len(p.notes), 0.5 + p.info.polyphony) for p in parts])
-    return Accompaniment(timing.to_grid(notes[:, 0]) - origin, timing.to_grid(notes[:, 1]) - origin,
-                         notes[:, 2], weights)
+    return Accompaniment(
+        timing.to_grid(notes[:, 0]) - origin, timing.to_grid(notes[:, 1]) - origin, notes[:, 2], weights
+    )

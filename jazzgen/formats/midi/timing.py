@@ -69,21 +69,30 @@ class Timing:
     description: str
 
 
-def melody_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray] = (),
-                  bass: np.ndarray | None = None) -> Timing:
+def melody_timing(
+    tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray] = (), bass: np.ndarray | None = None
+) -> Timing:
     """Timing of a melody; notes: (n, 2+) file ticks start, end, sorted by start; band: the note
     starts (file ticks) of each other part, which help find the beat of a performance; bass: the
     bass part's notes (n, 3+: start, end, pitch in file ticks), which help find its downbeat."""
     tpb = tempo_map.ticks_per_beat
     starts = notes[:, 0]
-    check_solo_length((notes[:, 1].max() - starts[0]) / tpb, "its melody lasts {} beats",
-                      "split the file, or remove the stray notes far from the rest")
+    check_solo_length(
+        (notes[:, 1].max() - starts[0]) / tpb,
+        "its melody lasts {} beats",
+        "split the file, or remove the stray notes far from the rest",
+    )
     grid = tpb / TICKS_PER_BEAT  # file ticks a grid tick
     on_grid = np.abs(starts / grid - np.rint(starts / grid)) * grid <= max(1.0, tpb / 100)
     if on_grid.mean() >= ON_GRID_SHARE:
         to_grid = _file_ticks(tpb)
-        return Timing(to_grid(starts), to_grid, _meters(tempo_map, to_grid), tempo_map.bpm_at(int(starts[0])),
-                      "quantised file: notes kept on its own tick grid")
+        return Timing(
+            to_grid(starts),
+            to_grid,
+            _meters(tempo_map, to_grid),
+            tempo_map.bpm_at(int(starts[0])),
+            "quantised file: notes kept on its own tick grid",
+        )
     if _near_file_beats(starts / tpb):
         return _file_beat_timing(tempo_map, notes)
     return _tracked_timing(tempo_map, notes, band, bass)
@@ -106,9 +115,11 @@ def _near_file_beats(positions: np.ndarray) -> bool:
 
 def _through_beats(tempo_map: TempoMap, beats: np.ndarray, offset: int):
     """File ticks -> grid ticks through beat times in seconds, beats[0] landing on grid tick offset."""
+
     def to_grid(ticks):
         position = np.interp(tempo_map.seconds(ticks), beats, np.arange(len(beats), dtype=float))
         return np.rint(position * TICKS_PER_BEAT).astype(np.int64) + offset
+
     return to_grid
 
 
@@ -117,13 +128,18 @@ def _file_beat_timing(tempo_map: TempoMap, notes: np.ndarray) -> Timing:
     first = int(notes[0, 0] // tpb)
     beats = tempo_map.seconds(np.arange(first, notes[-1, 0] // tpb + 3) * tpb)
     onsets = beat_tracking.quantise(tempo_map.seconds(notes[:, 0]), beats) + TICKS_PER_BEAT * first
-    return Timing(onsets, _through_beats(tempo_map, beats, TICKS_PER_BEAT * first),
-                  _meters(tempo_map, _file_ticks(tpb)), tempo_map.bpm_at(int(notes[0, 0])),
-                  "played to the file's beat: onsets quantised to the file's own beats and bars")
+    return Timing(
+        onsets,
+        _through_beats(tempo_map, beats, TICKS_PER_BEAT * first),
+        _meters(tempo_map, _file_ticks(tpb)),
+        tempo_map.bpm_at(int(notes[0, 0])),
+        "played to the file's beat: onsets quantised to the file's own beats and bars",
+    )
 
 
-def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray],
-                    bass: np.ndarray | None) -> Timing:
+def _tracked_timing(
+    tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.ndarray], bass: np.ndarray | None
+) -> Timing:
     seconds = tempo_map.seconds(notes[:, 0])
     band = [tempo_map.seconds(starts) for starts in band if len(starts)]
     beats = beat_tracking.track_beats(seconds, 60.0 / tempo_map.bpm_at(int(notes[0, 0])), band)
@@ -137,9 +153,11 @@ def _tracked_timing(tempo_map: TempoMap, notes: np.ndarray, band: Sequence[np.nd
     bpm = 60.0 / float(np.median(np.diff(beats)))
     meters = ((0, numerator, denominator),)
     by_bass = "the bass line and " if line is not None else ""
-    description = (f"performance: beats tracked through the onsets {_of_whom(len(band))} "
-                   f"(about {bpm:.0f} bpm), downbeat guessed from {by_bass}where the melody's long notes "
-                   "and phrase starts fall")
+    description = (
+        f"performance: beats tracked through the onsets {_of_whom(len(band))} "
+        f"(about {bpm:.0f} bpm), downbeat guessed from {by_bass}where the melody's long notes "
+        "and phrase starts fall"
+    )
     return Timing(onsets + shift, _through_beats(tempo_map, beats, shift), meters, bpm, description)
 
 
@@ -192,6 +210,8 @@ def solo_notes(notes: np.ndarray, timing: Timing) -> tuple[tuple[Note, ...], int
     for i in range(1, len(bars)):
         if bars[i][1:] != bars[i - 1][1:]:
             meter.append(TimeSignature(i, *bars[i][1:]))
-    raw = [Note(int(onset - origin), int(end - onset), int(pitch), int(velocity))
-           for onset, end, pitch, velocity in zip(onsets, ends, notes[:, 2], notes[:, 3])]
+    raw = [
+        Note(int(onset - origin), int(end - onset), int(pitch), int(velocity))
+        for onset, end, pitch, velocity in zip(onsets, ends, notes[:, 2], notes[:, 3])
+    ]
     return monophonic(raw), origin, tuple(meter)

@@ -23,8 +23,25 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.music.instruments import GM_PROGRAMS
 
 DRUM_CHANNEL = 9  # 0-based: channel 10
-LEAD_WORDS = ("sax", "trumpet", "tpt", "trombone", "tbn", "clarinet", "flute", "guitar", "gtr", "vibe",
-              "melody", "solo", "lead", "voice", "vocal", "cornet", "horn")
+LEAD_WORDS = (
+    "sax",
+    "trumpet",
+    "tpt",
+    "trombone",
+    "tbn",
+    "clarinet",
+    "flute",
+    "guitar",
+    "gtr",
+    "vibe",
+    "melody",
+    "solo",
+    "lead",
+    "voice",
+    "vocal",
+    "cornet",
+    "horn",
+)
 COMP_WORDS = ("piano", "pno", "comp", "chord", "pad", "string", "organ", "keys", "rhythm", "accomp")
 LEAD_PROGRAMS = set(range(24, 32)) | set(range(56, 80)) | set(range(80, 88)) | {11, 40, 41}
 COMP_PROGRAMS = set(range(0, 8)) | set(range(16, 24)) | set(range(48, 56)) | set(range(88, 96))
@@ -63,17 +80,33 @@ class Part:
     notes: np.ndarray
 
 
-def part_info(index: int, name: str, notes: np.ndarray, program: int | None, channel: int,
-              ticks_per_beat: int, split: bool = False) -> TrackInfo:
+def part_info(
+    index: int,
+    name: str,
+    notes: np.ndarray,
+    program: int | None,
+    channel: int,
+    ticks_per_beat: int,
+    split: bool = False,
+) -> TrackInfo:
     """Describe a part; a part split off by channel is named after its channel and instrument."""
     instrument = GM_PROGRAMS[program] if program is not None else None
     if split:
         name = f"{name + ' ' if name else ''}ch{channel + 1}" + (f" {instrument}" if instrument else "")
     elif not name:
         name = instrument or f"track {index}"
-    return TrackInfo(index, name, program, channel + 1, len(notes), _polyphony(notes, ticks_per_beat),
-                     int(notes[:, 2].min()), int(notes[:, 2].max()), int(np.median(notes[:, 2])),
-                     channel == DRUM_CHANNEL)
+    return TrackInfo(
+        index,
+        name,
+        program,
+        channel + 1,
+        len(notes),
+        _polyphony(notes, ticks_per_beat),
+        int(notes[:, 2].min()),
+        int(notes[:, 2].max()),
+        int(np.median(notes[:, 2])),
+        channel == DRUM_CHANNEL,
+    )
 
 
 def _polyphony(notes: np.ndarray, ticks_per_beat: int) -> float:
@@ -148,11 +181,15 @@ def _why(best: dict[str, float], runner_up: dict[str, float], info: TrackInfo, o
     if key == "notes":
         return f"it has the most notes ({info.notes}; next is {them} with {other.notes})"
     if key == "one voice":
-        return (f"it is mostly one voice ({info.polyphony:.0%} of its notes overlap another) "
-                f"while {them} plays chords ({other.polyphony:.0%})")
+        return (
+            f"it is mostly one voice ({info.polyphony:.0%} of its notes overlap another) "
+            f"while {them} plays chords ({other.polyphony:.0%})"
+        )
     if key == "register":
-        return (f"it lies in the melody register (median pitch {info.median_pitch}) "
-                f"and {them} does not (median {other.median_pitch})")
+        return (
+            f"it lies in the melody register (median pitch {info.median_pitch}) "
+            f"and {them} does not (median {other.median_pitch})"
+        )
     if key == "lead":
         return f"its name or instrument marks a lead part and {them}'s does not"
     if key == "comping":

@@ -4,6 +4,9 @@ music21 into one Solo per part (reader)."""
 
 from jazzgen.exports import lazy_names
 
-__getattr__, __dir__, __all__ = lazy_names(__name__, {
-    "read_musicxml": "reader",
-})
+__getattr__, __dir__, __all__ = lazy_names(
+    __name__,
+    {
+        "read_musicxml": "reader",
+    },
+)

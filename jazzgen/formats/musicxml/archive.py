@@ -25,8 +25,17 @@ from jazzgen.formats.musicxml.scan import check_score
 MAX_XML_BYTES = 16 * 2**20  # notation programs write 300 to 800 bytes a note: a long solo takes 1 to 4 MiB
 ZIP_MAGIC = b"PK\x03\x04"
 SCORE_SUFFIXES = (".musicxml", ".xml", ".mxl")  # the archive members music21 takes for the score
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
-               ValueError, zlib.error, lzma.LZMAError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
 _DECLARED = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._:-]*)["']""")
 _DECLARATION_ENCODING = re.compile(r"""^(<\?xml[^>]*?)\s+encoding\s*=\s*(["'])[^"']*\2""")
 
@@ -53,8 +62,10 @@ def _read(source, name: str) -> bytes | str:
     except OSError as err:
         raise DataError(f"{name}: cannot read it ({err.strerror or err})") from None
     if len(data) > MAX_XML_BYTES:
-        raise DataError(f"{name}: it is over {_size(MAX_XML_BYTES)}; jazzgen reads MusicXML files of up to "
-                        f"{_size(MAX_XML_BYTES)}: split the score or remove parts")
+        raise DataError(
+            f"{name}: it is over {_size(MAX_XML_BYTES)}; jazzgen reads MusicXML files of up to "
+            f"{_size(MAX_XML_BYTES)}: split the score or remove parts"
+        )
     return data
 
 
@@ -66,16 +77,20 @@ def _archive_score(data: bytes, name: str) -> bytes:
             if member is None:
                 raise DataError(f"{name}: its archive holds no .musicxml or .xml score")
             if member.file_size > MAX_XML_BYTES:
-                raise DataError(f"{name}: its score {member.filename!r} inflates to "
-                                f"{_size(member.file_size)}; jazzgen reads MusicXML of up to "
-                                f"{_size(MAX_XML_BYTES)}: split the score")
+                raise DataError(
+                    f"{name}: its score {member.filename!r} inflates to "
+                    f"{_size(member.file_size)}; jazzgen reads MusicXML of up to "
+                    f"{_size(MAX_XML_BYTES)}: split the score"
+                )
             with archive.open(member) as handle:
                 score = handle.read(MAX_XML_BYTES + 1)
     except _ZIP_ERRORS as err:
         raise DataError(f"{name}: not a readable .mxl archive ({type(err).__name__}: {err})") from None
     if len(score) > MAX_XML_BYTES:  # unreachable while zipfile holds a member to its declared size
-        raise DataError(f"{name}: its score inflates to over {_size(MAX_XML_BYTES)}; jazzgen reads MusicXML "
-                        f"of up to {_size(MAX_XML_BYTES)}: split the score")
+        raise DataError(
+            f"{name}: its score inflates to over {_size(MAX_XML_BYTES)}; jazzgen reads MusicXML "
+            f"of up to {_size(MAX_XML_BYTES)}: split the score"
+        )
     return score
 
 
@@ -90,8 +105,9 @@ def _decoded(data: bytes, name: str) -> str:
     try:
         return data.decode(codec)
     except LookupError:
-        raise DataError(f"{name}: its XML declaration names an unknown encoding ({codec}); "
-                        "save it as UTF-8") from None
+        raise DataError(
+            f"{name}: its XML declaration names an unknown encoding ({codec}); save it as UTF-8"
+        ) from None
     except UnicodeDecodeError as err:
         raise DataError(f"{name}: not {codec} text (byte {err.start:,}); save it as UTF-8") from None
 

@@ -18,34 +18,77 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
-from jazzgen.music.chords import NOTE_NAMES, make_chord, merge_repeats
 from jazzgen.errors import DataError, UsageError
 from jazzgen.formats.musicxml.archive import score_text
-from jazzgen.music.solo import (TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature, bar_starts, bars_needed,
-                          check_solo_length, monophonic)
+from jazzgen.music.chords import NOTE_NAMES, make_chord, merge_repeats
+from jazzgen.music.solo import (
+    TICKS_PER_BEAT,
+    Chord,
+    Note,
+    Solo,
+    TimeSignature,
+    bar_starts,
+    bars_needed,
+    check_solo_length,
+    monophonic,
+)
 
 DEFAULT_TEMPO = 120.0
 
 # MusicXML / music21 chord kinds as jazzgen chord-symbol suffixes (parse_chord reads them).
 KIND_SUFFIXES = {
-    "major": "", "minor": "m", "augmented": "aug", "diminished": "dim",
-    "dominant": "7", "dominant-seventh": "7", "major-seventh": "maj7", "minor-seventh": "m7",
-    "minor-major-seventh": "mmaj7", "major-minor": "mmaj7", "augmented-major-seventh": "+maj7",
-    "augmented-seventh": "aug7", "half-diminished": "m7b5", "half-diminished-seventh": "m7b5",
-    "diminished-seventh": "dim7", "seventh-flat-five": "7(b5)", "major-sixth": "6", "minor-sixth": "m6",
-    "major-ninth": "maj9", "dominant-ninth": "9", "minor-ninth": "m9", "minor-major-ninth": "mmaj7(9)",
-    "augmented-major-ninth": "+maj7(9)", "augmented-dominant-ninth": "aug7(9)",
-    "half-diminished-ninth": "m7b5(9)", "half-diminished-minor-ninth": "m7b5(b9)",
-    "diminished-ninth": "dim7(9)", "diminished-minor-ninth": "dim7(b9)",
-    "dominant-11th": "11", "major-11th": "maj7(9,11)", "minor-11th": "m11", "minor-major-11th": "mmaj7(9,11)",
-    "augmented-major-11th": "+maj7(9,11)", "augmented-11th": "aug7(9,11)",
-    "half-diminished-11th": "m7b5(9,11)", "diminished-11th": "dim7(9,11)",
-    "dominant-13th": "13", "major-13th": "maj7(9,13)", "minor-13th": "m7(9,13)",
+    "major": "",
+    "minor": "m",
+    "augmented": "aug",
+    "diminished": "dim",
+    "dominant": "7",
+    "dominant-seventh": "7",
+    "major-seventh": "maj7",
+    "minor-seventh": "m7",
+    "minor-major-seventh": "mmaj7",
+    "major-minor": "mmaj7",
+    "augmented-major-seventh": "+maj7",
+    "augmented-seventh": "aug7",
+    "half-diminished": "m7b5",
+    "half-diminished-seventh": "m7b5",
+    "diminished-seventh": "dim7",
+    "seventh-flat-five": "7(b5)",
+    "major-sixth": "6",
+    "minor-sixth": "m6",
+    "major-ninth": "maj9",
+    "dominant-ninth": "9",
+    "minor-ninth": "m9",
+    "minor-major-ninth": "mmaj7(9)",
+    "augmented-major-ninth": "+maj7(9)",
+    "augmented-dominant-ninth": "aug7(9)",
+    "half-diminished-ninth": "m7b5(9)",
+    "half-diminished-minor-ninth": "m7b5(b9)",
+    "diminished-ninth": "dim7(9)",
+    "diminished-minor-ninth": "dim7(b9)",
+    "dominant-11th": "11",
+    "major-11th": "maj7(9,11)",
+    "minor-11th": "m11",
+    "minor-major-11th": "mmaj7(9,11)",
+    "augmented-major-11th": "+maj7(9,11)",
+    "augmented-11th": "aug7(9,11)",
+    "half-diminished-11th": "m7b5(9,11)",
+    "diminished-11th": "dim7(9,11)",
+    "dominant-13th": "13",
+    "major-13th": "maj7(9,13)",
+    "minor-13th": "m7(9,13)",
     "minor-major-13th": "mmaj7(9,13)",
-    "augmented-major-13th": "+maj7(9,13)", "augmented-dominant-13th": "aug7(9,13)",
+    "augmented-major-13th": "+maj7(9,13)",
+    "augmented-dominant-13th": "aug7(9,13)",
     "half-diminished-13th": "m7b5(9,13)",
-    "suspended-second": "sus2", "suspended-fourth": "sus4", "suspended-fourth-seventh": "7sus4",
-    "power": "5", "pedal": "", "Neapolitan": "", "Italian": "7", "French": "7", "German": "7",
+    "suspended-second": "sus2",
+    "suspended-fourth": "sus4",
+    "suspended-fourth-seventh": "7sus4",
+    "power": "5",
+    "pedal": "",
+    "Neapolitan": "",
+    "Italian": "7",
+    "French": "7",
+    "German": "7",
     "Tristan": "m7b5",
 }
 # Scale degrees a chord-symbol <degree> may add or alter, as the tension number jazzgen spells.
@@ -85,7 +128,7 @@ def _parse(path):
 
     try:
         score = converter.parseData(text, format="musicxml")
-    except Exception as err:  # noqa: BLE001 - music21 raises many kinds of error for a broken file
+    except Exception as err:
         raise DataError(f"cannot read {name} as MusicXML: {type(err).__name__}: {err}") from None
     if not is_file_object and score.metadata is not None and score.metadata.movementName is None:
         score.metadata.movementName = Path(name).name  # what music21 does when it opens the path itself
@@ -117,8 +160,9 @@ def _part_solo(part, shared_marks, tempo: float, source: str, title: str) -> Sol
     end = bar_starts(meter, bars)[-1]
     marks = _chord_marks(part) or shared_marks
     chords = _chord_spans([(tick + pad, symbol) for tick, symbol in marks], end)
-    return Solo(notes, chords, meter, bars, tempo, source=source, title=title,
-                info=(("part", part.partName or ""),))
+    return Solo(
+        notes, chords, meter, bars, tempo, source=source, title=title, info=(("part", part.partName or ""),)
+    )
 
 
 def _meter(measures) -> tuple[TimeSignature, ...]:
@@ -175,8 +219,15 @@ def _notes(flat, pad: int) -> list[Note]:
             held = len(merged) - 1
         if tie in ("start", "continue"):
             tied[(pitch, onset + length)] = held
-    return [Note(_ticks(onset) + pad, max(1, _ticks(length)), min(max(pitch, 0), 127),
-                 min(max(int(velocity), 1), 127)) for onset, length, pitch, velocity in merged]
+    return [
+        Note(
+            _ticks(onset) + pad,
+            max(1, _ticks(length)),
+            min(max(pitch, 0), 127),
+            min(max(int(velocity), 1), 127),
+        )
+        for onset, length, pitch, velocity in merged
+    ]
 
 
 def _top_note(element) -> tuple[int, str | None] | None:

@@ -36,8 +36,9 @@ MAX_TIME_SIGNATURES = 1_000  # 1 ms each: a meter change every other bar of a lo
 MAX_BAR_BEATS = 32  # a time signature's beats: music21 takes 0.2 s for 64, 10 s for 512; jazz uses up to 15
 MAX_SPANNER_MARKS = 2_000  # slur, wedge, ... starts and stops: music21 searches all lines so far for each
 SHORT_MEASURES = 3  # past the first: at least two of them are inner measures, which jazzgen refuses
-SPANNER_TAGS = frozenset({"slur", "wedge", "bracket", "dashes", "octave-shift", "pedal", "wavy-line",
-                          "glissando", "slide"})  # the marks music21 makes spanners of
+SPANNER_TAGS = frozenset(
+    {"slur", "wedge", "bracket", "dashes", "octave-shift", "pedal", "wavy-line", "glissando", "slide"}
+)  # the marks music21 makes spanners of
 _FIX = "export the score again from a notation program"
 
 
@@ -56,19 +57,31 @@ def check_score(text: str, name: str) -> None:
         raise DataError(f"cannot read {name} as MusicXML: ParseError: {err}") from None
 
 
-_NUMBERS = {("duration", "note"), ("duration", "forward"), ("duration", "backup"),
-            ("divisions", "attributes"), ("offset", "harmony"), ("offset", "direction"), ("offset", "sound"),
-            ("offset", "figured-bass"), ("beats", "time"), ("beat-type", "time")}  # (tag, parent) read
+_NUMBERS = {
+    ("duration", "note"),
+    ("duration", "forward"),
+    ("duration", "backup"),
+    ("divisions", "attributes"),
+    ("offset", "harmony"),
+    ("offset", "direction"),
+    ("offset", "sound"),
+    ("offset", "figured-bass"),
+    ("beats", "time"),
+    ("beat-type", "time"),
+}  # (tag, parent) read
 _TOLERANCE = 1e-6  # quarter notes: durations are summed in floats
 
 
 def _score_limits() -> dict[str, tuple[int, str]]:
     """What is counted over a whole score: its limit (read when used, so tests can lower it) and its
     name in a message, by tag ('items': measure contents, 'lines': spanner marks)."""
-    return {"measure": (MAX_SCORE_MEASURES, "measures"), "harmony": (MAX_CHORD_SYMBOLS, "chord symbols"),
-            "time": (MAX_TIME_SIGNATURES, "time signatures"),
-            "items": (MAX_ITEMS, "notes, rests, directions and other measure contents"),
-            "lines": (MAX_SPANNER_MARKS, "slur, wedge and other line marks")}
+    return {
+        "measure": (MAX_SCORE_MEASURES, "measures"),
+        "harmony": (MAX_CHORD_SYMBOLS, "chord symbols"),
+        "time": (MAX_TIME_SIGNATURES, "time signatures"),
+        "items": (MAX_ITEMS, "notes, rests, directions and other measure contents"),
+        "lines": (MAX_SPANNER_MARKS, "slur, wedge and other line marks"),
+    }
 
 
 class _Scan:
@@ -87,19 +100,26 @@ class _Scan:
         raise DataError(f"{self.name}: {what}: {fix}")
 
     def entity(self, entity_name, *_) -> None:
-        self.refuse(f"it declares the XML entity {entity_name!r}; jazzgen reads MusicXML without entity "
-                    "declarations (they can make a small file expand to gigabytes)")
+        self.refuse(
+            f"it declares the XML entity {entity_name!r}; jazzgen reads MusicXML without entity "
+            "declarations (they can make a small file expand to gigabytes)"
+        )
 
     def start(self, tag: str, attributes: dict) -> None:
         parent = self.open[-1] if self.open else ""
         self.open.append(tag)
         self.elements += 1
         if len(self.open) > MAX_DEPTH:
-            self.refuse(f"its elements nest over {MAX_DEPTH} deep; jazzgen reads MusicXML nested up to "
-                        f"{MAX_DEPTH} deep")
+            self.refuse(
+                f"its elements nest over {MAX_DEPTH} deep; jazzgen reads MusicXML nested up to "
+                f"{MAX_DEPTH} deep"
+            )
         if self.elements > MAX_ELEMENTS:
-            self.refuse(f"it holds over {MAX_ELEMENTS:,} XML elements; jazzgen reads scores of up to "
-                        f"{MAX_ELEMENTS:,} elements", "split the score or remove parts")
+            self.refuse(
+                f"it holds over {MAX_ELEMENTS:,} XML elements; jazzgen reads scores of up to "
+                f"{MAX_ELEMENTS:,} elements",
+                "split the score or remove parts",
+            )
         if tag in self.counts:
             self._count(tag)
         if parent == "measure":
@@ -118,8 +138,10 @@ class _Scan:
         self.counts[kind] += 1
         limit, what = _score_limits()[kind]
         if self.counts[kind] > limit:
-            self.refuse(f"it holds over {limit:,} {what}; jazzgen reads scores of up to {limit:,}",
-                        "split the score or remove parts")
+            self.refuse(
+                f"it holds over {limit:,} {what}; jazzgen reads scores of up to {limit:,}",
+                "split the score or remove parts",
+            )
 
     def characters(self, data: str) -> None:
         if self.reading:
@@ -156,8 +178,11 @@ class _Part:
         if tag == "measure" and parent == "part":
             self.measures += 1
             if self.measures > MAX_MEASURES:
-                scan.refuse(f"part {self.index} holds over {MAX_MEASURES:,} measures; jazzgen reads parts of "
-                            f"up to {MAX_MEASURES:,}", "split the score")
+                scan.refuse(
+                    f"part {self.index} holds over {MAX_MEASURES:,} measures; jazzgen reads parts of "
+                    f"up to {MAX_MEASURES:,}",
+                    "split the score",
+                )
             self.measure = str(attributes.get("number", self.measures))[:20]
             self.cursor = self.onset = self.longest = 0.0
             self.unsure = False
@@ -178,8 +203,10 @@ class _Part:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or (value < 0 and tag != "offset") or (value == 0 and tag == "divisions"):
-            scan.refuse(f"part {self.index} measure {self.measure!r}: <{tag}> {text[:20]!r} is not a usable "
-                        "number of divisions")
+            scan.refuse(
+                f"part {self.index} measure {self.measure!r}: <{tag}> {text[:20]!r} is not a usable "
+                "number of divisions"
+            )
         if tag == "divisions":
             self.divisions = value
         elif tag == "duration":
@@ -209,9 +236,12 @@ class _Part:
     def _time_signature(self, scan: _Scan) -> None:
         """The bar length of the <time> just read; refused when it has over MAX_BAR_BEATS beats."""
         if max(self.time[::2], default=0) > MAX_BAR_BEATS:
-            scan.refuse(f"part {self.index} measure {self.measure!r}: its time signature has "
-                        f"{max(self.time[::2]):,.0f} beats a bar; jazzgen reads time signatures of up to "
-                        f"{MAX_BAR_BEATS} beats", "fix the time signature")
+            scan.refuse(
+                f"part {self.index} measure {self.measure!r}: its time signature has "
+                f"{max(self.time[::2]):,.0f} beats a bar; jazzgen reads time signatures of up to "
+                f"{MAX_BAR_BEATS} beats",
+                "fix the time signature",
+            )
         pairs = list(zip(self.time[::2], self.time[1::2]))
         self.bar = sum(4 * beats / kind for beats, kind in pairs) if pairs and all(self.time) else None
 
@@ -224,17 +254,23 @@ class _Part:
         self.short.append(self.measure)
         if len(self.short) >= SHORT_MEASURES:
             listed = ", ".join(repr(m) for m in self.short)
-            scan.refuse(f"part {self.index}: its measures {listed} are shorter than their time signature; "
-                        "jazzgen reads measures that fill their bar (only the first and the last may be "
-                        "short)", "fix the measure lengths")
+            scan.refuse(
+                f"part {self.index}: its measures {listed} are shorter than their time signature; "
+                "jazzgen reads measures that fill their bar (only the first and the last may be "
+                "short)",
+                "fix the measure lengths",
+            )
 
     def _reach(self, position: float, scan: _Scan) -> None:
         """Something sounds (or is placed) up to position, in quarter notes from the measure's start."""
         self.longest = max(self.longest, position)
         try:
-            check_solo_length(self.beats + self.longest, f"part {self.index} runs to beat {{}} (its measure "
-                              f"{self.measures:,}, at <divisions> {self.divisions:g})",
-                              "fix the durations or offsets there")
+            check_solo_length(
+                self.beats + self.longest,
+                f"part {self.index} runs to beat {{}} (its measure "
+                f"{self.measures:,}, at <divisions> {self.divisions:g})",
+                "fix the durations or offsets there",
+            )
         except DataError as err:
             raise DataError(f"{scan.name}: {err}") from None
 
