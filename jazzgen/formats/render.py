@@ -215,11 +215,15 @@ def _note_events(notes, channel: int, to_midi, end: int, rng) -> list[tuple[int,
         last_start[pitch] = span
         kept.append(span)
     events = []
-    for start, stop, pitch, velocity in kept:
+    for start, stop, pitch, velocity in kept:  # pitches and velocities are in MIDI's range: mido need not check
         if stop > start:
-            events.append((start, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))
-            events.append((stop, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
+            events.append((start, _note("note_on", channel, pitch, velocity)))
+            events.append((stop, _note("note_off", channel, pitch, 0)))
     return events
+
+
+def _note(kind: str, channel: int, pitch: int, velocity: int) -> mido.Message:
+    return mido.Message(kind, channel=channel, note=pitch, velocity=velocity, skip_checks=True)
 
 
 def _velocity(note: Note, rng) -> int:
@@ -233,7 +237,7 @@ def _track(name: str, end: int, events, *first: mido.Message) -> mido.MidiTrack:
     track = mido.MidiTrack([mido.MetaMessage("track_name", name=name), *first])
     now = 0
     for tick, message in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
-        track.append(message.copy(time=tick - now))
+        track.append(message.copy(time=tick - now, skip_checks=True))  # tick >= now: sorted
         now = tick
     track.append(mido.MetaMessage("end_of_track", time=end - now))
     return track
