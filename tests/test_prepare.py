@@ -1,11 +1,14 @@
 import json
 import os
+from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import make_solo
 from test_wjazzd import beats_for, write_layout
 
 from jazzgen.cli import cli
 from jazzgen.lm.vocab import Vocab
+from jazzgen.tokens.preparation import prepare
 
 
 def make_corpus_sources(root, count=3):
@@ -98,3 +101,24 @@ def test_inspect_says_how_a_midi_files_notes_were_placed(tmp_path):
 def test_inspect_of_a_missing_file_is_a_usage_error(tmp_path):
     result = run("inspect", str(tmp_path / "x.mid"))
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_the_report_says_where_each_files_chords_came_from(tmp_path):
+    from jazzgen.formats.render import write_midi
+
+    source = tmp_path / "solos"
+    source.mkdir()
+    solo = make_solo([(60, 0, 12), (62, 12, 12)], "| Dm7 G7 |")
+    write_midi(solo, source / "marked.mid", chord_markers=True, comp=False)
+    write_midi(solo.with_(chords=()), source / "bare.mid", chord_markers=False, comp=False)
+    summary = prepare([source], tmp_path / "corpus")
+    report = json.loads((tmp_path / "corpus" / "report.json").read_text())
+    sources = {Path(u["path"]).name: u["chords_from"] for u in report["used"]}
+    assert sources == {"marked.mid": "text events", "bare.mid": "none"}
+    assert summary.line().endswith(
+        "; 1 file has no chords: see "
+        + str(tmp_path / "corpus" / "report.json")
+        + "; add NAME.chords beside a MIDI file, or use --require-chords"
+    )
+    strict = prepare([source], tmp_path / "strict", require_chords=True)
+    assert strict.solos == 1 and strict.skipped[0][1].startswith("has no chords (--require-chords)")

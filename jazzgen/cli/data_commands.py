@@ -31,12 +31,14 @@ def parse_track(value: str | None) -> int | str | None:
     help="MIDI track (index or name) holding the solo; default: chosen automatically.",
 )
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside the SOURCES too.")
+@click.option("--require-chords", is_flag=True, help="Skip files whose solos have no chords.")
 @click.option(
     "--scheme",
     type=click.Choice(SCHEMES),
     default=GAPS,
     show_default=True,
-    help="How a note's time is written: the gap since the last note, or its position in the bar.",
+    help="How a note's time is written: the gap since the last note, its position in the bar, or "
+    "both (placed: the gap, then the place it reaches).",
 )
 def prepare(
     sources: tuple[str, ...],
@@ -44,6 +46,7 @@ def prepare(
     jobs: int,
     melody_track: str | None,
     follow_links: bool,
+    require_chords: bool,
     scheme: str,
 ) -> None:
     """Read solos (MIDI, MusicXML, Weimar Jazz Database CSVs; folders recursively) and write
@@ -68,6 +71,7 @@ def prepare(
             progress=bar.update,
             follow_links=follow_links,
             scheme=scheme,
+            require_chords=require_chords,
         )
     for path, reason in summary.skipped:
         click.echo(f"skipped {shown(path)}: {one_line(reason)}", err=True)

@@ -215,7 +215,12 @@ def _note_events(notes, channel: int, to_midi, end: int, rng) -> list[tuple[int,
         last_start[pitch] = span
         kept.append(span)
     events = []
-    for start, stop, pitch, velocity in kept:  # pitches and velocities are in MIDI's range: mido need not check
+    for (
+        start,
+        stop,
+        pitch,
+        velocity,
+    ) in kept:  # pitches and velocities are in MIDI's range: mido need not check
         if stop > start:
             events.append((start, _note("note_on", channel, pitch, velocity)))
             events.append((stop, _note("note_off", channel, pitch, 0)))

@@ -25,8 +25,8 @@ from jazzgen.tokens.corpus import CACHE, corpus_entry, holds_corpus, write_corpu
 from jazzgen.tokens.values import GAPS, SCHEMES
 
 MAX_CACHE_BYTES = 2**31  # cache.json holds every solo's tokens once more
-CACHE_VERSION = 3  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired,
-# 3: chord marks after the melody keep their bars)
+CACHE_VERSION = 4  # bump when readers or the value grammar change what a file gives (2: broken MIDI repaired,
+# 3: chord marks after the melody keep their bars, 4: each file's chord source)
 
 
 @dataclass(frozen=True)
@@ -36,18 +36,21 @@ class ReadSettings:
 
     melody_track: int | str | None = None
     scheme: str = GAPS
+    require_chords: bool = False  # a file whose solos have no chords is skipped
 
 
 @dataclass(frozen=True)
 class FileResult:
     """What one file gave: solo records for tokens.jsonl, or the reason it was skipped; repairs:
-    what was wrong with a file that was read all the same (jazzgen.formats.midi.repair)."""
+    what was wrong with a file that was read all the same (jazzgen.formats.midi.repair);
+    chords_from: where its chords came from ('none' when it has none)."""
 
     path: str
     signature: tuple
     solos: tuple[dict, ...] = ()
     error: str = ""
     repairs: tuple[str, ...] = ()
+    chords_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class PrepareSummary:
     from_cache: int
     duplicates: int = 0
     repaired: int = 0  # files read in spite of broken bytes (their repairs are in report.json)
+    chordless: int = 0  # files used although they have no chords
 
     def line(self) -> str:
         text = (
@@ -78,6 +82,11 @@ class PrepareSummary:
             text += f"; skipped {len(self.skipped)}"
         if self.repaired or self.skipped:
             text += f" (see {self.out_dir / 'report.json'})"
+        if self.chordless:
+            text += (
+                f"; {self.chordless} file{'s have' if self.chordless > 1 else ' has'} no chords: see "
+                f"{self.out_dir / 'report.json'}; add NAME.chords beside a MIDI file, or use --require-chords"
+            )
         return text
 
 
@@ -89,19 +98,20 @@ def prepare(
     progress: Callable[[int], None] | None = None,
     follow_links: bool = False,
     scheme: str = GAPS,
+    require_chords: bool = False,
 ) -> PrepareSummary:
     """Read and encode every solo under sources and write the corpus into out_dir.
 
     progress(n) is called as files finish; follow_links: follow symbolic links that lead outside
-    the sources too; scheme: the value-token scheme (jazzgen.tokens.values.SCHEMES). Raises DataError
-    when no file gave a solo.
+    the sources too; scheme: the value-token scheme (jazzgen.tokens.values.SCHEMES); require_chords:
+    skip a file whose solos have no chords. Raises DataError when no file gave a solo.
     """
     out_dir = Path(out_dir)
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
     if scheme not in SCHEMES:
         raise UsageError(f"--scheme {scheme}: choose one of {', '.join(SCHEMES)}")
-    settings = ReadSettings(melody_track, scheme)
+    settings = ReadSettings(melody_track, scheme, require_chords)
     check_writable(out_dir, folder=True)
     claim_folder(out_dir, "corpus", holds_corpus)
     found = find_sources(list(sources), follow_links)
@@ -146,6 +156,7 @@ def _prepare_locked(
         from_cache,
         len(found.duplicates),
         sum(1 for r in results if r.repairs and not r.error),
+        sum(1 for r in results if r.chords_from == "none" and not r.error),
     )
 
 
@@ -184,12 +195,30 @@ def _prepare_one(job: tuple[str, ReadSettings]) -> FileResult:
     signature = _signature(Path(path))
     try:
         reading = read_file(path, settings.melody_track)
+        chords_from = chord_source(reading)
+        if settings.require_chords and chords_from == "none":
+            return FileResult(
+                path, signature, error="has no chords (--require-chords): add NAME.chords beside it"
+            )
         solos = tuple(corpus_entry(s, settings.scheme) for s in reading.solos if s.notes)
-        return FileResult(path, signature, solos, repairs=tuple(reading.details.get("repairs", ())))
+        return FileResult(
+            path, signature, solos, repairs=tuple(reading.details.get("repairs", ())), chords_from=chords_from
+        )
     except JazzgenError as err:
         return FileResult(path, signature, error=_reason(str(err), path))
     except Exception as err:  # a reader bug must not lose the other files
         return FileResult(path, signature, error=f"internal error {type(err).__name__}: {err}")
+
+
+def chord_source(reading) -> str:
+    """Where a file's chords came from, as report.json says it: the MIDI reader's account, the
+    file's own chord symbols, or 'none'."""
+    if not any(solo.chords for solo in reading.solos):
+        return "none"
+    return (
+        reading.details.get("chords_from")
+        or {"wjazzd": "the beat track's chords", "musicxml": "the lead sheet's chord symbols"}[reading.reader]
+    )
 
 
 def _reason(message: str, path: str) -> str:
@@ -217,7 +246,12 @@ def _signature(path: Path) -> tuple:
 def _report(vocab: Vocab, results, skipped, duplicates) -> dict:
     return {
         "used": [
-            {"path": r.path, "solos": len(r.solos), "notes": sum(s["notes"] for s in r.solos)}
+            {
+                "path": r.path,
+                "solos": len(r.solos),
+                "notes": sum(s["notes"] for s in r.solos),
+                "chords_from": r.chords_from,
+            }
             | ({"repaired": list(r.repairs)} if r.repairs else {})
             for r in results
             if not r.error
@@ -245,7 +279,12 @@ def _load_cache(out_dir: Path, settings: ReadSettings) -> dict[str, FileResult]:
     try:
         return {
             r["path"]: FileResult(
-                r["path"], tuple(r["signature"]), tuple(r["solos"]), r["error"], tuple(r["repairs"])
+                r["path"],
+                tuple(r["signature"]),
+                tuple(r["solos"]),
+                r["error"],
+                tuple(r["repairs"]),
+                r["chords_from"],
             )
             for r in data["files"]
         }
@@ -261,6 +300,7 @@ def _cache(settings: ReadSettings, results: list[FileResult]) -> dict:
             "solos": list(r.solos),
             "error": r.error,
             "repairs": list(r.repairs),
+            "chords_from": r.chords_from,
         }
         for r in results
     ]
