@@ -77,16 +77,20 @@ def test_tokenizer_option_errors():
         text_tokenizer("sentence")
 
 
-def test_validation_is_the_last_tenth_cut_at_a_line(tmp_path):
-    text = "".join(f"line {i:02d}\n" for i in range(20))
-    train, val = split_text(text, 0.1)
-    assert train + val == text and val == "line 18\nline 19\n"
-    assert split_text("abcdefghij", 0.2) == ("abcdefgh", "ij")
+def test_validation_is_held_out_from_ten_places_cut_at_lines(tmp_path):
+    text = "".join(f"line {i:03d}\n" for i in range(300))
+    train, val = split_text(text, 0.1, seed=4)
+    assert len(val) == 10 and sum(map(len, val)) == len(text) // 10
+    assert all(v.startswith("line") and v.endswith("\n") for v in val)  # whole lines
+    first_lines = [int(v[5:8]) for v in val]
+    assert [n // 30 for n in first_lines] == list(range(10))  # one block in each tenth of the text
+    assert "".join(p for pair in zip(train, val + [""]) for p in pair) == text  # nothing lost or doubled
+    assert split_text(text, 0.1, seed=5) != (train, val)  # the seed places the blocks
     path = tmp_path / "t.txt"
     path.write_text(text)
-    data = load_text_data(path, text_tokenizer("char"), 0.1)
-    assert data.vocab.decode(data.val[0])[:5] == ["\n", "l", "i", "n", "e"]
-    assert data.train_tokens == len(train) + 1
+    data = load_text_data(path, text_tokenizer("char"), 0.1, seed=4)
+    assert len(data.val) == 10 and data.vocab.decode(data.val[0])[:5] == ["\n", "l", "i", "n", "e"]
+    assert data.train_tokens == sum(len(t) + 1 for t in train)  # each piece led by the start token
 
 
 def test_lines_are_held_out_whole_and_spread_over_the_file(tmp_path):
@@ -166,3 +170,12 @@ def test_long_text_is_scored_in_pieces_like_one_sequence():
         evaluate.MAX_PIECE, evaluate.WARMUP = old
     assert len(whole) == 299
     np.testing.assert_allclose(pieces, whole, atol=1e-4)
+
+
+def test_a_separate_validation_file_is_all_held_out_and_none_of_the_training_text(tmp_path):
+    names, other = tmp_path / "names.txt", tmp_path / "other.txt"
+    names.write_text("Tyrannosaurus\nVelociraptor\nStegosaurus\n" * 4)
+    other.write_text("Zuniceratops\nQianzhousaurus\n")
+    data = load_text_data(names, text_tokenizer("char", lines=True), 0.1, val=other)
+    assert len(data.train) == 12 and len(data.val) == 2  # every line of the file trains, the other validates
+    assert [data.vocab.decode(v)[1:4] for v in data.val] == [["<unk>", "u", "n"], ["<unk>", "i", "a"]]

@@ -322,7 +322,11 @@ def text_group():
 )
 @click.option("--lines", is_flag=True, help="Each line is one example ended by <EOS> (e.g. one name a line).")
 @click.option("--lower", is_flag=True, help="Lowercase the text first.")
-@click.option("--val", type=click.Path(), help="A text file to validate on (default: the last 10% of FILE).")
+@click.option(
+    "--val",
+    type=click.Path(),
+    help="A text file to validate on (default: 10% of FILE, held out from ten places).",
+)
 @_shared_train_options
 def text_train(file, level, vocab_size, lines, lower, val, **options):
     """Train a text language model on FILE (UTF-8).

@@ -8,8 +8,9 @@
   sequence for the trainer, which starts each example from a fresh state.
 Case is kept unless lower=True. The token stream starts with the tokenizer's start token, the
 token a sampler feeds first: '<EOS>' for lines and words, '\n' for plain characters.
-Validation is the last val_fraction of the text, cut at a line end; with lines=True a seeded
-val_fraction of the lines (the held-out examples, as jazz holds out whole solos); or a file.
+Validation is val_fraction of the text held out in blocks from ten places through it, cut at line
+ends (split_text); with lines=True a seeded val_fraction of the lines (the held-out examples, as
+jazz holds out whole solos); or a file (--val).
 No TensorFlow here: the sampler detokenizes with this module.
 """
 
@@ -29,6 +30,7 @@ from jazzgen.lm.dataset import TokenData
 from jazzgen.lm.vocab import PAD, UNK, Vocab
 
 EOS = "<EOS>"
+HELD_OUT_PARTS = 10  # places a text's validation is held out from
 _WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = re.compile(r" ([.,;:!?)\]}]|'(?=\s|$))")
 
@@ -130,14 +132,39 @@ def read_text(path: str | Path) -> str:
     return text
 
 
-def split_text(text: str, val_fraction: float) -> tuple[str, str]:
-    """(train, val): val is the last val_fraction of the characters, cut at a line end when the
-    text has several lines."""
-    target = len(text) - int(len(text) * val_fraction)
+def split_text(
+    text: str, val_fraction: float, parts: int = HELD_OUT_PARTS, seed: int = 0
+) -> tuple[list, list]:
+    """(train, val) pieces of a text: the text is cut into `parts` equal stretches and a block of
+    val_fraction of each, at a seeded place in it, is held out, cut at line ends where the text
+    has lines. What is held out comes from all through the text, so its figures say how the
+    model does on other passages, not on the one that follows what it learnt; the pieces
+    around the blocks are the training text. A text too short for that holds out one block."""
     ends = np.cumsum([len(line) for line in text.splitlines(keepends=True)])
-    inner = ends[ends < len(text)]
-    cut = int(inner[np.argmin(np.abs(inner - target))]) if len(inner) else target
-    return text[:cut], text[cut:]
+    rng = np.random.default_rng(seed)
+    stretch = len(text) / parts
+    held = int(stretch * val_fraction)
+    if held < 2:  # a few characters a stretch: one block at the end
+        parts, stretch, held = 1, float(len(text)), max(1, int(len(text) * val_fraction))
+    blocks = []
+    for k in range(parts):
+        start = int(k * stretch) + int(rng.integers(0, max(1, int(stretch) - held + 1)))
+        block = (_at_line_end(start, ends, len(text)), _at_line_end(start + held, ends, len(text)))
+        if block[1] > block[0] and (not blocks or block[0] >= blocks[-1][1]):
+            blocks.append(block)
+    train, val, previous = [], [], 0
+    for start, stop in blocks:
+        train.append(text[previous:start])
+        val.append(text[start:stop])
+        previous = stop
+    train.append(text[previous:])
+    return [t for t in train if t], val
+
+
+def _at_line_end(position: int, ends: np.ndarray, length: int) -> int:
+    """The line end nearest position (position itself in a text of one line)."""
+    inner = ends[ends < length]
+    return int(inner[np.argmin(np.abs(inner - position))]) if len(inner) > 1 else min(position, length)
 
 
 def split_lines(lines: list[list[str]], val_fraction: float, seed: int) -> tuple[list, list]:
@@ -161,8 +188,8 @@ def load_text_data(
 ) -> TokenData:
     """Training and validation ids of a text file, by settings (see text_tokenizer).
 
-    Validation: the file val, else the last val_fraction of the text, else (lines=True) a
-    seeded val_fraction of the lines, as jazz holds out whole solos.
+    Validation: the file val, else (lines=True) a seeded val_fraction of the lines, as jazz holds
+    out whole solos, else val_fraction of the text held out from HELD_OUT_PARTS places (split_text).
     """
     text = read_text(path)
     if val is not None:
@@ -170,7 +197,9 @@ def load_text_data(
     elif settings.lines:
         train_examples, val_examples = split_lines(examples(text, settings), val_fraction, seed)
     else:
-        train_examples, val_examples = (examples(part, settings) for part in split_text(text, val_fraction))
+        train_parts, val_parts = split_text(text, val_fraction, seed=seed)
+        train_examples = [e for part in train_parts for e in examples(part, settings)]
+        val_examples = [e for part in val_parts for e in examples(part, settings)]
     train_examples = [e for e in train_examples if e]
     if not train_examples:
         raise DataError(f"{path}: no tokens to train on")
