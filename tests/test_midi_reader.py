@@ -483,3 +483,36 @@ def test_tracked_beats_follow_a_drifting_tempo():
     nearest = np.abs(inside[:, None] - true_beats[None, :]).min(axis=1)
     assert np.all(nearest < 0.1 * 60 / 130)  # every tracked beat within a tenth of a beat
     assert len(inside) >= 0.95 * len(true_beats[(true_beats > onsets[0] - 0.01) & (true_beats < onsets[-1])])
+
+
+def piano_trio():
+    """A trio: the piano's right hand plays 8ths in bars 1 and 3 and rests in bars 2 and 4; its left
+    hand holds shell voicings all along (C E B, then F A E), over a walking bass."""
+    right = [(48 * bar + 6 * k, 5, 72 + (k * 3) % 8) for bar in (0, 2) for k in range(8)]
+    left = [
+        (48 * bar, 48, pitch)
+        for bar in range(4)
+        for pitch in ((48, 52, 59) if bar % 2 == 0 else (53, 57, 64))
+    ]
+    bass = [(12 * k, 11, (36, 40, 43, 41)[k % 4] if k < 8 else (41, 45, 48, 43)[k % 4]) for k in range(16)]
+    return make_midi(
+        part("Piano", sorted(right + left), program=0), part("Bass", bass, program=32, channel=1)
+    )
+
+
+def test_a_piano_played_with_both_hands_gives_its_right_hand_as_the_line():
+    reading = read_midi(piano_trio())
+    pitches = [n.pitch for n in reading.solo.notes]
+    assert len(pitches) == 16 and min(pitches) >= 72  # the left hand's voicings never fill the rests
+    assert (
+        "played with both hands: its right hand (notes from MIDI 72 up) is the line" in reading.melody_reason
+    )
+    assert reading.melody_index == 1 and reading.solo.source.endswith("#Piano, right hand")
+    assert reading.chords_from.startswith("estimated from tracks 2 'Bass', 1 'Piano, left hand'")
+    assert [c.root for c in reading.solo.chords][:1] == [0]  # the left hand and the bass give the chords
+
+
+def test_a_one_handed_keyboard_line_is_left_whole():
+    line = [(6 * k, 5, 60 + (k * 5) % 14) for k in range(32)]  # one voice across middle C
+    reading = read_midi(make_midi(part("Piano", line, program=0)))
+    assert len(reading.solo.notes) == 32 and "both hands" not in reading.melody_reason

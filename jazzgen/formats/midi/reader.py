@@ -35,7 +35,7 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.formats.midi.notes import Sounding
 from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
 from jazzgen.formats.midi.timing import TempoMap, Timing, melody_timing, solo_notes
-from jazzgen.formats.midi.tracks import Part, TrackInfo, choose_melody, is_bass, part_info
+from jazzgen.formats.midi.tracks import Part, TrackInfo, choose_melody, hands, is_bass, part_info
 from jazzgen.music.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Solo, bar_starts, bars_needed, check_solo_length
 
@@ -208,25 +208,31 @@ def _part(index: int, name: str, notes: np.ndarray, programs: dict, tpb: int, sp
 
 
 def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> MidiReading:
-    melody, reason = choose_melody(midi.parts, melody_track)
-    others = [p for p in midi.parts if p is not melody]
+    chosen, reason = choose_melody(midi.parts, melody_track)
+    melody, left_hand = hands(chosen)
+    others = [p for p in midi.parts if p is not chosen] + ([left_hand] if left_hand is not None else [])
+    if left_hand is not None:
+        reason += (
+            f"; it is played with both hands: its right hand (notes from MIDI {int(melody.notes[:, 2].min())} "
+            f"up) is the line, its left hand ({left_hand.info.notes} notes) goes to the chords"
+        )
     basses = [p for p in others if is_bass(p.info) and not p.info.is_drum and p.info.polyphony < 0.5]
     bass = max(basses, key=lambda p: p.info.notes).notes if basses else None
     timing = melody_timing(midi.tempo_map, melody.notes, [p.notes[:, 0] for p in others], bass)
     notes, origin, meter = solo_notes(melody.notes, timing)
-    chords, chords_from, chord_bars = _chords(midi, path, melody, timing, origin, meter, notes)
+    chords, chords_from, chord_bars = _chords(midi, path, others, timing, origin, meter, notes)
     bars = max(bars_needed(meter, max(n.end for n in notes)), chord_bars)
-    source = midi.name if len(midi.parts) == 1 else f"{midi.name}#{melody.info.name}"
+    source = midi.name if len(midi.parts) == 1 and left_hand is None else f"{midi.name}#{melody.info.name}"
     title = path.stem if path else Path(midi.name).stem
     solo = Solo(notes, chords, meter, bars, round(timing.tempo, 2), source, title)
     tracks = tuple(p.info for p in midi.parts)
-    return MidiReading(solo, tracks, melody.info.index, reason, chords_from, timing.description, midi.repairs)
+    return MidiReading(solo, tracks, chosen.info.index, reason, chords_from, timing.description, midi.repairs)
 
 
 # ---------------------------------------------------------------- chords
 
 
-def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Chord, ...], str, int]:
+def _chords(midi, path, others, timing, origin, meter, notes) -> tuple[tuple[Chord, ...], str, int]:
     """Chord spans, where they came from, and how many bars the chords ask for (a sidecar's bars,
     or the bar of the last chord mark: a lead sheet's changes may go on after its melody ends).
     Either is held to the solo-length limit before its bars are counted."""
@@ -256,7 +262,7 @@ def _chords(midi, path, melody, timing, origin, meter, notes) -> tuple[tuple[Cho
             "cut the .chords file to the solo's length",
         )
         return chords, f"sidecar file {sidecar.name}", bars
-    others = [p for p in midi.parts if p is not melody and not p.info.is_drum]
+    others = [p for p in others if not p.info.is_drum]
     if others:
         starts = bar_starts(meter, bars_needed(meter, end))
         chords = estimate_chords(_accompaniment(others, timing, origin), starts)

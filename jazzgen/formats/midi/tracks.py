@@ -10,12 +10,14 @@ Without a melody_track, every non-drum part is scored and the best one is the me
 - bass: a name or program of a bass, or a median pitch below 48.
 
 The reason given to the user names the score part that set the winner furthest ahead of the
-runner-up. The MIDI reader (jazzgen.formats.midi.reader) parses the file; this module only judges parts.
+runner-up. A keyboard part played with two hands (a piano trio's piano) is split by register
+(hands): its right hand is the line, its left hand harmony. The MIDI reader
+(jazzgen.formats.midi.reader) parses the file; this module only judges parts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,6 +50,10 @@ COMP_PROGRAMS = set(range(0, 8)) | set(range(16, 24)) | set(range(48, 56)) | set
 BASS_PROGRAMS = set(range(32, 40)) | {43, 58}
 MELODY_REGISTER = (55, 84)  # median MIDI pitch of a typical solo line
 BASS_BELOW = 48
+KEYBOARD_PROGRAMS = set(range(0, 8)) | set(range(16, 24))  # pianos, electric pianos, organs
+KEYBOARD_WORDS = ("piano", "pno", "keys", "keyboard", "organ", "rhodes", "wurli")
+TWO_HANDS = 0.3  # polyphony from which a keyboard part is taken to be played with both hands
+HAND_SPLIT = (48, 67)  # MIDI pitches the hands divide between (C3 to G4), at the emptiest place
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,32 @@ def _polyphony(notes: np.ndarray, ticks_per_beat: int) -> float:
     still_sounding = np.maximum.accumulate(notes[:, 1])[:-1]  # latest end among earlier notes
     overlapping = still_sounding > notes[1:, 0] + ticks_per_beat // 8
     return round(float(overlapping.mean()), 3)
+
+
+def hands(part: Part) -> tuple[Part, Part | None]:
+    """(right hand, left hand) of a keyboard part played with both hands, split by register at the
+    pitch the part plays least between HAND_SPLIT's bounds; (part, None) for any other part."""
+    info = part.info
+    keyboard = info.program in KEYBOARD_PROGRAMS or any(word in info.name.lower() for word in KEYBOARD_WORDS)
+    if not keyboard or info.polyphony < TWO_HANDS:
+        return part, None
+    split = split_pitch(part.notes[:, 2])
+    upper = part.notes[:, 2] >= split
+    if upper.all() or not upper.any():
+        return part, None
+    right = replace(info, name=f"{info.name}, right hand", notes=int(upper.sum()))
+    left = replace(info, name=f"{info.name}, left hand", notes=int((~upper).sum()))
+    return Part(right, part.notes[upper]), Part(left, part.notes[~upper])
+
+
+def split_pitch(pitches: np.ndarray) -> int:
+    """The lowest pitch of the right hand: where the pitch histogram, smoothed over a whole tone
+    each way, is lowest between HAND_SPLIT's bounds (nearest middle C among equals)."""
+    low, high = HAND_SPLIT
+    counts = np.bincount(np.clip(pitches, 0, 127), minlength=128).astype(float)
+    smooth = np.convolve(counts, np.ones(5), mode="same")
+    candidates = np.arange(low, high + 1)
+    return int(min(candidates, key=lambda p: (smooth[p], abs(p - 60))))
 
 
 def choose_melody(parts: tuple[Part, ...], melody_track: int | str | None) -> tuple[Part, str]:
