@@ -16,9 +16,10 @@ counted; forced bar and chord tokens count, they take a step like any other):
 NumPy rows give the median and the best of --repeats runs: on a shared machine the best is the
 code's own speed, the median what a loaded machine gives. The NumPy rows run again in a process
 whose BLAS uses one thread (OpenBLAS's threads spin against other work on 2 cores). Then the
-cold `jazzgen generate` time (process start to MIDI written, median of --runs). Targets
-(issue 4): sampler >= 10,000 tokens/s at batch 1 and >= 50,000 at batch 64; cold generate
-median <= 1.0 s. --profile prints where improvise spends its time.
+cold `jazzgen generate` time (process start to MIDI written, median of --runs) of 32 bars, one
+take and 16 (-n 16), on an idle machine and with every core busy with another process. Targets:
+sampler >= 10,000 tokens/s at batch 1 and >= 50,000 at batch 64; cold generate median <= 1.0 s.
+--profile prints where improvise spends its time.
 
 The model is --model (a trained bundle) or, by default, a 2x256 LSTM with random weights whose
 output bias is the log unigram frequency of the corpus tokens, so it samples notes at a realistic
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import subprocess
@@ -41,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -248,20 +251,36 @@ def keras_unrolled(layers, batch: int, steps: int) -> tuple[float, float, float]
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def cold_generate(bundle: Path, runs: int, tmp: Path, env: dict | None = None) -> list[float]:
-    """Seconds from process start to the MIDI file written: `jazzgen generate` of 32 bars with comp."""
+def cold_generate(bundle: Path, runs: int, tmp: Path, env: dict | None = None, count: int = 1) -> list[float]:
+    """Seconds from process start to the MIDI files written: `jazzgen generate` of 32 bars with comp,
+    count variations (-n)."""
     jazzgen = Path(sys.executable).parent / "jazzgen"
     command = [str(jazzgen)] if jazzgen.exists() else [sys.executable, "-m", "jazzgen"]
     times = []
     for run in range(runs):
-        out = tmp / f"cold_{run}.mid"
+        out = tmp / f"cold_{run}"
         start = time.perf_counter()
-        arguments = ["generate", "-m", str(bundle), "--tune", "rhythm", "--seed", str(run), "-o", str(out)]
-        done = subprocess.run(command + arguments, capture_output=True, text=True, env=env)
+        arguments = ["generate", "-m", str(bundle), "--tune", "rhythm", "--seed", str(run), "-n", str(count)]
+        arguments += ["--outdir", str(out)]
+        done = subprocess.run(command + arguments, capture_output=True, text=True, env=env, check=False)
         times.append(time.perf_counter() - start)
-        if done.returncode or not out.is_file():
+        if done.returncode or len(list(out.glob("*.mid"))) != count:
             raise SystemExit(f"jazzgen generate failed: {done.stderr.strip()}")
     return times
+
+
+@contextmanager
+def busy_cores():
+    """Every core kept busy by another process (a shared machine), for the loaded measurements."""
+    spin = "while True: pass"
+    workers = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
 
 
 def cold_line(label: str, times: list[float]) -> str:
@@ -319,8 +338,14 @@ def main() -> None:
         if not args.skip_keras:
             print("\n".join(keras_rows(load_weights_npz(bundle), lm, args)), flush=True)
         print()
-        print(cold_line("default threads:", cold_generate(bundle, args.runs, tmp)))
-        print(cold_line("1 BLAS thread:", cold_generate(bundle, args.runs, tmp, _one_thread_env())))
+        for count in (1, 16):
+            print(cold_line(f"-n {count}:", cold_generate(bundle, args.runs, tmp, count=count)))
+            with busy_cores():
+                print(
+                    cold_line(
+                        f"-n {count}, every core busy:", cold_generate(bundle, args.runs, tmp, count=count)
+                    )
+                )
         if args.profile:
             for batch in (1, 64):
                 print(f"\nwhere improvise spends its time, batch {batch} (cProfile, by own time):")
