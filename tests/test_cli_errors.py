@@ -148,7 +148,35 @@ CASES = {
             "{T}/words is a text model; use `jazzgen text evaluate`",
         ),
     ],
+    "critic": [
+        (
+            ["critic", "--corpus", "{T}/corpus"],
+            2,
+            "Missing option '-m' / '--model' (see 'jazzgen critic --help')",
+        ),
+        (
+            ["critic", "-m", "{T}/jazz", "--corpus", "{T}/empty"],
+            2,
+            "--corpus {T}/empty: not a prepared corpus (no tokens.jsonl); give the folder the model was trained on",
+        ),
+        (
+            ["critic", "-m", "{T}/words", "--corpus", "{T}/corpus"],
+            2,
+            "{T}/words: a text model; use `jazzgen text sample -m {T}/words` for it",
+        ),
+        (
+            ["critic", "-m", "{T}/jazz", "--corpus", "{T}/corpus", "-n", "5"],
+            2,
+            "-n 5: give 10 to 5000 progressions",
+        ),
+    ],
     "generate": [
+        (
+            ["generate", "-m", "{T}/jazz", "--best-of", "4"],
+            2,
+            "--best-of 4: {T}/jazz has no critic to choose with (critic.json); fit one with "
+            "`jazzgen critic -m {T}/jazz --corpus CORPUS`, or leave out --best-of",
+        ),
         (
             ["generate", "-m", "{T}/nope"],
             2,

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 from helpers import make_solo
 
-from jazzgen.judge.line_features import (
+from jazzgen.judge.metrics import windows
+from jazzgen.judge.quality import line_report
+from jazzgen.judge.two_sample import real_vs_real, two_sample_test
+from jazzgen.music.line_features import (
     feature_names,
     features,
     is_drifted,
@@ -16,9 +19,6 @@ from jazzgen.judge.line_features import (
     repeated_share,
     summary,
 )
-from jazzgen.judge.metrics import windows
-from jazzgen.judge.quality import line_report
-from jazzgen.judge.two_sample import real_vs_real, two_sample_test
 from jazzgen.music.solo import Note, monophonic
 
 BAR = 48

@@ -77,6 +77,13 @@ def _sampling_options(command):
 @click.option(
     "--outdir", type=click.Path(file_okay=False), default=None, help="Folder for numbered files (with -n)."
 )
+@click.option(
+    "--best-of",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Takes sampled for each solo; the model's critic (critic.json) keeps the one most like real solos.",
+)
 @click.option("--wav", is_flag=True, help="Also render a WAV through FluidSynth.")
 @click.option("--png", is_flag=True, help="Also draw a piano roll with the chords.")
 def generate(**o) -> None:
@@ -117,6 +124,7 @@ def generate(**o) -> None:
         primer=_primer(o["primer"]),
         instrument=o["instrument"],
         max_tokens=o["max_tokens"],
+        best_of=o["best_of"],
     )
     for solo, path in zip(solos, outputs):
         _write(solo, path, o)

@@ -35,6 +35,13 @@ import click
 @click.option(
     "--instrument", default="tenor sax", show_default=True, help="GM instrument whose range the lines use."
 )
+@click.option(
+    "--best-of",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Takes a solo; the bundle's critic keeps the best.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 def quality(
     model_path,
@@ -48,6 +55,7 @@ def quality(
     top_p,
     seed,
     instrument,
+    best_of,
     as_json,
 ):
     """Generate solos over the chord progressions of real solos (32-bar 4/4 windows) and compare
@@ -66,7 +74,9 @@ def quality(
     from jazzgen.judge import QualitySettings, quality_report
 
     rhythm_temperature = RHYTHM_TEMPERATURE if rhythm_temperature is None else rhythm_temperature
-    settings = QualitySettings(n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature)
+    settings = QualitySettings(
+        n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature, best_of
+    )
     report = quality_report(model_path, corpus, list(sources), settings)
     if as_json:
         click.echo(json.dumps(report, indent=1))
@@ -143,4 +153,41 @@ def _mean_sd(cell: dict) -> str:
     return f"{cell['mean']:.3g} ± {cell['sd']:.2g}"
 
 
-COMMANDS = [quality]
+@click.command("critic")
+@click.option("-m", "--model", "model_path", required=True, type=click.Path(), help="A jazz model bundle.")
+@click.option(
+    "--corpus", required=True, type=click.Path(), help="The prepared corpus the model was trained on."
+)
+@click.option(
+    "-n",
+    "progressions",
+    type=int,
+    default=200,
+    show_default=True,
+    help="32-bar progressions of training solos to generate over.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the progressions and of sampling."
+)
+def critic(model_path, corpus, progressions, seed):
+    """Fit the bundle's critic, which `generate --best-of N` and `quality --best-of N` choose takes
+    with: a classifier over 8-bar windows of the model's own lines against the training solos it
+    learnt from, over the same progressions. Writes MODEL/critic.json.
+
+    \b
+    Example:
+        jazzgen critic -m trained/jazz --corpus corpus/wjazzd -n 200
+    """
+    from jazzgen.judge import CriticSettings, fit_critic
+
+    fitted = fit_critic(model_path, corpus, CriticSettings(progressions, seed))
+    path = fitted.save(model_path)
+    accuracy = fitted.fitted_on["held_out_accuracy"]
+    click.echo(
+        f"wrote {path}: {fitted.fitted_on['windows']['generated']} generated and "
+        f"{fitted.fitted_on['windows']['real']} real windows; held out, it tells them apart {accuracy:.1%} "
+        "of the time"
+    )
+
+
+COMMANDS = [quality, critic]

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from jazzgen.errors import DataError, UsageError
+from jazzgen.improv.critic import Critic, load_critic
 from jazzgen.improv.improvise import Register, improvise
 from jazzgen.lm.bundle import load_bundle_meta
 from jazzgen.lm.numpy_lm import NumpyLM, one_blas_thread
@@ -87,23 +88,51 @@ def generate_variations(
     primer: Solo | None = None,
     instrument: str | int = "tenor sax",
     max_tokens: int = 20_000,
+    best_of: int = 1,
 ) -> list[Solo]:
-    """n variations sampled together as one batch, with generate's options."""
+    """n variations sampled together as one batch, with generate's options. best_of > 1: that
+    many takes a variation, the bundle's critic keeping the best (it must have a critic.json)."""
     check_rhythm_temperature(rhythm_temperature)
     if not 1 <= n <= 1000:
         raise UsageError(f"-n {n}: give 1 to 1000 variations")
+    if not 1 <= best_of <= 64 or n * best_of > 4096:
+        raise UsageError(f"--best-of {best_of}: give 1 to 64 takes a variation, at most 4096 takes in all")
     if tempo is not None and not 20 <= tempo <= 400:
         raise UsageError(f"--tempo {tempo}: give 20 to 400 beats per minute")
     if max_tokens < 1:
         raise UsageError(f"--max-tokens {max_tokens}: give at least 1 (the default is 20000)")
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
+    critic = needed_critic(meta.path, best_of)
     sheet = lead_sheet(changes, tune, key, choruses, bars)
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
     return improvise_over(
-        lm, meta.vocab, sheet, sampling, n, instrument, primer, max_tokens, rhythm_temperature
+        lm,
+        meta.vocab,
+        sheet,
+        sampling,
+        n,
+        instrument,
+        primer,
+        max_tokens,
+        rhythm_temperature,
+        critic,
+        best_of,
     )
+
+
+def needed_critic(bundle: Path, best_of: int) -> Critic | None:
+    """The bundle's critic when best_of asks for one; UsageError when it has none."""
+    if best_of == 1:
+        return None
+    critic = load_critic(bundle)
+    if critic is None:
+        raise UsageError(
+            f"--best-of {best_of}: {bundle} has no critic to choose with (critic.json); fit one with "
+            f"`jazzgen critic -m {bundle} --corpus CORPUS`, or leave out --best-of"
+        )
+    return critic
 
 
 def check_rhythm_temperature(value: float) -> None:
@@ -124,9 +153,13 @@ def improvise_over(
     primer: Solo | None = None,
     max_tokens: int = 20_000,
     rhythm_temperature: float = RHYTHM_TEMPERATURE,
+    critic: Critic | None = None,
+    best_of: int = 1,
 ) -> list[Solo]:
     """n solos over a lead sheet (a note-less Solo) from a loaded model: the register anchor on a
-    chord tone mid-range, bars and chords forced, each line kept inside the instrument's range."""
+    chord tone mid-range, bars and chords forced, each line kept inside the instrument's range.
+    best_of: takes sampled for each solo (in the same batch), of which the critic keeps the one
+    it finds most like real solos (jazzgen.improv.critic)."""
     pitch_range = playing_range(program_number(instrument))
     whole, prefix, events, resume_at = _plan(sheet, primer, pitch_range, vocab)
     register = register_for(whole, prefix, pitch_range)
@@ -139,14 +172,19 @@ def improvise_over(
             events,
             whole.end,
             sampling,
-            n,
+            n * best_of,
             max_tokens,
             resume_at,
             register,
             rhythm_temperature,
             bar_start,
         )
-    return [_to_solo(tokens, whole, sheet.tempo, pitch_range, i) for i, tokens in enumerate(streams)]
+    takes = [
+        _to_solo(tokens, whole, sheet.tempo, pitch_range, i // best_of) for i, tokens in enumerate(streams)
+    ]
+    if best_of == 1 or critic is None:
+        return takes[::best_of]
+    return [max(takes[i : i + best_of], key=critic.realness) for i in range(0, len(takes), best_of)]
 
 
 def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -> Register:

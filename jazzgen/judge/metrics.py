@@ -31,16 +31,16 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature
+from jazzgen.music.solo import TICKS_PER_BEAT, Note, Solo
+from jazzgen.music.windows import COMMON_TIME, windows  # noqa: F401 - metrics' windows are these
 from jazzgen.tokens.values import token_kind
 
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 GROOVE_GRID = TICKS_PER_BEAT  # onset positions per beat in the groove grid (see the module doc)
-COMMON_TIME = (4, 4)
 
 
 @dataclass(frozen=True)
@@ -163,52 +163,6 @@ def _beats_in(ticks: int) -> int:
 
 def _bar_of(starts: tuple[int, ...], tick: int) -> int:
     return bisect_right(starts, tick) - 1
-
-
-# ---------------------------------------------------------------- windows
-
-
-def windows(solo: Solo, bars: int = 32, meter: tuple[int, int] = COMMON_TIME) -> list[Solo]:
-    """The solo cut into consecutive, non-overlapping windows of `bars` bars from its first bar.
-
-    Only whole windows whose every bar is in `meter` (4/4) are kept, as the reference measured.
-    Each window starts at tick 0: notes starting in it (cut at its end), chords clipped to it.
-    """
-    out = []
-    starts = solo.bar_starts
-    for first in range(0, solo.bars - bars + 1, bars):
-        if all(_meter_of(solo, bar) == meter for bar in range(first, first + bars)):
-            out.append(_window(solo, starts[first], starts[first + bars], bars, first))
-    return out
-
-
-def _meter_of(solo: Solo, bar: int) -> tuple[int, int]:
-    ts = solo.time_signature_at_bar(bar)
-    return ts.numerator, ts.denominator
-
-
-def _window(solo: Solo, start: int, end: int, bars: int, first_bar: int) -> Solo:
-    notes = tuple(
-        replace(n, onset=n.onset - start, duration=min(n.end, end) - n.onset)
-        for n in solo.notes
-        if start <= n.onset < end
-    )
-    chords = tuple(_clip(c, start, end) for c in solo.chords if c.end > start and c.onset < end)
-    ts = solo.time_signature_at_bar(first_bar)
-    title = f"{solo.title or solo.source} bars {first_bar + 1}-{first_bar + bars}"
-    return replace(
-        solo,
-        notes=notes,
-        chords=chords,
-        meter=(TimeSignature(0, ts.numerator, ts.denominator),),
-        bars=bars,
-        title=title,
-    )
-
-
-def _clip(chord: Chord, start: int, end: int) -> Chord:
-    onset = max(chord.onset, start)
-    return replace(chord, onset=onset - start, duration=min(chord.end, end) - onset)
 
 
 # ---------------------------------------------------------------- copying from the training data

@@ -9,7 +9,7 @@ the solos of `sources` when given. Each window gets one generated solo, sampled 
 `jazzgen generate` samples. Copy length is measured against the training solos of the corpus,
 and, as a baseline, for the real windows themselves.
 
-How the lines behave over 8-bar windows (jazzgen.judge.line_features), generated against real over the
+How the lines behave over 8-bar windows (jazzgen.music.line_features), generated against real over the
 same progressions: a classifier two-sample test (jazzgen.judge.two_sample; a real solo's windows and
 those generated over them share a fold), the share of windows that lost the beat by their place
 in the progression, repetition of motifs, phrase lengths and the rhythm figures. No TensorFlow.
@@ -25,10 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from jazzgen.errors import DataError, UsageError
-from jazzgen.improv.generation import RHYTHM_TEMPERATURE, check_rhythm_temperature, improvise_over, load_model
-from jazzgen.judge.line_features import LineSummary, summary
+from jazzgen.improv.generation import (
+    RHYTHM_TEMPERATURE,
+    check_rhythm_temperature,
+    improvise_over,
+    load_model,
+    needed_critic,
+)
 from jazzgen.judge.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.lm.sampling import SamplingConfig
+from jazzgen.music.line_features import LineSummary, summary
 from jazzgen.music.solo import Solo
 from jazzgen.tokens.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
 from jazzgen.tokens.decoding import decode
@@ -60,9 +66,12 @@ class QualitySettings:
     top_p: float = 1.0
     instrument: str | int = "tenor sax"
     rhythm_temperature: float = RHYTHM_TEMPERATURE
+    best_of: int = 1  # takes a solo, the bundle's critic keeping the best (jazzgen.improv.critic)
 
     def __post_init__(self):
         check_rhythm_temperature(self.rhythm_temperature)
+        if not 1 <= self.best_of <= 64:
+            raise UsageError(f"--best-of {self.best_of}: give 1 to 64 takes a solo")
         if not 1 <= self.n_solos <= 10_000:
             raise UsageError(f"-n {self.n_solos}: give 1 to 10000 solos")
         if not 2 <= self.bars <= 1000:
@@ -86,6 +95,7 @@ def quality_report(
     """
     settings = settings or QualitySettings(**options)
     lm, meta = load_model(model_path)
+    critic = needed_critic(meta.path, settings.best_of)
     train, held_out = training_split(corpus, meta)
     index = CopyIndex(token_symbols(s.tokens) for s in train)
     real = real_windows(sources, held_out, corpus, settings.bars)
@@ -100,12 +110,14 @@ def quality_report(
             1,
             settings.instrument,
             rhythm_temperature=settings.rhythm_temperature,
+            critic=critic,
+            best_of=settings.best_of,
         )[0]
         for i, sheet in enumerate(sheets)
     ]
     generate_seconds = time.perf_counter() - started
     measured = [measure(s) for s in generated]
-    chosen = _chosen(real, settings.n_solos, settings.seed)
+    chosen = chosen_windows(real, settings.n_solos, settings.seed)
     return {
         "model": str(model_path),
         "corpus": str(corpus),
@@ -116,6 +128,7 @@ def quality_report(
         "sampling": {
             "temperature": settings.temperature,
             "rhythm_temperature": settings.rhythm_temperature,
+            "best_of": settings.best_of,
             "top_k": settings.top_k,
             "top_p": settings.top_p,
             "seed": settings.seed,
@@ -200,7 +213,7 @@ def _values(summaries: list[LineSummary], name: str) -> np.ndarray:
     return np.array([float(getattr(s, name)) for s in summaries], float)
 
 
-def _chosen(real: list[Solo], count: int, seed: int) -> list[Solo]:
+def chosen_windows(real: list[Solo], count: int, seed: int) -> list[Solo]:
     """The real windows pick_progressions takes its lead sheets from (each once)."""
     if count <= len(real):
         return [real[i] for i in sorted(np.random.default_rng(seed).choice(len(real), count, replace=False))]
@@ -273,7 +286,7 @@ def _read_sources(sources: list[str | Path]) -> list[Solo]:
 def pick_progressions(real: list[Solo], count: int, seed: int) -> list[Solo]:
     """count note-less lead sheets from the real windows: a seeded choice without repeats while
     there are enough windows, every window in turn when there are fewer."""
-    chosen = _chosen(real, count, seed)
+    chosen = chosen_windows(real, count, seed)
     return [replace(chosen[i % len(chosen)], notes=()) for i in range(count)]
 
 

@@ -2,7 +2,7 @@
 
     result = two_sample_test(real_windows, generated_windows, groups, seed=0)
 
-Each side is a list of short windows (8 bars of 4/4) described by jazzgen.judge.line_features. A
+Each side is a list of short windows (8 bars of 4/4) described by jazzgen.music.line_features. A
 standardised logistic regression is trained to tell them apart, with grouped cross-validation:
 `groups[i]` names the real solo the i-th pair comes from, and a real solo's windows and the
 windows generated over its progression are always in the same fold, so the classifier never
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jazzgen.errors import DataError
-from jazzgen.judge.line_features import feature_names, features
+from jazzgen.music.line_features import feature_names, features
 from jazzgen.music.solo import Solo
 
 FOLDS = 5
