@@ -11,9 +11,11 @@ from jazzgen.tokens.decoding import decode, last_pitch
 from jazzgen.tokens.values import (
     MAX_STEP,
     PLACED,
+    PLACED_AHEAD,
     POSITIONS,
     SCHEMES,
     encode,
+    forced_events,
     note_class,
     scheme_of,
     token_kind,
@@ -205,3 +207,30 @@ def test_the_placed_scheme_follows_each_gap_with_the_place_it_reaches():
     notes = [t for t in tokens if token_kind(t) in ("gap", "place")]
     assert notes == ["g6", "^6", "g48", "g0", "^6", "g48", "g48", "g0", "^6"]  # a chain ends under 48 ticks
     assert [token_kind(t) for t in tokens].count("place") == 3
+
+
+def test_looking_ahead_each_chord_change_names_the_next():
+    solo = make_solo([(62, 0, 12)], "| Dm7 G7 | Cmaj7 | NC | F7 |")
+    events = [tokens for _, tokens in forced_events(solo, lookahead=True)]
+    chords = [t for tokens in events for t in tokens if t.startswith((">", "R+", "Q", "NC"))]
+    assert chords == [
+        "R+0",
+        "Qm7",
+        ">R+5",
+        ">Q7",
+        "R+5",
+        "Q7",
+        ">R+5",
+        ">Qmaj7",
+        "R+5",
+        "Qmaj7",
+        ">NC",
+        "NC",
+        ">R+5",
+        ">Q7",
+        "R+5",
+        "Q7",
+    ]
+    assert (
+        scheme_of(encode(solo, PLACED_AHEAD)) == PLACED_AHEAD and decode(encode(solo, PLACED_AHEAD)).bars == 4
+    )

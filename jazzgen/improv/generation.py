@@ -19,7 +19,16 @@ from jazzgen.music.instruments import program_number
 from jazzgen.music.solo import Solo, chord_at, monophonic
 from jazzgen.music.tunes import MAX_BARS, lead_sheet
 from jazzgen.tokens.decoding import decode, last_pitch, realise
-from jazzgen.tokens.values import END, encode, forced_events, header, note_class, scheme_of, token_kind
+from jazzgen.tokens.values import (
+    END,
+    encode,
+    forced_events,
+    header,
+    looks_ahead,
+    note_class,
+    scheme_of,
+    token_kind,
+)
 
 DEFAULT_MODEL = "trained/jazz"
 # Semitones the sampler keeps a line inside the instrument's range: the decoder may move a value
@@ -201,7 +210,7 @@ def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -
 def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab):
     """The whole lead sheet, the forced prefix, the events still to come and where a primer ends."""
     if primer is None or not primer.notes:
-        events = forced_events(sheet)
+        events = forced_events(sheet, looks_ahead(scheme_of(vocab.tokens)))
         anchor = _known_register(opening_pitch(sheet, pitch_range), vocab)
         prefix = header(sheet, anchor) + events[0][1]
         return sheet, prefix, events[1:], None
@@ -215,7 +224,7 @@ def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab)
     tokens = encode(whole, scheme_of(vocab.tokens))
     last = whole.notes[-1].onset
     cut = _after_last_note(tokens)
-    events = [(t, e) for t, e in forced_events(whole) if t > last]
+    events = [(t, e) for t, e in forced_events(whole, looks_ahead(scheme_of(vocab.tokens))) if t > last]
     return whole, tokens[:cut], events, last
 
 

@@ -142,8 +142,8 @@ class _ParseState:
 
     def feed(self, token: str) -> None:
         kind = token_kind(token)
-        if kind == "place":
-            return  # the onset's place in its bar, which its gap has set already
+        if kind in ("place", "lookahead"):
+            return  # the onset's place in its bar, which its gap has set already; the next chord
         if kind in ("gap", "position", "pitch", "duration"):
             self._note_part(kind, token)
             return

@@ -42,7 +42,8 @@ from jazzgen.music.solo import Chord, Note, Solo, TimeSignature
 
 START, END, BAR = "<solo>", "<end>", "|"
 GAPS, POSITIONS, PLACED = "gaps", "positions", "placed"
-SCHEMES = (GAPS, POSITIONS, PLACED)
+PLACED_AHEAD = "placed+next"  # placed, and each chord change says which comes next
+SCHEMES = (GAPS, POSITIONS, PLACED, PLACED_AHEAD)
 MAX_STEP = 48  # longest gap or duration one token spells (a 4/4 bar)
 DEFAULT_RANGE = (28, 100)  # MIDI pitches a decoded line is folded into by octaves
 CLASSES = "CSAXN"
@@ -77,6 +78,8 @@ def token_kind(token: str) -> str:
         return "position"
     if head == "^" and token[1:].isdigit():
         return "place"
+    if head == ">":
+        return "lookahead"
     if head == "d" and token[1:].isdigit():
         return "duration"
     if head in CLASSES and token[1:2] in "+-" and token[2:].isdigit():
@@ -98,7 +101,8 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
         raise ValueError(f"unknown value-token scheme {scheme!r}")
     anchor = solo.notes[0].pitch if solo.notes else 60
     tokens = header(solo, anchor)
-    events = forced_events(solo)
+    events = forced_events(solo, looks_ahead(scheme))
+    scheme = scheme.split("+")[0]
     previous = _Cursor(onset=0, pitch=anchor)
     event_index = 0
     starts = solo.bar_starts
@@ -122,9 +126,15 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
 
 def scheme_of(tokens) -> str:
     """The scheme a token stream (or a vocabulary's tokens) is written in: positions or placed when
-    it holds a position or a place token, else gaps."""
+    it holds a position or a place token, else gaps; placed+next when it looks ahead too."""
     kinds = {token_kind(t) for t in tokens}
-    return POSITIONS if "position" in kinds else PLACED if "place" in kinds else GAPS
+    scheme = POSITIONS if "position" in kinds else PLACED if "place" in kinds else GAPS
+    return scheme + "+next" if "lookahead" in kinds and scheme == PLACED else scheme
+
+
+def looks_ahead(scheme: str) -> bool:
+    """Whether a scheme's chord changes name the change that follows them."""
+    return scheme.endswith("+next")
 
 
 def header(solo: Solo, anchor: int) -> list[str]:
@@ -136,10 +146,12 @@ def _first_root(solo: Solo) -> int:
     return next((c.root for c in solo.chords if not c.is_nc), 0)
 
 
-def forced_events(solo: Solo) -> list[tuple[int, list[str]]]:
+def forced_events(solo: Solo, lookahead: bool = False) -> list[tuple[int, list[str]]]:
     """(tick, tokens) of every bar line and chord change in stream order, one entry per tick.
 
     These are what a sampler forces; the note values between them are what it samples.
+    lookahead: each chord change ends with the next one's root motion and quality ('>R+5 >Qm7';
+    '>NC' before no chord), so a line can aim at the chord to come.
     """
     starts = solo.bar_starts
     meters = {ts.bar: ts for ts in solo.meter[1:]}
@@ -147,11 +159,21 @@ def forced_events(solo: Solo) -> list[tuple[int, list[str]]]:
     for bar in range(solo.bars):
         events[starts[bar]] = [BAR, _meter_token(meters[bar])] if bar in meters else [BAR]
     root = _first_root(solo)
-    for span in _chord_changes(solo):
+    changes = _chord_changes(solo)
+    for span, following in zip(changes, changes[1:] + [None]):
         at = span.onset - starts[bisect_right(starts, span.onset) - 1]
         events.setdefault(span.onset, []).extend(_chord_tokens(span, at, root))
         root = span.root if span.root is not None else root
+        if lookahead and following is not None:
+            events[span.onset] += _next_tokens(following, root)
     return sorted(events.items())
+
+
+def _next_tokens(chord: Chord, root: int) -> list[str]:
+    """What a chord change says of the one that follows it."""
+    if chord.is_nc:
+        return [">NC"]
+    return [f">R+{(chord.root - root) % 12}", f">Q{chord.quality or 'maj'}"]
 
 
 @dataclass
