@@ -98,3 +98,20 @@ def test_train_config_refuses_bad_values():
         TrainConfig(seq_len=1)
     with pytest.raises(UsageError, match="--strategy tpu: choose one of auto, mirrored, multiworker"):
         TrainConfig(strategy="tpu")
+
+
+def test_a_loss_on_the_sampled_tokens_masks_the_forced_ones(tmp_path):
+    sequence = np.array([2, 5, 6, 7, 5, 6, 7, 3], np.int32)
+    learned = np.array([False, False, False, True, False, True, True, True])  # ids 3, 5, 6, 7 count
+    windows = make_windows((sequence,), 16, 1, learned)
+    assert windows.inputs[0, :7].tolist() == [2, 5, 6, 7, 5, 6, 7]  # every token is still read
+    assert windows.targets[0, :7].tolist() == [5, 6, 7, 5, 6, 7, 3]
+    masked = make_windows((np.array([2, 4, 5, 4, 3], np.int32),), 16, 1, learned)
+    assert masked.targets[0, :4].tolist() == [0, 5, 0, 3]  # id 4 is forced: not a target
+    corpus = make_corpus(tmp_path / "corpus", solos=4)
+    data = load_jazz_data(corpus, sampled_only=True)
+    forced = [t for t, counts in zip(data.vocab.tokens, data.learned) if not counts]
+    assert {"<solo>", "M4/4", "R+0", "Q7"} <= set(forced)
+    assert not [t for t in forced if t[:1] in "gd" or t[:1] in "CSAXN" and t[1:2] in "+-"]  # no note part
+    assert data.learned[data.vocab.id("|")] and data.learned[data.vocab.id("<end>")]
+    assert load_jazz_data(corpus).learned is None

@@ -16,7 +16,7 @@ import click
 from click.core import ParameterSource
 
 from jazzgen.errors import UsageError
-from jazzgen.lm import CELLS, STRATEGIES, ModelConfig, TrainConfig
+from jazzgen.lm import CELLS, LOSSES, STRATEGIES, ModelConfig, TrainConfig
 
 TEXT_MODEL, TEXT_TRAIN = ModelConfig(), TrainConfig()
 # The jazz defaults are the logged sweep's winner (trained/jazz's card has the table).
@@ -25,7 +25,7 @@ JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patien
 # A fine-tune (--init) starts near a good model: a tenth of the base's learning rate, few epochs.
 FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 0.1, 10, 2
 MODEL_FIELDS = ("cell", "layers", "units", "embedding", "dropout", "recurrent_dropout")
-TRAIN_FIELDS = ("seq_len", "batch_size", "epochs", "lr", "seed", "strategy", "patience", "clipnorm")
+TRAIN_FIELDS = ("seq_len", "batch_size", "epochs", "lr", "seed", "strategy", "patience", "clipnorm", "loss")
 
 
 def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
@@ -104,6 +104,13 @@ def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_M
             default=_DEFAULT_TRAIN.patience,
             show_default=True,
             help="Stop after this many epochs without a better validation loss.",
+        ),
+        click.option(
+            "--loss",
+            type=click.Choice(LOSSES),
+            default=_DEFAULT_TRAIN.loss,
+            show_default=True,
+            help="The targets the loss counts: all, or (jazz) only what a sampler chooses.",
         ),
         click.option(
             "--clipnorm",

@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = lazy_names(
         "load_bundle_meta": "bundle",
         "load_weights_npz": "bundle",
         "CELLS": "config",
+        "LOSSES": "config",
         "STRATEGIES": "config",
         "ModelConfig": "config",
         "RunConfig": "config",

@@ -16,6 +16,7 @@ from jazzgen.errors import DataError, UsageError
 FORMAT_VERSION = 1  # of a bundle (config.json, weights.npz layout); bump on any incompatible change
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("auto", "mirrored", "multiworker")
+LOSSES = ("all", "sampled")
 TOKENIZER_KINDS = ("values", "text")
 LEVELS = ("value", "char", "word")
 MAX_VOCAB = 10_000_000  # tokens; a word model keeps tens of thousands
@@ -80,7 +81,8 @@ class TrainConfig:
     strategy: str = "auto"
     patience: int = 3  # epochs without a better validation loss before stopping
     clipnorm: float = 1.0  # global gradient norm; clipping is always on
-    val_fraction: float = 0.1  # of the solos (jazz) or of the text's end (text), unless a val set is given
+    val_fraction: float = 0.1  # of the solos (jazz) or of the text (text), unless a val set is given
+    loss: str = "all"  # the targets the loss counts: "all", or "sampled" (a jazz sampler's choices only)
 
     def __post_init__(self):
         _check(2 <= self.seq_len <= 100_000, f"--seq-len {self.seq_len}: give 2 to 100000")
@@ -94,6 +96,7 @@ class TrainConfig:
         _check(self.patience >= 1, f"--patience {self.patience}: give at least 1")
         _check(self.clipnorm > 0, f"--clipnorm {self.clipnorm}: give a positive norm")
         _check(0 < self.val_fraction < 1, f"--val-fraction {self.val_fraction}: give a fraction in (0, 1)")
+        _check(self.loss in LOSSES, f"--loss {self.loss}: choose one of {', '.join(LOSSES)}")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ class TokenData:
     """What a reader hands the trainer: id sequences for training and validation.
 
     train, val: 1-D int32 arrays of token ids, one per solo (jazz) or per text part.
-    source: where the data came from, for the model card.
+    source: where the data came from, for the model card. learned: (vocab,) bool, the target ids
+    the loss counts (a jazz sampler's choices, not the tokens it forces); None counts every id.
     """
 
     vocab: Vocab
@@ -37,6 +38,7 @@ class TokenData:
     val: tuple[np.ndarray, ...]
     tokenizer: TokenizerConfig
     source: str = ""
+    learned: np.ndarray | None = None
 
     def __post_init__(self):
         if not sum(len(s) for s in self.train) >= 2:
@@ -79,8 +81,11 @@ class Windows:
         return int(np.count_nonzero(self.targets))
 
 
-def make_windows(sequences: tuple[np.ndarray, ...], seq_len: int, batch_size: int) -> Windows:
-    """Teacher-forcing windows over the sequences (see the module doc)."""
+def make_windows(
+    sequences: tuple[np.ndarray, ...], seq_len: int, batch_size: int, learned: np.ndarray | None = None
+) -> Windows:
+    """Teacher-forcing windows over the sequences (see the module doc); learned: which target ids
+    count in the loss (the others are read as inputs but masked like padding), all when None."""
     blocks = list(_blocks(sequences, seq_len + 1))
     count = max(1, -(-len(blocks) // batch_size)) * batch_size  # whole batches
     inputs = np.zeros((count, seq_len), np.int32)
@@ -88,6 +93,8 @@ def make_windows(sequences: tuple[np.ndarray, ...], seq_len: int, batch_size: in
     for row, (ids, starts) in enumerate(blocks):
         inputs[row, : len(ids) - 1] = ids[:-1]
         targets[row, : len(ids) - 1] = np.where(starts[1:], PAD_ID, ids[1:])  # (seq_len,)
+    if learned is not None:
+        targets = np.where(learned[targets], targets, PAD_ID)
     return Windows(inputs, targets)
 
 

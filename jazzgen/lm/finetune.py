@@ -60,12 +60,17 @@ class Start:
         new = sorted(set(data.vocab.tokens) - set(self.meta.vocab.tokens))
         vocab = Vocab(self.meta.vocab.tokens + tuple(new))
         lookup = np.array([vocab.id(t) for t in data.vocab.tokens], np.int32)  # old id -> new id
+        learned = None
+        if data.learned is not None:
+            learned = np.zeros(len(vocab), bool)
+            learned[lookup] = data.learned
         return replace(
             data,
             vocab=vocab,
             train=tuple(lookup[s] for s in data.train),
             val=tuple(lookup[s] for s in data.val),
             tokenizer=self.config.tokenizer,
+            learned=learned,
         )
 
     def config_for(self, data: TokenData, train: TrainConfig, model: ModelConfig | None = None) -> RunConfig:

@@ -118,8 +118,8 @@ def fit(
     config = _with_vocab(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
     train = config.train
-    train_windows = make_windows(data.train, train.seq_len, train.batch_size)
-    val_windows = make_windows(data.val, train.seq_len, train.batch_size) if data.val else None
+    train_windows = make_windows(data.train, train.seq_len, train.batch_size, data.learned)
+    val_windows = make_windows(data.val, train.seq_len, train.batch_size, data.learned) if data.val else None
     steps = len(train_windows) // train.batch_size
     keras.utils.set_random_seed(train.seed)
     with strategy.scope():

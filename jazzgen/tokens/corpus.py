@@ -29,7 +29,7 @@ from jazzgen.lm.config import TokenizerConfig
 from jazzgen.lm.dataset import TokenData
 from jazzgen.lm.vocab import PAD, UNK, Vocab
 from jazzgen.tokens.decoding import in_scheme
-from jazzgen.tokens.values import END, GAPS, START, encode, scheme_of, token_kind
+from jazzgen.tokens.values import END, GAPS, START, chosen, encode, scheme_of, token_kind
 
 VALUES_TOKENIZER = TokenizerConfig(kind="values", level="value", start_token=START, end_token=END)
 TOKENS, VOCAB, REPORT, CACHE, MANIFEST = (
@@ -212,9 +212,11 @@ def load_jazz_data(
     seed: int = 0,
     val: str | Path | None = None,
     scheme: str | None = None,
+    sampled_only: bool = False,
 ) -> TokenData:
     """Training and validation ids of a prepared corpus; val: another corpus folder to validate on;
-    scheme: the value-token scheme wanted (a corpus in another is rewritten in it), else the corpus's."""
+    scheme: the value-token scheme wanted (a corpus in another is rewritten in it), else the corpus's;
+    sampled_only: the loss is to count only what a sampler chooses (jazzgen.tokens.values.chosen)."""
     solos, vocab = read_corpus(corpus)
     if val is None:
         train, held_out = split_by_solo(solos, val_fraction, seed)
@@ -227,7 +229,8 @@ def load_jazz_data(
         )
         vocab = Vocab.build(s.tokens for s in train + held_out)
     tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
-    return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus))
+    learned = np.array([chosen(t) for t in vocab.tokens]) if sampled_only else None
+    return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus), learned)
 
 
 def _ids(solos: list[CorpusSolo], vocab: Vocab) -> tuple[np.ndarray, ...]:

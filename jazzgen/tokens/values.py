@@ -124,6 +124,15 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
     return tokens
 
 
+def chosen(token: str) -> bool:
+    """Whether a sampler chooses the token (a note's gap or position, pitch, duration, or the bar
+    line, chord change ('@24') or end it moves on to) rather than writing it in itself (a place,
+    a chord's root and quality, a lookahead, the header)."""
+    return token_kind(token) in ("gap", "position", "pitch", "duration", "bar", "end") or token.startswith(
+        "@"
+    )
+
+
 def scheme_of(tokens) -> str:
     """The scheme a token stream (or a vocabulary's tokens) is written in: positions or placed when
     it holds a position or a place token, else gaps; placed+next when it looks ahead too."""
