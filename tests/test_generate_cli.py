@@ -90,11 +90,25 @@ def test_generate_usage_errors_are_one_line(jazz_bundle, tmp_path, args, message
 
 
 def test_generate_and_quality_help_give_the_rhythm_temperature_default():
-    from jazzgen.improv.generation import RHYTHM_TEMPERATURE
+    from jazzgen.improv.generation import RHYTHM_TEMPERATURE, TOLD_RHYTHM_TEMPERATURE
 
-    assert f"[default: {RHYTHM_TEMPERATURE};" in " ".join(run("generate", "--help").output.split())
-    assert f"[default: {RHYTHM_TEMPERATURE}, as generate]" in " ".join(
-        run("quality", "--help").output.split()
+    text = " ".join(run("generate", "--help").output.split())
+    assert f"[default: {TOLD_RHYTHM_TEMPERATURE}; {RHYTHM_TEMPERATURE} for a model of the gaps scheme" in text
+    assert "[default: the model's, as generate]" in " ".join(run("quality", "--help").output.split())
+
+
+def test_the_default_rhythm_temperature_follows_the_models_scheme():
+    from jazzgen.improv.generation import (
+        RHYTHM_TEMPERATURE,
+        TOLD_RHYTHM_TEMPERATURE,
+        default_rhythm_temperature,
+    )
+    from jazzgen.lm.vocab import Vocab
+
+    assert default_rhythm_temperature(Vocab(("<pad>", "<unk>", "g6", "C+0", "d6"))) == RHYTHM_TEMPERATURE
+    assert (
+        default_rhythm_temperature(Vocab(("<pad>", "<unk>", "g6", "^6", "C+0", "d6")))
+        == TOLD_RHYTHM_TEMPERATURE
     )
 
 

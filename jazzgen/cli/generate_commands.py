@@ -68,8 +68,8 @@ def _sampling_options(command):
     type=float,
     default=None,
     help="Temperature of the rhythm choices: when each note comes and how long it lasts; "
-    "--temperature sets the pitch choices [default: 0.8; at 1.0 lines come out sparser "
-    "than real solos].",
+    "--temperature sets the pitch choices [default: 1.0; 0.8 for a model of the gaps scheme, whose "
+    "lines lose the beat and thin out at 1.0].",
 )
 @click.option(
     "-o", "--output", type=click.Path(), default=None, help="MIDI file to write [default: solo.mid]."
@@ -102,7 +102,7 @@ def generate(**o) -> None:
             click.echo(f"{tune.name:<14} {tune.description} (in {tune.key}, {tune.tempo:g} bpm)")
         return
     from jazzgen.files import check_writable
-    from jazzgen.improv import RHYTHM_TEMPERATURE, generate_variations
+    from jazzgen.improv import generate_variations
 
     outputs = _outputs(o["output"], o["outdir"], o["count"])
     for path in outputs:
@@ -117,7 +117,7 @@ def generate(**o) -> None:
         bars=o["bars"],
         tempo=o["tempo"],
         temperature=o["temperature"],
-        rhythm_temperature=RHYTHM_TEMPERATURE if o["rhythm_temperature"] is None else o["rhythm_temperature"],
+        rhythm_temperature=o["rhythm_temperature"],
         top_k=o["top_k"],
         top_p=o["top_p"],
         seed=o["seed"],

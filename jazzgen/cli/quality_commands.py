@@ -25,7 +25,7 @@ import click
     "--rhythm-temperature",
     type=float,
     default=None,
-    help="Temperature of the rhythm choices [default: 0.8, as generate].",
+    help="Temperature of the rhythm choices [default: the model's, as generate].",
 )
 @click.option(
     "--top-k", type=int, default=0, show_default=True, help="Sample among the k likeliest (0: all)."
@@ -70,10 +70,8 @@ def quality(
     Example:
         jazzgen quality -m trained/jazz --corpus corpus/wjazzd -n 100 --json
     """
-    from jazzgen.improv import RHYTHM_TEMPERATURE
     from jazzgen.judge import QualitySettings, quality_report
 
-    rhythm_temperature = RHYTHM_TEMPERATURE if rhythm_temperature is None else rhythm_temperature
     settings = QualitySettings(
         n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature, best_of
     )

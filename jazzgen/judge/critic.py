@@ -17,7 +17,7 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.critic import WINDOW_BARS, Critic, window_features
-from jazzgen.improv.generation import RHYTHM_TEMPERATURE, improvise_over, load_model
+from jazzgen.improv.generation import default_rhythm_temperature, improvise_over, load_model
 from jazzgen.judge.quality import chosen_windows, training_split
 from jazzgen.judge.two_sample import FOLDS
 from jazzgen.lm.sampling import SamplingConfig
@@ -32,7 +32,7 @@ class CriticSettings:
     progressions: int = 200
     seed: int = 0
     temperature: float = 1.0
-    rhythm_temperature: float = RHYTHM_TEMPERATURE
+    rhythm_temperature: float | None = None  # None: the model's default (improv.generation)
     instrument: str | int = "tenor sax"
 
     def __post_init__(self):
@@ -73,7 +73,7 @@ def fit_critic(
             _held_out_accuracy(x, y, np.concatenate([real_groups, generated_groups])), 4
         ),
         "temperature": settings.temperature,
-        "rhythm_temperature": settings.rhythm_temperature,
+        "rhythm_temperature": settings.rhythm_temperature or default_rhythm_temperature(meta.vocab),
     }
     return Critic(
         tuple(scaler.mean_.tolist()),

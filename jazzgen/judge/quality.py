@@ -26,8 +26,8 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.generation import (
-    RHYTHM_TEMPERATURE,
     check_rhythm_temperature,
+    default_rhythm_temperature,
     improvise_over,
     load_model,
     needed_critic,
@@ -65,11 +65,12 @@ class QualitySettings:
     top_k: int = 0
     top_p: float = 1.0
     instrument: str | int = "tenor sax"
-    rhythm_temperature: float = RHYTHM_TEMPERATURE
+    rhythm_temperature: float | None = None  # None: the model's default (improv.generation)
     best_of: int = 1  # takes a solo, the bundle's critic keeping the best (jazzgen.improv.critic)
 
     def __post_init__(self):
-        check_rhythm_temperature(self.rhythm_temperature)
+        if self.rhythm_temperature is not None:
+            check_rhythm_temperature(self.rhythm_temperature)
         if not 1 <= self.best_of <= 64:
             raise UsageError(f"--best-of {self.best_of}: give 1 to 64 takes a solo")
         if not 1 <= self.n_solos <= 10_000:
@@ -127,7 +128,7 @@ def quality_report(
         "bars": settings.bars,
         "sampling": {
             "temperature": settings.temperature,
-            "rhythm_temperature": settings.rhythm_temperature,
+            "rhythm_temperature": settings.rhythm_temperature or default_rhythm_temperature(meta.vocab),
             "best_of": settings.best_of,
             "top_k": settings.top_k,
             "top_p": settings.top_p,
