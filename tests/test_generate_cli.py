@@ -76,6 +76,7 @@ def test_generate_n_writes_numbered_files(tmp_path, jazz_bundle):
         (["--temperature", "-1"], "--temperature -1.0"),
         (["--rhythm-temperature", "0"], "--rhythm-temperature 0.0"),
         (["--top-p", "0"], "--top-p 0.0"),
+        (["--echo", "1"], "--echo 1.0: give a weight from 0"),
         (["--tune", "nope"], "--tune nope: unknown; choose one of"),
         (["--instrument", "kazoo"], "kazoo"),
         (["--swing", "0.9"], "--swing 0.9"),
@@ -95,6 +96,12 @@ def test_generate_and_quality_help_give_the_rhythm_temperature_default():
     text = " ".join(run("generate", "--help").output.split())
     assert f"[default: {TOLD_RHYTHM_TEMPERATURE}; {RHYTHM_TEMPERATURE} for a model of the gaps scheme" in text
     assert "[default: the model's, as generate]" in " ".join(run("quality", "--help").output.split())
+
+
+def test_generate_help_gives_the_echo_default():
+    from jazzgen.improv.generation import ECHO
+
+    assert f"[default: {ECHO}]" in " ".join(run("generate", "--help").output.split())
 
 
 def test_the_default_rhythm_temperature_follows_the_models_scheme():

@@ -84,6 +84,13 @@ def _sampling_options(command):
     show_default=True,
     help="Takes sampled for each solo; the model's critic (critic.json) keeps the one most like real solos.",
 )
+@click.option(
+    "--echo",
+    type=float,
+    default=None,
+    help="0 to 0.9: how much a line's own recent motifs pull its next interval (ideas restated "
+    "and sequenced); 0 leaves it to the model [default: 0.5].",
+)
 @click.option("--wav", is_flag=True, help="Also render a WAV through FluidSynth.")
 @click.option("--png", is_flag=True, help="Also draw a piano roll with the chords.")
 def generate(**o) -> None:
@@ -125,6 +132,7 @@ def generate(**o) -> None:
         instrument=o["instrument"],
         max_tokens=o["max_tokens"],
         best_of=o["best_of"],
+        echo=o["echo"],
     )
     for solo, path in zip(solos, outputs):
         _write(solo, path, o)

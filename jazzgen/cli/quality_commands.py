@@ -42,6 +42,12 @@ import click
     show_default=True,
     help="Takes a solo; the bundle's critic keeps the best.",
 )
+@click.option(
+    "--echo",
+    type=float,
+    default=None,
+    help="Pull of each line's own recent motifs on its next interval [default: generate's --echo].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 def quality(
     model_path,
@@ -56,6 +62,7 @@ def quality(
     seed,
     instrument,
     best_of,
+    echo,
     as_json,
 ):
     """Generate solos over the chord progressions of real solos (32-bar 4/4 windows) and compare
@@ -73,7 +80,7 @@ def quality(
     from jazzgen.judge import QualitySettings, quality_report
 
     settings = QualitySettings(
-        n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature, best_of
+        n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature, best_of, echo
     )
     report = quality_report(model_path, corpus, list(sources), settings)
     if as_json:
@@ -167,7 +174,13 @@ def _mean_sd(cell: dict) -> str:
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the progressions and of sampling."
 )
-def critic(model_path, corpus, progressions, seed):
+@click.option(
+    "--echo",
+    type=float,
+    default=None,
+    help="The sampler's echo the lines are generated with [default: generate's].",
+)
+def critic(model_path, corpus, progressions, seed, echo):
     """Fit the bundle's critic, which `generate --best-of N` and `quality --best-of N` choose takes
     with: a classifier over 8-bar windows of the model's own lines against the training solos it
     learnt from, over the same progressions. Writes MODEL/critic.json.
@@ -178,7 +191,7 @@ def critic(model_path, corpus, progressions, seed):
     """
     from jazzgen.judge import CriticSettings, fit_critic
 
-    fitted = fit_critic(model_path, corpus, CriticSettings(progressions, seed))
+    fitted = fit_critic(model_path, corpus, CriticSettings(progressions, seed, echo=echo))
     path = fitted.save(model_path)
     accuracy = fitted.fitted_on["held_out_accuracy"]
     click.echo(

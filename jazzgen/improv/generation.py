@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.critic import Critic, load_critic
-from jazzgen.improv.improvise import Register, improvise
+from jazzgen.improv.improvise import Echo, Register, improvise
 from jazzgen.lm.bundle import load_bundle_meta
 from jazzgen.lm.numpy_lm import NumpyLM, one_blas_thread
 from jazzgen.lm.sampling import SamplingConfig
@@ -50,6 +50,13 @@ RHYTHM_TEMPERATURE = 0.8
 # notes a bar (real 6.51) with no window off the beat, and the two-sample test told it from real
 # 77% of the time, against 87% at 0.8 (whose lines run on in 8ths, phrases of 47 notes against 22).
 TOLD_RHYTHM_TEMPERATURE = 1.0
+# How much a line's own recent motifs pull its next interval unless told (improvise.Echo). A model
+# alone seldom restates a figure: the placed model over 40 validation progressions repeated 5.9% of
+# its interval 3-grams within 8 bars (real solos 21%), and the two-sample test told it from real
+# 81% of the time (AUC 0.87); with the echo at 0.3: 14%, 72% (0.81); at 0.5: 23%, 67% (0.73); at
+# 0.6: 29%, 67% (0.72), past the real rate. Notes a bar, phrase lengths and the longest copy of
+# training data stayed where they were (6.2 -> 6.0 notes a bar, copy median 4 notes).
+ECHO = 0.5
 
 
 def default_rhythm_temperature(vocab) -> float:
@@ -111,12 +118,16 @@ def generate_variations(
     instrument: str | int = "tenor sax",
     max_tokens: int = 20_000,
     best_of: int = 1,
+    echo: float | None = None,
 ) -> list[Solo]:
     """n variations sampled together as one batch, with generate's options (rhythm_temperature None:
     the model's default, default_rhythm_temperature). best_of > 1: that
-    many takes a variation, the bundle's critic keeping the best (it must have a critic.json)."""
+    many takes a variation, the bundle's critic keeping the best (it must have a critic.json).
+    echo: how much each line's own recent motifs pull its next interval (see improvise.Echo);
+    None: ECHO, 0: none."""
     if rhythm_temperature is not None:
         check_rhythm_temperature(rhythm_temperature)
+    motifs = echo_of(echo)
     if not 1 <= n <= 1000:
         raise UsageError(f"-n {n}: give 1 to 1000 variations")
     if not 1 <= best_of <= 64 or n * best_of > 4096:
@@ -143,7 +154,20 @@ def generate_variations(
         rhythm_temperature,
         critic,
         best_of,
+        motifs,
     )
+
+
+def echo_of(weight: float | None) -> Echo | None:
+    """The Echo for --echo WEIGHT (None: ECHO's; no Echo for 0); UsageError outside [0, 0.9]."""
+    if weight is None:
+        weight = ECHO
+    if not 0 <= weight <= 0.9:
+        raise UsageError(
+            f"--echo {weight}: give a weight from 0 (the model alone) to 0.9 "
+            "(the line's own motifs nearly always win)"
+        )
+    return Echo(weight) if weight else None
 
 
 def needed_critic(bundle: Path, best_of: int) -> Critic | None:
@@ -179,11 +203,12 @@ def improvise_over(
     rhythm_temperature: float | None = None,
     critic: Critic | None = None,
     best_of: int = 1,
+    echo: Echo | None = None,
 ) -> list[Solo]:
     """n solos over a lead sheet (a note-less Solo) from a loaded model: the register anchor on a
     chord tone mid-range, bars and chords forced, each line kept inside the instrument's range.
     best_of: takes sampled for each solo (in the same batch), of which the critic keeps the one
-    it finds most like real solos (jazzgen.improv.critic)."""
+    it finds most like real solos (jazzgen.improv.critic). echo: see improvise.Echo."""
     if rhythm_temperature is None:
         rhythm_temperature = default_rhythm_temperature(vocab)
     pitch_range = playing_range(program_number(instrument))
@@ -204,6 +229,7 @@ def improvise_over(
             register,
             rhythm_temperature,
             bar_start,
+            echo,
         )
     takes = [
         _to_solo(tokens, whole, sheet.tempo, pitch_range, i // best_of) for i, tokens in enumerate(streams)
@@ -220,8 +246,11 @@ def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -
     def pitch_of(previous: int, token: str, onset: int) -> int:
         return realise(previous, int(token[1:]), token[0], chord_at(whole.chords, onset), pitch_range)
 
+    def class_of(pitch: int, onset: int) -> str:
+        return note_class(pitch, chord_at(whole.chords, onset))
+
     low, high = pitch_range
-    return Register(low + SNAP_ROOM, high - SNAP_ROOM, start, pitch_of)
+    return Register(low + SNAP_ROOM, high - SNAP_ROOM, start, pitch_of, class_of)
 
 
 def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab):

@@ -24,6 +24,13 @@ its own output drifts sparser than the solos it learned from; see jazzgen.improv
 The value tokens know intervals, not pitches, so a line left to itself wanders out of the
 instrument's range and the decoder has to fold it back by an octave. Given a Register, the
 sampler follows each line's pitch and offers only the pitch values whose interval stays in range.
+
+A recurrent model seldom restates an idea from a few bars before the way players do (a motif
+played again, or sequenced). Given an Echo, each pitch choice is mixed with a cache of the line
+itself (the continuous-cache idea of language modelling): where the line's last intervals were
+played before within its recent notes, the intervals that followed them there get `weight` of the
+probability. With a Register the cache is of the pitches as played: each interval goes to the
+pitch token that sounds it over the chord of the moment (its class there, its interval).
 """
 
 from __future__ import annotations
@@ -48,13 +55,42 @@ class Register:
 
     pitch: where the lines start (the register anchor, or a primer's last note);
     realise(previous, token, onset): the pitch the decoder gives a pitch token played at onset
-    after previous (jazzgen.tokens.decoding.realise over the progression's chords).
+    after previous (jazzgen.tokens.decoding.realise over the progression's chords);
+    classify(pitch, onset): that pitch's class over the chord at onset (C, S, A, X or N), which
+    an Echo needs to sound an interval again.
     """
 
     low: int
     high: int
     pitch: int
     realise: Callable[[int, str, int], int]
+    classify: Callable[[int, int], str] | None = None
+
+
+@dataclass(frozen=True)
+class Echo:
+    """How much a line's own recent motifs pull its next interval: weight of the probability
+    (0 to 1) given to what followed the last `context` intervals within its last `memory` notes."""
+
+    weight: float = 0.3
+    memory: int = 64
+    context: int = 2
+
+    def __post_init__(self):
+        if not 0 <= self.weight < 1 or self.memory < 2 or self.context < 1:
+            raise ValueError(f"an echo needs a weight in [0, 1), memory >= 2, context >= 1: {self}")
+
+    def intervals(self, history: list[int]) -> dict[int, float]:
+        """interval -> share of the times it followed the line's last `context` intervals before."""
+        recent, context = history[-self.memory :], tuple(history[-self.context :])
+        if len(history) < self.context:
+            return {}
+        found: dict[int, float] = {}
+        for j in range(self.context, len(recent)):
+            if tuple(recent[j - self.context : j]) == context:
+                found[recent[j]] = found.get(recent[j], 0.0) + 1.0
+        total = sum(found.values())
+        return {interval: count / total for interval, count in found.items()}
 
 
 @dataclass
@@ -74,6 +110,7 @@ class _Stream:
     last_step: int = 0  # ticks of the last gap or duration token (MAX_STEP: a chain may go on)
     bar_start: int = 0  # tick of the current bar's line, where position tokens count from
     pitch: int = 0  # of the previous note, followed when there is a Register
+    intervals: list[int] = field(default_factory=list)  # of the notes sampled so far (an Echo's memory)
     done: bool = False
 
     @property
@@ -153,6 +190,39 @@ class _Grammar:
         inside = pitches & (target >= register.low) & (target <= register.high)
         return np.where(inside.any(axis=1, keepdims=True), inside, pitches)
 
+    def echoed(self, p: np.ndarray, streams: list[_Stream], echo: Echo, register: Register | None):
+        """p (streams, vocab) with each pitch choice mixed with its line's echo (see Echo)."""
+        out = p
+        for row, s in enumerate(streams):
+            pull = echo.intervals(s.intervals) if s.phase == "gap" else {}
+            cache = self._cache(p[row], s, pull, register) if pull else None
+            if cache is None:
+                continue
+            mass = p[row] * self.pitch
+            out = out.copy() if out is p else out
+            # only the pitch share moves: a chained gap's chance of going on stays the model's
+            out[row] = p[row] + echo.weight * (mass.sum() * cache - mass)
+        return out
+
+    def _cache(self, p: np.ndarray, s: _Stream, pull: dict[int, float], register: Register | None):
+        """The echo's distribution over the vocabulary (None where the model allows none of it):
+        each pulled interval on the token that sounds it (with a Register), or shared among the
+        pitch tokens of that interval as the model shares them."""
+        cache = np.zeros(len(p))
+        for interval, share in pull.items():
+            if register is not None and register.classify is not None:
+                start = s.onset + s.gap
+                token = f"{register.classify(s.pitch + interval, start)}{interval:+d}"
+                token_id = self.vocab.id(token) if token in self.vocab else None
+                if token_id is not None and p[token_id] > 0:
+                    cache[token_id] += share
+            else:
+                mass = p * self.pitch * (self.interval == interval)
+                if mass.sum() > 0:
+                    cache += share * mass / mass.sum()
+        total = cache.sum()
+        return cache / total if total > 0 else None
+
     def _next_event_id(self, s: _Stream):
         """The id of the token that starts the next forced event (a bar line, '@24', ..., or the
         end): the model's probability of it is its belief that the next note comes after it.
@@ -175,6 +245,7 @@ def improvise(
     register: Register | None = None,
     rhythm_temperature: float | None = None,
     bar_start: int = 0,
+    echo: Echo | None = None,
 ) -> list[list[str]]:
     """n token streams: the forced prefix, then note values sampled over the forced events.
 
@@ -184,6 +255,7 @@ def improvise(
     register: the range the lines keep to (see Register); None leaves pitch to the decoder.
     rhythm_temperature: the temperature of the rhythm choices; None: sampling.temperature.
     bar_start: the tick of the last bar line in the prefix (position tokens count from it).
+    echo: how much each line's recent motifs pull its pitch choices (see Echo); None: not at all.
     """
     if not prefix:
         raise ValueError("improvise needs a prefix holding at least the start token")
@@ -212,7 +284,10 @@ def improvise(
             # probabilities divides by sampling.temperature: a rhythm row's logits end up divided
             # by rhythm_temperature
             scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
-            picked = draw(probabilities(logits[need] * scale[:, None], sampling, masks), rng)
+            p = probabilities(logits[need] * scale[:, None], sampling, masks)
+            if echo is not None and echo.weight:
+                p = grammar.echoed(p, [streams[i] for i in need], echo, register)
+            picked = draw(p, rng)
             for i, token_id, mask in zip(need, picked, masks):
                 token = (
                     _accept(streams[i], vocab.tokens[token_id], register, grammar.placed)
@@ -260,7 +335,10 @@ def _accept(s: _Stream, token: str, register: Register | None, placed: bool = Fa
         s.phase, s.last_step = "gap", 0
     elif kind == "pitch":
         if register is not None:
-            s.pitch = register.realise(s.pitch, token, start)
+            previous, s.pitch = s.pitch, register.realise(s.pitch, token, start)
+            s.intervals.append(s.pitch - previous)
+        else:
+            s.intervals.append(int(token[1:]))
         s.onset, s.gap, s.has_note = start, 0, True
         s.earliest = s.onset + 1
         s.phase = "pitch"

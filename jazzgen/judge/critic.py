@@ -17,7 +17,13 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.critic import WINDOW_BARS, Critic, window_features
-from jazzgen.improv.generation import default_rhythm_temperature, improvise_over, load_model
+from jazzgen.improv.generation import (
+    ECHO,
+    default_rhythm_temperature,
+    echo_of,
+    improvise_over,
+    load_model,
+)
 from jazzgen.judge.quality import chosen_windows, training_split
 from jazzgen.judge.two_sample import FOLDS
 from jazzgen.lm.sampling import SamplingConfig
@@ -34,8 +40,10 @@ class CriticSettings:
     temperature: float = 1.0
     rhythm_temperature: float | None = None  # None: the model's default (improv.generation)
     instrument: str | int = "tenor sax"
+    echo: float | None = None  # the sampler's echo (improvise.Echo); None: generate's default
 
     def __post_init__(self):
+        echo_of(self.echo)
         if not 10 <= self.progressions <= 5000:
             raise UsageError(f"-n {self.progressions}: give 10 to 5000 progressions")
 
@@ -74,6 +82,7 @@ def fit_critic(
         ),
         "temperature": settings.temperature,
         "rhythm_temperature": settings.rhythm_temperature or default_rhythm_temperature(meta.vocab),
+        "echo": ECHO if settings.echo is None else settings.echo,
     }
     return Critic(
         tuple(scaler.mean_.tolist()),
@@ -89,7 +98,14 @@ def _take(lm, vocab, window, settings: CriticSettings, index: int):
     sheet = replace(window, notes=())
     sampling = SamplingConfig(settings.temperature, seed=settings.seed + index)
     return improvise_over(
-        lm, vocab, sheet, sampling, 1, settings.instrument, rhythm_temperature=settings.rhythm_temperature
+        lm,
+        vocab,
+        sheet,
+        sampling,
+        1,
+        settings.instrument,
+        rhythm_temperature=settings.rhythm_temperature,
+        echo=echo_of(settings.echo),
     )[0]
 
 

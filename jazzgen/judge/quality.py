@@ -26,8 +26,10 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.generation import (
+    ECHO,
     check_rhythm_temperature,
     default_rhythm_temperature,
+    echo_of,
     improvise_over,
     load_model,
     needed_critic,
@@ -67,8 +69,10 @@ class QualitySettings:
     instrument: str | int = "tenor sax"
     rhythm_temperature: float | None = None  # None: the model's default (improv.generation)
     best_of: int = 1  # takes a solo, the bundle's critic keeping the best (jazzgen.improv.critic)
+    echo: float | None = None  # pull of each line's own motifs (improvise.Echo); None: the default
 
     def __post_init__(self):
+        echo_of(self.echo)
         if self.rhythm_temperature is not None:
             check_rhythm_temperature(self.rhythm_temperature)
         if not 1 <= self.best_of <= 64:
@@ -97,6 +101,7 @@ def quality_report(
     settings = settings or QualitySettings(**options)
     lm, meta = load_model(model_path)
     critic = needed_critic(meta.path, settings.best_of)
+    echo = echo_of(settings.echo)
     train, held_out = training_split(corpus, meta)
     index = CopyIndex(token_symbols(s.tokens) for s in train)
     real = real_windows(sources, held_out, corpus, settings.bars)
@@ -113,6 +118,7 @@ def quality_report(
             rhythm_temperature=settings.rhythm_temperature,
             critic=critic,
             best_of=settings.best_of,
+            echo=echo,
         )[0]
         for i, sheet in enumerate(sheets)
     ]
@@ -130,6 +136,7 @@ def quality_report(
             "temperature": settings.temperature,
             "rhythm_temperature": settings.rhythm_temperature or default_rhythm_temperature(meta.vocab),
             "best_of": settings.best_of,
+            "echo": ECHO if settings.echo is None else settings.echo,
             "top_k": settings.top_k,
             "top_p": settings.top_p,
             "seed": settings.seed,
