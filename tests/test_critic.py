@@ -13,7 +13,7 @@ from test_two_sample import player
 
 from jazzgen.errors import DataError
 from jazzgen.improv.critic import Critic, load_critic
-from jazzgen.improv.generation import generate_variations
+from jazzgen.improv.generation import BEST_OF, generate_variations
 from jazzgen.judge.critic import CriticSettings, fit_critic
 from jazzgen.lm.vocab import Vocab
 from jazzgen.music.line_features import feature_names
@@ -44,10 +44,23 @@ def test_best_of_keeps_the_take_the_critic_likes_most(tmp_path, monkeypatch):
     bundle = random_bundle(tmp_path / "m", vocab, scale=0.4)
     critic = leaning_on("notes per bar", -1.0)  # the busier, the realer
     critic.save(bundle)
-    takes = generate_variations(bundle, tune="rhythm", n=4, seed=7, temperature=1.5)
+    takes = generate_variations(bundle, tune="rhythm", n=4, best_of=1, seed=7, temperature=1.5)
     (best,) = generate_variations(bundle, tune="rhythm", n=1, best_of=4, seed=7, temperature=1.5)
     assert best.notes == max(takes, key=critic.realness).notes
     assert len(best.notes) == max(len(t.notes) for t in takes)
+
+
+def test_a_bundle_with_a_critic_gives_the_best_of_BEST_OF_takes_unless_told(tmp_path):
+    solos = [player(seed, bars=16) for seed in range(3)]
+    vocab = Vocab.build(corpus_entry(s)["tokens"] for s in solos)
+    bundle = random_bundle(tmp_path / "m", vocab, scale=0.4)
+    options = dict(tune="rhythm", n=1, seed=7, temperature=1.5)
+    (alone,) = generate_variations(bundle, **options)
+    assert alone.notes == generate_variations(bundle, best_of=1, **options)[0].notes  # no critic: one take
+    leaning_on("notes per bar", -1.0).save(bundle)
+    (chosen,) = generate_variations(bundle, **options)
+    assert chosen.notes == generate_variations(bundle, best_of=BEST_OF, **options)[0].notes
+    assert chosen.notes != alone.notes
 
 
 def test_a_critic_round_trips_and_a_foreign_one_is_refused(tmp_path):

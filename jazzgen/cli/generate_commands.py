@@ -80,9 +80,9 @@ def _sampling_options(command):
 @click.option(
     "--best-of",
     type=int,
-    default=1,
-    show_default=True,
-    help="Takes sampled for each solo; the model's critic (critic.json) keeps the one most like real solos.",
+    default=None,
+    help="Takes sampled for each solo; the model's critic (critic.json) keeps the one most like real "
+    "solos [default: 4 with a critic, else 1].",
 )
 @click.option(
     "--echo",

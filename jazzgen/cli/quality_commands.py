@@ -38,9 +38,8 @@ import click
 @click.option(
     "--best-of",
     type=int,
-    default=1,
-    show_default=True,
-    help="Takes a solo; the bundle's critic keeps the best.",
+    default=None,
+    help="Takes a solo; the bundle's critic keeps the best [default: generate's].",
 )
 @click.option(
     "--echo",

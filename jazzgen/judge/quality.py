@@ -32,7 +32,7 @@ from jazzgen.improv.generation import (
     echo_of,
     improvise_over,
     load_model,
-    needed_critic,
+    takes_and_critic,
 )
 from jazzgen.judge.metrics import CopyIndex, SoloMeasures, measure, token_symbols, windows
 from jazzgen.lm.sampling import SamplingConfig
@@ -68,14 +68,14 @@ class QualitySettings:
     top_p: float = 1.0
     instrument: str | int = "tenor sax"
     rhythm_temperature: float | None = None  # None: the model's default (improv.generation)
-    best_of: int = 1  # takes a solo, the bundle's critic keeping the best (jazzgen.improv.critic)
+    best_of: int | None = None  # takes a solo, the critic keeping the best; None: as generate
     echo: float | None = None  # pull of each line's own motifs (improvise.Echo); None: the default
 
     def __post_init__(self):
         echo_of(self.echo)
         if self.rhythm_temperature is not None:
             check_rhythm_temperature(self.rhythm_temperature)
-        if not 1 <= self.best_of <= 64:
+        if self.best_of is not None and not 1 <= self.best_of <= 64:
             raise UsageError(f"--best-of {self.best_of}: give 1 to 64 takes a solo")
         if not 1 <= self.n_solos <= 10_000:
             raise UsageError(f"-n {self.n_solos}: give 1 to 10000 solos")
@@ -100,7 +100,7 @@ def quality_report(
     """
     settings = settings or QualitySettings(**options)
     lm, meta = load_model(model_path)
-    critic = needed_critic(meta.path, settings.best_of)
+    best_of, critic = takes_and_critic(meta.path, settings.best_of)
     echo = echo_of(settings.echo)
     train, held_out = training_split(corpus, meta)
     index = CopyIndex(token_symbols(s.tokens) for s in train)
@@ -117,7 +117,7 @@ def quality_report(
             settings.instrument,
             rhythm_temperature=settings.rhythm_temperature,
             critic=critic,
-            best_of=settings.best_of,
+            best_of=best_of,
             echo=echo,
         )[0]
         for i, sheet in enumerate(sheets)
@@ -135,7 +135,7 @@ def quality_report(
         "sampling": {
             "temperature": settings.temperature,
             "rhythm_temperature": settings.rhythm_temperature or default_rhythm_temperature(meta.vocab),
-            "best_of": settings.best_of,
+            "best_of": best_of,
             "echo": ECHO if settings.echo is None else settings.echo,
             "top_k": settings.top_k,
             "top_p": settings.top_p,
