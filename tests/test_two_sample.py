@@ -72,6 +72,7 @@ def test_copies_of_real_windows_cannot_be_told_apart(real):
     copied, _ = eight_bar(copies)
     result = two_sample_test(windows_, copied, groups, groups)
     assert result.accuracy < 0.65 and result.auc < 0.72
+    assert result.boosted_accuracy < 0.65 and result.boosted_auc < 0.72
     sanity = real_vs_real(windows_, groups)
     assert 0.3 < sanity.accuracy < 0.7
 
@@ -81,6 +82,7 @@ def test_scrambled_windows_are_told_apart_and_the_reasons_named(real):
     scrambled_windows, _ = eight_bar([scrambled(s, i) for i, s in enumerate(real)])
     result = two_sample_test(windows_, scrambled_windows, groups, groups)
     assert result.accuracy > 0.95 and result.auc > 0.98
+    assert result.boosted_accuracy > 0.9 and result.boosted_auc > 0.95
     assert len(result.separating) == 8 and all(name in feature_names() for name, *_ in result.separating)
 
 
@@ -113,7 +115,8 @@ def test_the_line_report_has_drift_by_window_and_the_test(real):
         0.0,
         0.0,
     ]
-    assert report["two_sample"]["accuracy"] > 0.9
+    assert report["two_sample"]["accuracy"] > 0.9 and report["two_sample"]["boosted"]["accuracy"] > 0.9
+    assert set(report["two_sample"]["real_vs_real"]["boosted"]) == {"accuracy", "auc"}
     assert set(report["figures"]) >= {"repeated_3grams", "phrase_notes", "phrase_beats", "drifted"}
 
 
@@ -133,3 +136,23 @@ def test_real_solos_against_their_scrambled_selves(shared_data):
     assert copies.accuracy < 0.6
     scrambled_windows, _ = eight_bar([scrambled(s, i) for i, s in enumerate(solos)])
     assert two_sample_test(windows_, scrambled_windows, groups, groups).accuracy > 0.95
+
+
+def test_the_trees_see_an_interaction_the_linear_model_cannot():
+    # each side: half its windows busy and high, half sparse and low, against busy-low and
+    # sparse-high: the same means of every feature, told apart only by the two together
+    rng = np.random.default_rng(0)
+
+    def side(pairs, count):
+        rows = []
+        for k in range(count):
+            busy, high = pairs[k % 2]
+            rows.append([busy + rng.normal(0, 0.3), high + rng.normal(0, 0.3)])
+        return np.array(rows)
+
+    from jazzgen.judge.two_sample import _test
+
+    x_real, x_generated = side([(1, 1), (0, 0)], 200), side([(1, 0), (0, 1)], 200)
+    groups = [f"g{k % 20}" for k in range(200)]
+    result = _test(x_real, x_generated, groups, groups, 0)
+    assert result.accuracy < 0.6 < 0.9 < result.boosted_accuracy

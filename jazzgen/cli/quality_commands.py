@@ -138,7 +138,12 @@ def _line_lines(lines_report: dict) -> list[str]:
         f"two-sample test: a classifier tells generated from real {bars}-bar windows with accuracy "
         f"{test['accuracy']:.3f}, AUC {test['auc']:.3f} ({test['real_windows']} real, "
         f"{test['generated_windows']} generated; real against real: {sanity['accuracy']:.3f}, "
-        f"{sanity['auc']:.3f})"
+        f"{sanity['auc']:.3f})",
+    )
+    boosted, boosted_sanity = test["boosted"], sanity["boosted"]
+    out.append(
+        f"  gradient-boosted trees: accuracy {boosted['accuracy']:.3f}, AUC {boosted['auc']:.3f} "
+        f"(real against real: {boosted_sanity['accuracy']:.3f}, {boosted_sanity['auc']:.3f})"
     )
     out += [
         f"  {f['feature']:<28} real {f['real']:.3g}, generated {f['generated']:.3g}"

@@ -194,7 +194,11 @@ def line_report(
         report["two_sample"] = {"error": str(err)}
         return report
     report["two_sample"] = test.as_dict() | {
-        "real_vs_real": {"accuracy": round(sanity.accuracy, 4), "auc": round(sanity.auc, 4)}
+        "real_vs_real": {
+            "accuracy": round(sanity.accuracy, 4),
+            "auc": round(sanity.auc, 4),
+            "boosted": sanity.as_dict()["boosted"],
+        }
     }
     return report
 
