@@ -14,9 +14,21 @@ def softmax(logits):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-@pytest.mark.parametrize("cell, layers", [("lstm", 2), ("gru", 2), ("rnn", 2), ("lstm", 3), ("gru", 1)])
-def test_numpy_probabilities_match_keras(cell, layers):
-    config = ModelConfig(cell=cell, layers=layers, units=32, embedding=16, dropout=0.0, vocab_size=50)
+@pytest.mark.parametrize(
+    "cell, layers, dropouts",
+    [
+        ("lstm", 2, {}),
+        ("gru", 2, {}),
+        ("rnn", 2, {}),
+        ("lstm", 3, {}),
+        ("gru", 1, {}),
+        ("lstm", 2, {"input_dropout": 0.5, "dropout": 0.3}),  # training-only: sampling ignores them
+    ],
+)
+def test_numpy_probabilities_match_keras(cell, layers, dropouts):
+    config = ModelConfig(
+        cell=cell, layers=layers, units=32, embedding=16, **{"dropout": 0.0, **dropouts}, vocab_size=50
+    )
     model = build_model(config)
     rng = np.random.default_rng(0)
     for weight in model.weights:  # larger-than-initial weights make differences visible

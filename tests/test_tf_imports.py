@@ -25,6 +25,7 @@ TRAINING_TESTS = {
     "test_output_safety.py",
     "test_hostile_bundles.py",
     "test_fine_tune.py",
+    "test_regularization.py",
 }
 IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
 

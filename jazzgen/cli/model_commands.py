@@ -24,8 +24,19 @@ JAZZ_MODEL = ModelConfig(cell="gru", layers=2, units=384, embedding=96, dropout=
 JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patience=5)
 # A fine-tune (--init) starts near a good model: a tenth of the base's learning rate, few epochs.
 FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 0.1, 10, 2
-MODEL_FIELDS = ("cell", "layers", "units", "embedding", "dropout", "recurrent_dropout")
-TRAIN_FIELDS = ("seq_len", "batch_size", "epochs", "lr", "seed", "strategy", "patience", "clipnorm", "loss")
+MODEL_FIELDS = ("cell", "layers", "units", "embedding", "input_dropout", "dropout", "recurrent_dropout")
+TRAIN_FIELDS = (
+    "seq_len",
+    "batch_size",
+    "epochs",
+    "lr",
+    "seed",
+    "strategy",
+    "patience",
+    "clipnorm",
+    "weight_decay",
+    "loss",
+)
 
 
 def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
@@ -59,6 +70,14 @@ def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_M
             default=_DEFAULT_MODEL.cell,
             show_default=True,
             help="Recurrent cell.",
+        ),
+        click.option(
+            "--input-dropout",
+            type=float,
+            default=_DEFAULT_MODEL.input_dropout,
+            show_default=True,
+            help="Dropout on the embedding, before the first recurrent layer: whole embedding "
+            "channels, one mask per window.",
         ),
         click.option(
             "--dropout",
@@ -118,6 +137,14 @@ def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_M
             default=_DEFAULT_TRAIN.clipnorm,
             show_default=True,
             help="Gradient norm clip.",
+        ),
+        click.option(
+            "--weight-decay",
+            type=float,
+            default=_DEFAULT_TRAIN.weight_decay,
+            show_default=True,
+            help="AdamW's decoupled weight decay (0 to 1; 0.01-0.1 is usual) on the kernels, not "
+            "the embedding or biases; 0 trains with Adam. A fine-tune uses 0 unless given.",
         ),
         click.option(
             "--seed", type=int, default=_DEFAULT_TRAIN.seed, show_default=True, help="Seed of the run."

@@ -27,6 +27,7 @@ MAX_PARAMETERS = 2**28  # 1 GiB of float32 weights; the shipped models hold 0.5M
 class ModelConfig:
     """Embedding -> `layers` stacked recurrent layers of `units` -> Dense logits over vocab_size.
 
+    The dropouts are fractions dropped while training only (a bundle samples without them).
     vocab_size 0 means 'not known yet': the trainer fills it in from the data's vocabulary.
     """
 
@@ -34,6 +35,7 @@ class ModelConfig:
     layers: int = 2
     units: int = 256
     embedding: int = 64
+    input_dropout: float = 0.0  # on the embedding output: whole channels, one mask per window
     dropout: float = 0.1  # on each recurrent layer's output
     recurrent_dropout: float = 0.0  # on the recurrent state (slows training: per-step masks)
     vocab_size: int = 0
@@ -51,6 +53,9 @@ class ModelConfig:
         _check(1 <= self.layers <= 8, f"--layers {self.layers}: give 1 to 8")
         _check(1 <= self.units <= 8192, f"--units {self.units}: give 1 to 8192")
         _check(1 <= self.embedding <= 8192, f"--embedding {self.embedding}: give 1 to 8192")
+        _check(
+            0 <= self.input_dropout < 1, f"--input-dropout {self.input_dropout}: give a fraction in [0, 1)"
+        )
         _check(0 <= self.dropout < 1, f"--dropout {self.dropout}: give a fraction in [0, 1)")
         _check(0 <= self.recurrent_dropout < 1, f"--recurrent-dropout {self.recurrent_dropout}: give [0, 1)")
         _check(
@@ -81,6 +86,7 @@ class TrainConfig:
     strategy: str = "auto"
     patience: int = 3  # epochs without a better validation loss before stopping
     clipnorm: float = 1.0  # global gradient norm; clipping is always on
+    weight_decay: float = 0.0  # AdamW: kernels shrink by lr * weight_decay each step; 0: Adam
     val_fraction: float = 0.1  # of the solos (jazz) or of the text (text), unless a val set is given
     loss: str = "all"  # the targets the loss counts: "all", or "sampled" (a jazz sampler's choices only)
 
@@ -95,6 +101,10 @@ class TrainConfig:
         )
         _check(self.patience >= 1, f"--patience {self.patience}: give at least 1")
         _check(self.clipnorm > 0, f"--clipnorm {self.clipnorm}: give a positive norm")
+        _check(
+            0 <= self.weight_decay <= 1,
+            f"--weight-decay {self.weight_decay}: give 0 to 1 (0 is off; 0.01 to 0.1 is usual)",
+        )
         _check(0 < self.val_fraction < 1, f"--val-fraction {self.val_fraction}: give a fraction in (0, 1)")
         _check(self.loss in LOSSES, f"--loss {self.loss}: choose one of {', '.join(LOSSES)}")
 

@@ -34,6 +34,7 @@ from jazzgen.lm.dataset import TokenData
 from jazzgen.lm.vocab import Vocab
 
 ARCHITECTURE = ("cell", "layers", "units", "embedding")  # what a fine-tune keeps from its base
+TRAINING_ONLY = ("input_dropout", "dropout", "recurrent_dropout")  # ModelConfig's, free to change
 NEW_TOKEN_BIAS = 2.0  # nats below the least likely known token's output bias
 
 
@@ -74,8 +75,9 @@ class Start:
         )
 
     def config_for(self, data: TokenData, train: TrainConfig, model: ModelConfig | None = None) -> RunConfig:
-        """The base's architecture over data's vocabulary. model: its dropout settings are used; its
-        architecture must be the base's (UsageError naming the first setting that is not)."""
+        """The base's architecture over data's vocabulary, trained by train (its weight decay among
+        the rest). model: its dropouts (TRAINING_ONLY) are used; its architecture must be the
+        base's (UsageError naming the first setting that is not)."""
         base = self.config.model
         if model is not None:
             changed = [name for name in ARCHITECTURE if getattr(model, name) != getattr(base, name)]
@@ -85,7 +87,7 @@ class Start:
                     f"{option}: a fine-tune keeps the architecture of {shown(self.path)} "
                     f"({architecture(base)}); drop {option.split()[0]}, or train a new model without --init"
                 )
-            base = replace(base, dropout=model.dropout, recurrent_dropout=model.recurrent_dropout)
+            base = replace(base, **{name: getattr(model, name) for name in TRAINING_ONLY})
         return RunConfig(replace(base, vocab_size=len(data.vocab)), train, self.config.tokenizer)
 
     def weights_for(self, config: RunConfig, seed: int = 0) -> dict[str, np.ndarray]:

@@ -8,7 +8,8 @@ nothing about music or text: it sees id windows (jazzgen.lm.dataset).
 
 Gradient clipping: Keras clips each replica's share of the gradient before the shares are summed,
 so each share is clipped to clipnorm / replicas, which bounds the summed norm by clipnorm and
-equals global clipping with one replica.
+equals global clipping with one replica. The optimizer is Adam, or AdamW when the run has a
+weight decay (make_optimizer).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from jazzgen.errors import UsageError
 from jazzgen.files.fileio import write_bytes_atomic, write_text_atomic
-from jazzgen.lm.bundle import import_weights
+from jazzgen.lm.bundle import EMBEDDING, import_weights
 from jazzgen.lm.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.lm.config import RunConfig, TrainConfig
 from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
@@ -126,7 +127,7 @@ def fit(
         model = build_model(config.model)
         if initial_weights is not None:
             import_weights(model, initial_weights, config)
-        optimizer = _optimizer(train, steps, strategy.num_replicas_in_sync)
+        optimizer = make_optimizer(train, steps, strategy.num_replicas_in_sync, model)
         optimizer.build(model.trainable_variables)
     state = (
         restore_checkpoint(run_dir, model, optimizer, config, data.fingerprint()) if resume else RunState()
@@ -161,13 +162,36 @@ def _with_vocab(config: RunConfig, data: TokenData) -> RunConfig:
     return replace(config, model=replace(config.model, vocab_size=size), tokenizer=data.tokenizer)
 
 
-def _optimizer(train: TrainConfig, steps_per_epoch: int, replicas: int):
+def make_optimizer(train: TrainConfig, steps_per_epoch: int, replicas: int, model):
+    """Adam on the cosine schedule; AdamW when train.weight_decay > 0 (see not_decayed). Weight
+    decay 0 keeps plain Adam, so a run or checkpoint from before the option behaves as it did."""
     import keras
 
     schedule = keras.optimizers.schedules.CosineDecay(
         train.lr, decay_steps=max(1, steps_per_epoch * train.epochs), alpha=train.min_lr_fraction
     )
-    return keras.optimizers.Adam(schedule, global_clipnorm=train.clipnorm / replicas)
+    clipnorm = train.clipnorm / replicas
+    if not train.weight_decay:
+        return keras.optimizers.Adam(schedule, global_clipnorm=clipnorm)
+    # Keras' AdamW: each step, before the Adam update, w -= w * weight_decay * lr(step)
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=train.weight_decay, global_clipnorm=clipnorm)
+    optimizer.exclude_from_weight_decay(var_list=not_decayed(model))  # before it is built
+    return optimizer
+
+
+def not_decayed(model) -> list:
+    """The variables weight decay leaves alone: the embedding and every bias.
+
+    A bias adds no capacity that decay should curb, and pulling it to 0 undoes what it holds:
+    an LSTM's forget-gate bias starts at 1 to keep memory, and the logits' bias holds the tokens'
+    log frequencies. The embedding row of a rare token (a rare word, a rare jazz value) gets a
+    gradient only in the windows it is in but would be decayed every step, shrinking towards 0
+    between its visits; --input-dropout regularizes the embedding instead. Decayed: the input and
+    recurrent kernels of every recurrent layer and the logits' kernel (minGPT's choice too: its
+    weight matrices, not its embeddings or biases)."""
+    return [model.get_layer(EMBEDDING).embeddings] + [
+        v for v in model.trainable_variables if v.name == "bias"
+    ]
 
 
 class _StepFunctions:

@@ -34,6 +34,7 @@ from jazzgen.lm.bundle import (
 from jazzgen.lm.config import ModelConfig, RunConfig
 
 KERAS_CLASSES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
+INPUT_DROPOUT = "input_dropout"  # the layer between the embedding and the first recurrent layer
 
 
 def load_tensorflow_quietly() -> None:
@@ -56,12 +57,21 @@ def build_model(config: ModelConfig):
     """A keras.Model from ids (batch, time) int32 to logits (batch, time, vocab_size) float32.
 
     Padding id 0 is an ordinary input here: the trainer masks it out of the loss instead, which
-    keeps the recurrent layers on their fast path.
+    keeps the recurrent layers on their fast path. A dropout layer (input_dropout, dropout_K)
+    exists only when its rate is above 0, so a model without dropout has the layers it had
+    before input dropout was an option.
     """
     import keras
 
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")  # (batch, time)
-    x = keras.layers.Embedding(config.vocab_size, config.embedding, name=EMBEDDING)(ids)
+    x = keras.layers.Embedding(config.vocab_size, config.embedding, name=EMBEDDING)(ids)  # (b, t, emb)
+    if config.input_dropout:
+        # Whole embedding channels: one mask per window, held at every step (noise shape
+        # (batch, 1, emb); the variational dropout of Gal and Ghahramani 2016, as Keras' RNN
+        # `dropout=` masks its inputs). Plain Dropout draws a new mask each step, and a character
+        # model meets each character many times a window, so the layers above can average that
+        # noise away; a mask held for the window makes them learn a code that survives it.
+        x = keras.layers.SpatialDropout1D(config.input_dropout, name=INPUT_DROPOUT)(x)
     for index in range(1, config.layers + 1):
         x = _recurrent_layer(config, recurrent_name(index))(x)  # (batch, time, units)
         if config.dropout:

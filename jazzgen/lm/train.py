@@ -63,9 +63,9 @@ def train_model(
     finished one given more epochs); command: the command line that rebuilds the model, and
     notice: the data's licence and citation (Markdown), both for the model card; force: replace
     a bundle already at output; init: a bundle to start from (jazzgen.lm.finetune: its
-    architecture, weights and vocabulary; model then only sets dropout, and the base's notice is
-    carried on); judge: the mode's validation (see the module doc). Returns the bundle folder
-    (None on a non-chief worker).
+    architecture, weights and vocabulary; model then only sets the dropouts, and the base's
+    notice is carried on); judge: the mode's validation (see the module doc). Returns the bundle
+    folder (None on a non-chief worker).
     """
     output = Path(output)
     start = load_start(init) if init is not None else None
@@ -173,8 +173,9 @@ def model_card(
         "",
         f"- {metrics['epochs_run']} epochs (best {metrics['best_epoch']}), {metrics['training_seconds']} s "
         f"of training at {metrics['tokens_per_second']:,} tokens/s on {metrics['machine']}",
-        f"- seq_len {t.seq_len}, batch {t.batch_size}, Adam lr {t.lr} (cosine to {t.lr * t.min_lr_fraction:g}), "
-        f"clipnorm {t.clipnorm}, dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}",
+        f"- seq_len {t.seq_len}, batch {t.batch_size}, {_optimizer_name(t)} lr {t.lr} (cosine to "
+        f"{t.lr * t.min_lr_fraction:g}), clipnorm {t.clipnorm}, input dropout {m.input_dropout}, "
+        f"dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}",
     ]
     if card.command:
         lines += ["", "Rebuild it with:", "", f"    {card.command}"]
@@ -190,6 +191,12 @@ def model_card(
         "",
     ]
     return "\n".join(lines)
+
+
+def _optimizer_name(train: TrainConfig) -> str:
+    if not train.weight_decay:
+        return "Adam"
+    return f"AdamW (weight decay {train.weight_decay}, not on the embedding or biases)"
 
 
 def _fine_tuned(start: Start | None) -> list[str]:
