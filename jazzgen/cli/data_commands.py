@@ -9,7 +9,7 @@ import click
 
 from jazzgen.errors import UsageError
 from jazzgen.files import one_line, shown
-from jazzgen.tokens import GAPS, SCHEMES
+from jazzgen.tokens import PLACED, SCHEMES
 
 
 def parse_track(value: str | None) -> int | str | None:
@@ -35,10 +35,11 @@ def parse_track(value: str | None) -> int | str | None:
 @click.option(
     "--scheme",
     type=click.Choice(SCHEMES),
-    default=GAPS,
+    default=PLACED,
     show_default=True,
     help="How a note's time is written: the gap since the last note, its position in the bar, or "
-    "both (placed: the gap, then the place it reaches).",
+    "both (placed: the gap, then the place it reaches; the scheme of trained/jazz); "
+    "placed+next: placed, and each chord change names the next.",
 )
 def prepare(
     sources: tuple[str, ...],
