@@ -86,13 +86,23 @@ def prepare(
 @click.option(
     "--values", default=40, show_default=True, type=click.IntRange(0), help="How many value tokens to show."
 )
-def inspect(file: str, as_json: bool, melody_track: str | None, values: int) -> None:
+@click.option(
+    "--chords",
+    is_flag=True,
+    help="Print only the progression read, as a changes text to correct and pass back with "
+    "--changes-file (any file generate --over reads, or a solo prepare reads).",
+)
+@click.option("--title", default=None, help="With --chords: the song of an iReal Pro playlist.")
+def inspect(
+    file: str, as_json: bool, melody_track: str | None, values: int, chords: bool, title: str | None
+) -> None:
     """Show what jazzgen reads in one file: tracks, the chosen melody and why, chords per bar,
     and the first value tokens.
 
     \b
-    Example:
+    Examples:
       jazzgen inspect data/midi/blues_in_f.mid
+      jazzgen inspect standards.html --chords --title "Autumn Leaves" > autumn.chords
     """
     from pathlib import Path
 
@@ -102,8 +112,24 @@ def inspect(file: str, as_json: bool, melody_track: str | None, values: int) -> 
         raise UsageError(f"{file}: no such file")
     if Path(file).is_dir():
         raise UsageError(f"{file}: is a folder; inspect reads one file (prepare reads folders)")
+    if chords:
+        click.echo(_progression(file, title, parse_track(melody_track)))
+        return
     description = describe(file, parse_track(melody_track), values)
     click.echo(json.dumps(description, indent=1) if as_json else format_text(description))
+
+
+def _progression(file: str, title: str | None, melody_track) -> str:
+    """The chords read from file as a changes text, four bars a line."""
+    from jazzgen.formats import chart_kind, read_chart, read_file
+    from jazzgen.music import format_changes
+
+    if chart_kind(file) in ("ireal", "changes") or title is not None:
+        sheet = read_chart(file, title)
+    else:
+        sheet = read_file(file, melody_track=melody_track).solos[0]
+    cells = format_changes(sheet.chords, sheet.bar_starts)[2:-2].split(" | ")
+    return "\n".join("| " + " | ".join(cells[i : i + 4]) + " |" for i in range(0, len(cells), 4))
 
 
 COMMANDS = [prepare, inspect]

@@ -8,6 +8,7 @@ import click
 
 from jazzgen.errors import UsageError
 from jazzgen.files import clipped, read_bytes, shown
+from jazzgen.formats import TRANSPOSITIONS  # the MusicXML writer's module: no music21, no numpy
 
 MAX_PRIMER_BYTES = 16 * 2**20  # a primer of value tokens; a 32-bar solo takes about 3 KB
 
@@ -51,6 +52,14 @@ def _sampling_options(command):
 @click.option("--changes", default=None, help="Progression, e.g. '| Dm7 G7 | Cmaj7 % |'.")
 @click.option("--changes-file", type=click.Path(), default=None, help="A file holding the progression.")
 @click.option("--tune", default=None, help="A built-in progression (see --list-tunes) [default: blues].")
+@click.option(
+    "--over",
+    type=click.Path(),
+    default=None,
+    help="A chart to play over: an iReal Pro export (HTML or text with irealb:// links), a MusicXML "
+    "lead sheet or a changes text; its meter, bars and tempo too.",
+)
+@click.option("--title", default=None, help="With --over: the song of an iReal Pro playlist to play over.")
 @click.option("--list-tunes", is_flag=True, help="List the built-in progressions and exit.")
 @click.option("--key", default=None, help="Transpose the progression to this key, e.g. Eb.")
 @click.option("--choruses", type=int, default=1, show_default=True, help="Times through the form.")
@@ -93,6 +102,18 @@ def _sampling_options(command):
 )
 @click.option("--wav", is_flag=True, help="Also render a WAV through FluidSynth.")
 @click.option("--png", is_flag=True, help="Also draw a piano roll with the chords.")
+@click.option(
+    "--musicxml",
+    is_flag=True,
+    help="Also write the solo as a MusicXML lead sheet (NAME.musicxml beside NAME.mid).",
+)
+@click.option(
+    "--transpose-for",
+    type=click.Choice(list(TRANSPOSITIONS)),
+    default=None,
+    help="Write the MusicXML part as this player reads it: tenor (a major ninth up), alto (a major "
+    "sixth up), trumpet or clarinet in Bb (a major second up) [default: concert].",
+)
 def generate(**o) -> None:
     """Improvise a solo over a chord progression and write it as MIDI (melody, comp, bass).
 
@@ -101,6 +122,8 @@ def generate(**o) -> None:
       jazzgen generate                                   # a blues chorus from trained/jazz
       jazzgen generate --tune rhythm --key Eb --choruses 2 --tempo 220 -o rhythm.mid --wav
       jazzgen generate --changes "| Dm7 G7 | Cmaj7 % |" -n 4 --outdir takes --seed 7 --bass
+      jazzgen generate --over standards.html --title "Autumn Leaves" --choruses 2 --musicxml
+      jazzgen generate --tune autumn --musicxml --transpose-for tenor   # solo.mid + solo.musicxml
     """
     from jazzgen.music import TUNES
 
@@ -112,8 +135,14 @@ def generate(**o) -> None:
     from jazzgen.improv import generate_variations
 
     outputs = _outputs(o["output"], o["outdir"], o["count"])
+    if o["transpose_for"] and not o["musicxml"]:
+        raise UsageError(
+            f"--transpose-for {o['transpose_for']}: it sets how --musicxml writes the part; add --musicxml"
+        )
     for path in outputs:
         check_writable(path)  # before sampling, not after it
+        if o["musicxml"]:
+            check_writable(path.with_suffix(".musicxml"))
     solos = generate_variations(
         o["model"],
         _changes(o["changes"], o["changes_file"]),
@@ -133,9 +162,21 @@ def generate(**o) -> None:
         max_tokens=o["max_tokens"],
         best_of=o["best_of"],
         echo=o["echo"],
+        over=_chart(o["over"], o["title"]),
     )
     for solo, path in zip(solos, outputs):
         _write(solo, path, o)
+
+
+def _chart(over: str | None, title: str | None):
+    """The chart read from --over's file, or None."""
+    if over is None:
+        if title is not None:
+            raise UsageError(f"--title {title!r}: it picks a song of --over's file; add --over FILE")
+        return None
+    from jazzgen.formats import read_chart
+
+    return read_chart(over, title)
 
 
 def _changes(changes: str | None, changes_file: str | None) -> str | None:
@@ -235,6 +276,14 @@ def _write(solo, path: Path, o: dict) -> None:
 
         draw_piano_roll(solo, path.with_suffix(".png"))
         written.append(str(path.with_suffix(".png")))
+    if o["musicxml"]:
+        from jazzgen.formats import write_musicxml
+
+        transpose_for = o["transpose_for"] or "concert"
+        write_musicxml(
+            solo, path.with_suffix(".musicxml"), transpose_for=transpose_for, instrument=o["instrument"]
+        )
+        written.append(str(path.with_suffix(".musicxml")))
     click.echo(f"wrote {', '.join(written)}: {len(solo.notes)} notes over {solo.bars} bars")
 
 

@@ -17,7 +17,7 @@ from jazzgen.lm.numpy_lm import NumpyLM, one_blas_thread
 from jazzgen.lm.sampling import SamplingConfig
 from jazzgen.music.instruments import program_number
 from jazzgen.music.solo import Solo, chord_at, monophonic
-from jazzgen.music.tunes import MAX_BARS, lead_sheet
+from jazzgen.music.tunes import MAX_BARS, arranged, lead_sheet
 from jazzgen.tokens.decoding import decode, last_pitch, realise
 from jazzgen.tokens.values import (
     END,
@@ -99,8 +99,9 @@ def generate(
     """One solo over changes ('| Dm7 G7 | Cmaj7 % |') or a built-in tune (default: the blues).
 
     Options: key, choruses, bars, tempo, temperature (of the pitch choices), rhythm_temperature
-    (of the rhythm choices; RHYTHM_TEMPERATURE), top_k, top_p, seed, primer (a Solo the
-    improvisation continues), instrument (sets the playable range), max_tokens.
+    (of the rhythm choices; the model's default), echo, best_of, top_k, top_p, seed, primer (a Solo
+    the improvisation continues), instrument (sets the playable range), max_tokens, over (a chart
+    read by jazzgen.formats.read_chart, instead of changes or a tune).
     """
     return generate_variations(model, changes, tune, n=1, **options)[0]
 
@@ -125,13 +126,15 @@ def generate_variations(
     max_tokens: int = 20_000,
     best_of: int | None = None,
     echo: float | None = None,
+    over: Solo | None = None,
 ) -> list[Solo]:
     """n variations sampled together as one batch, with generate's options (rhythm_temperature None:
     the model's default, default_rhythm_temperature). best_of > 1: that many takes a variation,
     the bundle's critic keeping the best (it must have a critic.json); None: BEST_OF when the
     bundle has a critic, else 1.
     echo: how much each line's own recent motifs pull its next interval (see improvise.Echo);
-    None: ECHO, 0: none."""
+    None: ECHO, 0: none. over: a chart read from a file (jazzgen.formats.read_chart) to play over
+    instead of changes or a tune; key, choruses and bars arrange it as they do a tune."""
     if rhythm_temperature is not None:
         check_rhythm_temperature(rhythm_temperature)
     motifs = echo_of(echo)
@@ -146,7 +149,7 @@ def generate_variations(
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
     best_of, critic = takes_and_critic(meta.path, best_of)
-    sheet = lead_sheet(changes, tune, key, choruses, bars)
+    sheet = _sheet(changes, tune, over, key, choruses, bars)
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
     return improvise_over(
@@ -175,6 +178,14 @@ def echo_of(weight: float | None) -> Echo | None:
             "(the line's own motifs nearly always win)"
         )
     return Echo(weight) if weight else None
+
+
+def _sheet(changes, tune, over: Solo | None, key, choruses: int, bars: int | None) -> Solo:
+    if over is None:
+        return lead_sheet(changes, tune, key, choruses, bars)
+    if changes or tune:
+        raise UsageError("give --over, --changes/--changes-file or --tune, only one of them")
+    return arranged(over, key, choruses, bars)
 
 
 def takes_and_critic(bundle: Path, best_of: int | None) -> tuple[int, Critic | None]:

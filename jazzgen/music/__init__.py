@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = lazy_names(
         "Solo": "solo",
         "TimeSignature": "solo",
         "TUNES": "tunes",
+        "arranged": "tunes",
         "lead_sheet": "tunes",
     },
 )

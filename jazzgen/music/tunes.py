@@ -166,6 +166,39 @@ def lead_sheet(
     return cut_bars(solo, bars or total_bars)
 
 
+def arranged(chart: Solo, key: str | None = None, choruses: int = 1, bars: int | None = None) -> Solo:
+    """A chart read from a file (jazzgen.formats.charts), as lead_sheet arranges a tune: its
+    notes dropped, transposed so its tonic is key (its own key from info, else its first root),
+    its form played choruses times (meter changes and all), cut or looped to bars."""
+    if choruses < 1:
+        raise UsageError(f"--choruses {choruses}: give at least 1")
+    if bars is not None and bars < 1:
+        raise UsageError(f"--bars {bars}: give at least 1")
+    repeats = max(choruses, -(-bars // chart.bars)) if bars else choruses
+    if chart.bars * repeats > MAX_BARS:
+        raise UsageError(
+            f"{repeats} times through a {chart.bars}-bar chart is {chart.bars * repeats:,} bars; "
+            f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars"
+        )
+    spans = _repeated(chart.chords, chart.end, repeats)
+    if key is not None:
+        home = dict(chart.info).get("key") or _first_root_name(spans)
+        spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(_tonic(home))) % 12)
+    meter = _repeated_meter(chart.meter, chart.bars, repeats)
+    sheet = replace(chart, notes=(), chords=spans, meter=meter, bars=chart.bars * repeats)
+    return cut_bars(sheet, bars or sheet.bars)
+
+
+def _repeated_meter(meter: tuple[TimeSignature, ...], bars: int, repeats: int) -> tuple[TimeSignature, ...]:
+    """The meter of a form played repeats times: each chorus's changes, less those that change nothing."""
+    out: list[TimeSignature] = []
+    for k in range(repeats):
+        for ts in meter:
+            if not out or (ts.numerator, ts.denominator) != (out[-1].numerator, out[-1].denominator):
+                out.append(replace(ts, bar=ts.bar + k * bars))
+    return tuple(out)
+
+
 def _repeated(form: tuple[Chord, ...], length: int, repeats: int) -> tuple[Chord, ...]:
     """The form's chord spans played repeats times, each time length ticks later; a chord that ends
     one chorus and starts the next sounds on as one span."""
