@@ -135,3 +135,13 @@ def test_inspect_chords_prints_a_changes_text_that_reads_back(tmp_path):
     again = read_chart(sidecar)
     chart = read_chart(path, title="Blues In C")
     assert [(c.symbol, c.onset) for c in again.chords] == [(c.symbol, c.onset) for c in chart.chords]
+
+
+def test_inspect_chords_of_a_midi_solo_reads_its_chord_marks(tmp_path):
+    from jazzgen.formats import write_midi
+
+    solo = make_solo([(60 + i % 5, 12 * i, 10) for i in range(16)], "| Dm7 G7 | Cmaj7 | A7 | Dm7 |")
+    write_midi(solo, tmp_path / "solo.mid", chord_markers=True)
+    result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "solo.mid"), "--chords"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "| Dm7 G7 | Cmaj7 | A7 | Dm7 |\n"

@@ -124,10 +124,11 @@ def _progression(file: str, title: str | None, melody_track) -> str:
     from jazzgen.formats import chart_kind, read_chart, read_file
     from jazzgen.music import format_changes
 
-    if chart_kind(file) in ("ireal", "changes") or title is not None:
-        sheet = read_chart(file, title)
+    kind = chart_kind(file)
+    if kind in ("midi", "musicxml") or (kind == "changes" and file.lower().endswith(".csv")):
+        sheet = read_file(file, melody_track=melody_track).solos[0]  # a solo, as prepare reads it
     else:
-        sheet = read_file(file, melody_track=melody_track).solos[0]
+        sheet = read_chart(file, title)
     cells = format_changes(sheet.chords, sheet.bar_starts)[2:-2].split(" | ")
     return "\n".join("| " + " | ".join(cells[i : i + 4]) + " |" for i in range(0, len(cells), 4))
 

@@ -53,6 +53,8 @@ def chart_kind(path: str | Path) -> str:
         return "musicxml"
     if path.suffix.lower() in MIDI_SUFFIXES:
         return "midi"
+    if not path.is_file():  # a FIFO or a device is never opened; read_chart refuses it
+        return "changes"
     with path.open("rb") as file:
         head = file.read(SNIFF_BYTES).lower()
     return "ireal" if any(mark.lower() in head for mark in IREAL_MARKS) else "changes"
