@@ -449,7 +449,7 @@ def test_prepare_keeps_every_usable_file_and_reuses_its_cache(tmp_path):
     result = CliRunner().invoke(cli, ["prepare", str(src), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
-        f"prepared 4 solos (13 notes, 63 tokens, vocabulary 16) from 7 files into {out}; repaired 1; "
+        f"prepared 4 solos (13 notes, 76 tokens, vocabulary 20) from 7 files into {out}; repaired 1; "
         f"skipped 4 (see {out / 'report.json'}); 4 files have no chords: see {out / 'report.json'}; add "
         "NAME.chords beside a MIDI file, or use --require-chords"
     )
