@@ -13,7 +13,7 @@ from test_two_sample import player
 
 from jazzgen.errors import DataError
 from jazzgen.improv.critic import Critic, load_critic
-from jazzgen.improv.generation import BEST_OF, generate_variations
+from jazzgen.improv.generation import BEST_OF, generate_variations, takes_and_critic
 from jazzgen.judge.critic import CriticSettings, fit_critic
 from jazzgen.lm.vocab import Vocab
 from jazzgen.music.line_features import feature_names
@@ -61,6 +61,17 @@ def test_a_bundle_with_a_critic_gives_the_best_of_BEST_OF_takes_unless_told(tmp_
     (chosen,) = generate_variations(bundle, **options)
     assert chosen.notes == generate_variations(bundle, best_of=BEST_OF, **options)[0].notes
     assert chosen.notes != alone.notes
+
+
+def test_the_default_takes_stay_within_MAX_DEFAULT_TAKES_in_all(tmp_path):
+    bundle = tmp_path / "m"
+    bundle.mkdir()
+    assert takes_and_critic(bundle, None, 1) == (1, None)  # no critic: one take
+    critic = leaning_on("drifted", 1.0)
+    critic.save(bundle)
+    assert [takes_and_critic(bundle, None, n)[0] for n in (1, 4, 5, 8, 16, 100)] == [4, 4, 3, 2, 1, 1]
+    assert takes_and_critic(bundle, None, 8)[1] == critic and takes_and_critic(bundle, None, 16)[1] is None
+    assert takes_and_critic(bundle, 6, 16) == (6, critic)  # as asked
 
 
 def test_a_critic_round_trips_and_a_foreign_one_is_refused(tmp_path):

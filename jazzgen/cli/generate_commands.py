@@ -91,7 +91,7 @@ def _sampling_options(command):
     type=int,
     default=None,
     help="Takes sampled for each solo; the model's critic (critic.json) keeps the one most like real "
-    "solos [default: 4 with a critic, else 1].",
+    "solos [default: 4 with a critic, within 16 takes in all (-n 8: 2 each); else 1].",
 )
 @click.option(
     "--echo",

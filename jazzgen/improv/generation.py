@@ -63,6 +63,7 @@ ECHO = 0.5
 # trees' second opinion: 0.67 / 0.66 / 0.63). The takes are one batch: a 12-bar chorus takes as
 # long as one take, a 32-bar chorus about 0.6 s more at 4.
 BEST_OF = 4
+MAX_DEFAULT_TAKES = 16  # streams sampled in all unless --best-of is given: -n 8 gets 2 takes each
 
 
 def default_rhythm_temperature(vocab) -> float:
@@ -130,8 +131,7 @@ def generate_variations(
 ) -> list[Solo]:
     """n variations sampled together as one batch, with generate's options (rhythm_temperature None:
     the model's default, default_rhythm_temperature). best_of > 1: that many takes a variation,
-    the bundle's critic keeping the best (it must have a critic.json); None: BEST_OF when the
-    bundle has a critic, else 1.
+    the bundle's critic keeping the best (it must have a critic.json); None: see takes_and_critic.
     echo: how much each line's own recent motifs pull its next interval (see improvise.Echo);
     None: ECHO, 0: none. over: a chart read from a file (jazzgen.formats.read_chart) to play over
     instead of changes or a tune; key, choruses and bars arrange it as they do a tune."""
@@ -148,7 +148,7 @@ def generate_variations(
         raise UsageError(f"--max-tokens {max_tokens}: give at least 1 (the default is 20000)")
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
-    best_of, critic = takes_and_critic(meta.path, best_of)
+    best_of, critic = takes_and_critic(meta.path, best_of, n)
     sheet = _sheet(changes, tune, over, key, choruses, bars)
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
@@ -188,13 +188,15 @@ def _sheet(changes, tune, over: Solo | None, key, choruses: int, bars: int | Non
     return arranged(over, key, choruses, bars)
 
 
-def takes_and_critic(bundle: Path, best_of: int | None) -> tuple[int, Critic | None]:
-    """How many takes a solo and the critic choosing among them: as asked, or (None) BEST_OF with
-    the bundle's critic when it has one, else a single take."""
+def takes_and_critic(bundle: Path, best_of: int | None, n: int = 1) -> tuple[int, Critic | None]:
+    """How many takes a solo and the critic choosing among them: as asked, or (None) with the
+    bundle's critic when it has one, BEST_OF takes a solo within MAX_DEFAULT_TAKES in all (so
+    -n 16 samples 16 streams, not 64), else a single take."""
     if best_of is not None:
         return best_of, needed_critic(bundle, best_of)
     critic = load_critic(bundle)
-    return (1, None) if critic is None else (BEST_OF, critic)
+    takes = max(1, min(BEST_OF, MAX_DEFAULT_TAKES // n))
+    return (1, None) if critic is None or takes == 1 else (takes, critic)
 
 
 def needed_critic(bundle: Path, best_of: int) -> Critic | None:
