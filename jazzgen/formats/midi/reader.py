@@ -216,7 +216,7 @@ def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> 
             f"; it is played with both hands: its right hand (notes from MIDI {int(melody.notes[:, 2].min())} "
             f"up) is the line, its left hand ({left_hand.info.notes} notes) goes to the chords"
         )
-    basses = [p for p in others if is_bass(p.info) and not p.info.is_drum and p.info.polyphony < 0.5]
+    basses = [p for p in others if _is_bass_line(p)]
     bass = max(basses, key=lambda p: p.info.notes).notes if basses else None
     timing = melody_timing(midi.tempo_map, melody.notes, [p.notes[:, 0] for p in others], bass)
     notes, origin, meter = solo_notes(melody.notes, timing)
@@ -274,8 +274,19 @@ def _chords(midi, path, others, timing, origin, meter, notes) -> tuple[tuple[Cho
 
 
 def _accompaniment(parts, timing: Timing, origin: int) -> Accompaniment:
+    """The non-drum parts' notes on the solo's grid; a part that looks like a bass (by name, program
+    or register) and plays one note at a time is the bass."""
     notes = np.concatenate([p.notes for p in parts])
     weights = np.concatenate([np.full(len(p.notes), 0.5 + p.info.polyphony) for p in parts])
+    bass = np.concatenate([np.full(len(p.notes), _is_bass_line(p)) for p in parts])
     return Accompaniment(
-        timing.to_grid(notes[:, 0]) - origin, timing.to_grid(notes[:, 1]) - origin, notes[:, 2], weights
+        timing.to_grid(notes[:, 0]) - origin,
+        timing.to_grid(notes[:, 1]) - origin,
+        notes[:, 2],
+        weights,
+        bass if bass.any() else None,
     )
+
+
+def _is_bass_line(part: Part) -> bool:
+    return is_bass(part.info) and not part.info.is_drum and part.info.polyphony < 0.5

@@ -1,0 +1,204 @@
+"""Chord recognition from an accompaniment: render backing tracks of known progressions, read them
+back with the MIDI reader (no chord markers) and count what comes back right.
+
+Every built-in tune (jazzgen.music.tunes.TUNES) in three keys, in six comping styles: jazzgen's own
+rootless comp with and without its walking bass, and four made here: shell voicings (root, 3rd,
+7th), block chords with the root on top, jazzgen's comp over a two-feel bass (root on beat 1, fifth
+on beat 3), and a bossa bass (root and fifth, dotted). A beat is right when the chord read at it has
+the true root and the true quality family (jazzgen.music.recognition.FAMILIES); a bar is right when
+all its beats are. --old also runs the estimator of git HEAD's jazzgen/music/harmony.py.
+
+    .venv/bin/python bench/bench_chords.py [--old] [--keys 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import mido
+
+from jazzgen.formats import render
+from jazzgen.formats.midi import reader
+from jazzgen.formats.midi.reader import read_midi
+from jazzgen.music.accompany import comp_notes
+from jazzgen.music.chords import NOTE_NAMES, format_changes, pitch_class
+from jazzgen.music.recognition import family
+from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo
+from jazzgen.music.tunes import TUNES, lead_sheet
+
+KEY_SHIFTS = (0, 5, 8)  # semitones up from each tune's own key
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def melody(solo: Solo) -> tuple[Note, ...]:
+    """A plain 8th-note line high above the band, so the reader takes it as the melody."""
+    pitches = (72, 74, 76, 77, 79, 77, 76, 74)
+    step = TICKS_PER_BEAT // 2
+    return tuple(Note(t, step - 1, pitches[(t // step) % 8], 90) for t in range(0, solo.end, step))
+
+
+def bass_line(solo: Solo, pattern) -> list[Note]:
+    """Root and fifth bass: pattern is (offset ticks, length ticks, 0 for the root | 7 for the fifth)
+    within each beat pair; a new chord restarts on its root."""
+    notes = []
+    for chord in solo.chords:
+        for pair in range(chord.onset, chord.end, 2 * TICKS_PER_BEAT):
+            for offset, length, step in pattern:
+                if pair + offset < chord.end:
+                    pitch = 36 + (chord.root + step) % 12
+                    notes.append(Note(pair + offset, min(length, chord.end - pair - offset), pitch, 90))
+    return notes
+
+
+def shell(chord: Chord) -> tuple[int, ...]:
+    tones = sorted((pc - chord.root) % 12 for pc in chord.chord_tones)
+    third = next((t for t in tones if t in (3, 4, 5)), tones[1])
+    seventh = next((t for t in reversed(tones) if t in (9, 10, 11)), tones[-1])
+    return (48 + chord.root, 48 + chord.root + third + 12, 48 + chord.root + seventh)
+
+
+def block(chord: Chord) -> tuple[int, ...]:
+    """Chord tones in close position under the root on top (around G4)."""
+    top = 60 + (chord.root - 60) % 12 + 12 if chord.root < 7 else 60 + chord.root
+    return tuple(sorted(top - (12 - (pc - chord.root) % 12) % 12 for pc in chord.chord_tones))
+
+
+def chord_hits(solo: Solo, voicing) -> list[Note]:
+    """Each chord voiced by voicing, struck on beats 1 and 3 of its span (half notes)."""
+    notes = []
+    for chord in solo.chords:
+        for tick in range(chord.onset, chord.end, 2 * TICKS_PER_BEAT):
+            length = min(2 * TICKS_PER_BEAT, chord.end - tick) - 1
+            notes += [Note(tick, max(length, 1), p, 70) for p in voicing(chord)]
+    return notes
+
+
+def two_feel(solo: Solo) -> list[Note]:
+    return bass_line(solo, ((0, 2 * TICKS_PER_BEAT - 1, 0), (2 * TICKS_PER_BEAT, 2 * TICKS_PER_BEAT - 1, 7)))
+
+
+def bossa(solo: Solo) -> list[Note]:
+    beat = TICKS_PER_BEAT
+    return bass_line(solo, ((0, beat + beat // 2 - 1, 0), (beat + beat // 2, beat // 2 - 1, 7)))
+
+
+def with_parts(solo: Solo, parts: list[tuple[str, int, list[Note]]]) -> io.BytesIO:
+    """jazzgen's melody-only render with parts (name, GM program, notes) added as tracks."""
+    midi = render.midi_file(solo, comp=False)
+    for channel, (name, program, notes) in enumerate(parts, start=1):
+        events = []
+        for n in notes:
+            events.append(
+                (
+                    n.onset * render.SCALE,
+                    1,
+                    mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity),
+                )
+            )
+            events.append((n.end * render.SCALE, 0, mido.Message("note_off", channel=channel, note=n.pitch)))
+        track, now = mido.MidiTrack([mido.MetaMessage("track_name", name=name)]), 0
+        track.append(mido.Message("program_change", channel=channel, program=program))
+        for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+            track.append(message.copy(time=tick - now))
+            now = tick
+        midi.tracks.append(track)
+    data = io.BytesIO()
+    midi.save(file=data)
+    data.seek(0)
+    return data
+
+
+def rendered(solo: Solo, **options) -> io.BytesIO:
+    data = io.BytesIO()
+    render.write_midi(solo, data, **options)
+    data.seek(0)
+    return data
+
+
+STYLES = {
+    "jazzgen comp + walking bass": lambda s: rendered(s, comp=True, bass=True),
+    "jazzgen comp, no bass": lambda s: rendered(s, comp=True, bass=False),
+    "shell voicings (R-3-7)": lambda s: with_parts(s, [("Piano", 0, chord_hits(s, shell))]),
+    "block chords, root on top": lambda s: with_parts(s, [("Piano", 0, chord_hits(s, block))]),
+    "jazzgen comp + two-feel bass": lambda s: with_parts(
+        s, [("Piano", 0, list(comp_notes(s))), ("Bass", 32, two_feel(s))]
+    ),
+    "jazzgen comp + bossa bass": lambda s: with_parts(
+        s, [("Piano", 0, list(comp_notes(s))), ("Bass", 32, bossa(s))]
+    ),
+}
+
+
+def score(truth: Solo, read: Solo) -> tuple[int, int, int, int]:
+    """(right bars, bars, right beats, beats)."""
+    right_bars = right_beats = beats = 0
+    starts = truth.bar_starts
+    for start, end in zip(starts, starts[1:]):
+        ok = [_same(truth.chord_at(t), read.chord_at(t)) for t in range(start, end, TICKS_PER_BEAT)]
+        right_beats, beats, right_bars = right_beats + sum(ok), beats + len(ok), right_bars + all(ok)
+    return right_bars, len(starts) - 1, right_beats, beats
+
+
+def _same(true: Chord | None, read: Chord | None) -> bool:
+    if true is None or read is None or read.is_nc:
+        return False
+    return true.root == read.root and family(true.quality) == family(read.quality)
+
+
+def old_estimator():
+    """estimate_chords of git HEAD's jazzgen/music/harmony.py, as a module loaded from a temp file."""
+    text = subprocess.run(
+        ["git", "show", "HEAD:jazzgen/music/harmony.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "old_harmony.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location("old_harmony", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.estimate_chords
+
+
+def run(estimator, keys: tuple[int, ...], verbose: bool) -> None:
+    reader.estimate_chords = estimator
+    for style, make in STYLES.items():
+        totals = [0, 0, 0, 0]
+        for name in TUNES:
+            for shift in keys:
+                key = NOTE_NAMES[(pitch_class(TUNES[name].key) + shift) % 12]
+                sheet = lead_sheet(tune=name, key=key)
+                truth = Solo(melody(sheet), sheet.chords, sheet.meter, sheet.bars, sheet.tempo, "bench")
+                read = read_midi(make(truth)).solo
+                counts = score(truth, read)
+                totals = [a + b for a, b in zip(totals, counts)]
+                if verbose and counts[0] < counts[1]:
+                    print(
+                        f"  {name} +{shift}: {format_changes(read.chords, read.bar_starts)}", file=sys.stderr
+                    )
+        print(
+            f"  {style:32s} bars {totals[0] / totals[1]:6.1%}   beats {totals[2] / totals[3]:6.1%}   ({totals[1]} bars)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", action="store_true", help="also run git HEAD's estimator")
+    parser.add_argument("--keys", type=int, default=len(KEY_SHIFTS))
+    parser.add_argument("--verbose", action="store_true", help="print the changes read in bars that miss")
+    args = parser.parse_args()
+    keys = KEY_SHIFTS[: args.keys]
+    current = reader.estimate_chords
+    if args.old:
+        print("before (git HEAD harmony.estimate_chords):")
+        run(old_estimator(), keys, args.verbose)
+    print("after (jazzgen.music.recognition.estimate_chords):")
+    run(current, keys, args.verbose)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""Chord symbols estimated from an accompaniment's notes, as a jazz musician hears a rhythm section:
+the bass names the root, the comp names the quality, and a rootless voicing is the chord it voices.
+
+Segments: a bar, or its two halves where the harmony moves there (a bar of an even number of beats
+whose halves, read apart, beat the whole bar's reading by SPLIT_MARGIN).
+A segment's reading (root, quality) scores
+  - the comp's fit: each unit of pitch-class profile (ticks sounding, weighted by how much its part
+    comps) earns 1 on a chord tone, TENSION_CREDIT on a tension compers add to that quality (9, 13,
+    altered tensions on a dominant), and loses OUTSIDE_COST elsewhere; a silent 3rd, 7th or altered
+    5th costs MISSING_COST, a silent perfect 5th nothing (rootless voicings drop it);
+  - the root: a root that does not sound costs ROOTLESS_COST; where a bass part plays (Accompaniment.bass),
+    the bass note on the segment's first beat being the root earns BASS_FIRST and each unit of bass
+    profile on the root BASS_SHARE; a bass held on one other chord tone earns SLASH_SHARE of that
+    (a slash chord). Without a bass part the lowest comp notes earn LOW_NOTE_WEIGHT per unit on the root;
+  - a prior per quality (QUALITIES_HEARD): the qualities jazz uses most win an even case.
+The readings of consecutive segments are chosen together (Viterbi), with root motion down a fifth
+earning FIFTH_DOWN (ii-V-I), down a semitone SEMITONE_DOWN (tritone substitutes), so that F A C E
+before B E F A before E G B D is Dm9 G13 Cmaj9, not Fmaj7 Bm7b5(11) Em7. Repeated readings merge; a
+merged span gets a slash bass only where the bass part holds one non-root pitch class all through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from jazzgen.music.chords import NOTE_NAMES, QUALITIES, make_chord, merge_repeats
+from jazzgen.music.solo import TICKS_PER_BEAT, Chord
+
+# Quality families: how the benchmark and the tests judge a reading (a 6 is a major chord, ...).
+FAMILIES = {
+    "major": ("", "maj7", "6"),
+    "dominant": ("7", "7alt", "aug7"),
+    "minor": ("m", "m7", "m6", "mmaj7"),
+    "half-diminished": ("m7b5",),
+    "diminished": ("dim", "dim7"),
+    "sus": ("sus4", "7sus4"),
+    "augmented": ("aug", "augmaj7"),
+}
+# quality: (prior, tensions compers add, in semitones above the root)
+QUALITIES_HEARD = {
+    "maj7": (0.05, (2, 9)),
+    "6": (0.0, (2,)),
+    "": (-0.02, (2, 9)),
+    "7": (0.06, (1, 2, 3, 6, 8, 9)),
+    "m7": (0.05, (2, 5)),
+    "m6": (0.0, (2,)),
+    "m": (-0.02, (2, 5)),
+    "m7b5": (0.0, (2, 5, 8)),
+    "mmaj7": (-0.05, (2, 9)),
+    "dim7": (-0.04, (2, 5, 8, 11)),
+    "dim": (-0.08, ()),
+    "7sus4": (-0.03, (2, 9)),
+    "sus4": (-0.08, (2,)),
+    "aug7": (-0.05, (2,)),
+    "aug": (-0.06, ()),
+    "augmaj7": (-0.08, (2,)),
+}
+TENSION_CREDIT = 0.6
+OUTSIDE_COST = 0.5
+MISSING_COST = 0.15
+ROOTLESS_COST = 0.12  # where a bass part plays
+ROOTLESS_COST_ALONE = 0.02  # where none does: a comp on its own leaves the root to the bass it lacks
+BASS_FIRST = 0.45
+BASS_SHARE = 0.6
+SLASH_SHARE = 0.6
+LOW_NOTE_WEIGHT = 0.1
+BASS_SPAN = 5  # semitones above a segment's lowest comp note that count as its low notes
+FIFTH_DOWN = 0.2
+SEMITONE_DOWN = 0.06
+STAY = 0.8  # for keeping the reading across a boundary the comp holds its voicing over
+HELD_BASS = 0.3  # share of BASS_FIRST a segment's first bass note earns where the comp holds on
+ANTICIPATION = TICKS_PER_BEAT // 2  # a note this close before a bar or half bar belongs after it
+SPLIT_MARGIN = 0.05
+SAME_COMP = 0.9  # cosine of two halves' comp profiles from which the comp has not moved
+PRESENT = 0.03  # share of a segment's profile from which a pitch class counts as sounding
+MIN_SOUNDING = 1.0  # beats of accompaniment a segment needs for a chord
+
+
+def family(quality: str) -> str:
+    """The family of a quality name of jazzgen.music.chords.QUALITIES ('m6' -> 'minor')."""
+    return next(name for name, members in FAMILIES.items() if quality in members)
+
+
+@dataclass(frozen=True)
+class Accompaniment:
+    """Accompaniment notes on the solo's tick grid: arrays of one value per note. bass marks the
+    notes of bass parts (None: no part is known to be the bass)."""
+
+    onsets: np.ndarray  # ticks
+    ends: np.ndarray  # ticks
+    pitches: np.ndarray  # MIDI numbers
+    weights: np.ndarray  # how much each note's part counts (comping parts more than lines)
+    bass: np.ndarray | None = None  # bool
+
+
+@dataclass(frozen=True)
+class _Readings:
+    """Every (root, quality) reading as a row: root, quality name, and its (row, 12) tone weights."""
+
+    roots: np.ndarray  # (readings,)
+    names: tuple[str, ...]
+    weights: np.ndarray  # (readings, 12): 1 chord tone, TENSION_CREDIT tension, -OUTSIDE_COST else
+    required: np.ndarray  # (readings, 12): the tones whose silence costs MISSING_COST
+    tones: np.ndarray  # (readings, 12) bool: chord tones
+    priors: np.ndarray  # (readings,)
+
+
+def _readings() -> _Readings:
+    roots, names, weights, required, tones, priors = [], [], [], [], [], []
+    for quality, (prior, tensions) in QUALITIES_HEARD.items():
+        for root in range(12):
+            steps = QUALITIES[quality].tones
+            row = np.full(12, -OUTSIDE_COST)
+            row[[(root + t) % 12 for t in tensions]] = TENSION_CREDIT
+            row[[(root + t) % 12 for t in steps]] = 1.0
+            need = np.zeros(12)
+            need[[(root + t) % 12 for t in steps if t not in (0, 7)]] = 1.0
+            roots.append(root)
+            names.append(quality)
+            weights.append(row)
+            required.append(need)
+            tones.append(row == 1.0)
+            priors.append(prior)
+    return _Readings(
+        np.array(roots),
+        tuple(names),
+        np.array(weights),
+        np.array(required),
+        np.array(tones),
+        np.array(priors),
+    )
+
+
+def estimate_chords(accompaniment: Accompaniment, starts: tuple[int, ...]) -> tuple[Chord, ...]:
+    """Chord spans over the bars whose start ticks (and end tick) are starts."""
+    readings = _readings()
+    accompaniment = _anticipations_moved(accompaniment, starts)
+    spans, scores = [], []
+    for start, end in zip(starts, starts[1:]):
+        for span, score in _bar_segments(accompaniment, readings, start, end):
+            spans.append(span)
+            scores.append(score)
+    holds = [not _comp_moves(accompaniment, a, b) for a, b in zip(spans, spans[1:])]
+    for index, held in enumerate(holds, start=1):  # under a held comp the bass walks on
+        if held:
+            first = _first_bass_root(accompaniment, readings, *spans[index])
+            scores[index] = scores[index] - (1 - HELD_BASS) * BASS_FIRST * first
+    chosen = _best_path(spans, scores, holds, readings)
+    chords = [
+        make_chord(NOTE_NAMES[readings.roots[row]] + readings.names[row], start, end - start)
+        for (start, end), row in zip(spans, chosen)
+    ]
+    return tuple(_with_slash(chord, accompaniment) for chord in merge_repeats(chords))
+
+
+def _anticipations_moved(acc: Accompaniment, starts: tuple[int, ...]) -> Accompaniment:
+    """acc with each note struck up to ANTICIPATION ticks before a bar or half bar and held over
+    it moved to start there: a pushed chord belongs to the bar it is pushed into."""
+    bounds = np.array(
+        sorted({t for a, b in zip(starts, starts[1:]) for t in (a, (a + b) // 2)} | {starts[-1]})
+    )
+    following = bounds[np.minimum(np.searchsorted(bounds, acc.onsets, side="right"), len(bounds) - 1)]
+    pushed = (following > acc.onsets) & (following - acc.onsets <= ANTICIPATION) & (acc.ends > following)
+    return replace(acc, onsets=np.where(pushed, following, acc.onsets))
+
+
+def _bar_segments(acc: Accompaniment, readings: _Readings, start: int, end: int):
+    """[(span, scores of every reading)] for the bar: whole, or halved where its halves read better."""
+    whole = _scores(acc, readings, start, end)
+    length = end - start
+    if length % (2 * TICKS_PER_BEAT) or length < 2 * TICKS_PER_BEAT:
+        return [((start, end), whole)] if whole is not None else []
+    middle = start + length // 2
+    halves = [_scores(acc, readings, start, middle), _scores(acc, readings, middle, end)]
+    if whole is None:
+        return [(span, s) for span, s in zip([(start, middle), (middle, end)], halves) if s is not None]
+    if any(h is None for h in halves):
+        return [((start, end), whole)]
+    best = [int(np.argmax(h)) for h in halves]
+    moved = _comp_moves(acc, (start, middle), (middle, end))
+    if moved and best[0] != best[1] and (halves[0].max() + halves[1].max()) / 2 > whole.max() + SPLIT_MARGIN:
+        return [((start, middle), halves[0]), ((middle, end), halves[1])]
+    return [((start, end), whole)]
+
+
+def _comp_moves(acc: Accompaniment, first, second) -> bool:
+    """Whether the comp (the parts but the bass) changes its pitch classes between two spans."""
+    a, b = (_profile(acc, *span, comp_only=True) for span in (first, second))
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    return norms == 0 or float(a @ b) / norms < SAME_COMP
+
+
+def _profile(acc: Accompaniment, start: int, end: int, comp_only: bool = False) -> np.ndarray:
+    """Weighted ticks each pitch class sounds in [start, end), of every part or of all but the bass."""
+    overlap = np.clip(np.minimum(acc.ends, end) - np.maximum(acc.onsets, start), 0, None)
+    sounding = overlap > 0
+    if comp_only and acc.bass is not None:
+        sounding &= ~acc.bass
+    return np.bincount(acc.pitches[sounding] % 12, weights=(overlap * acc.weights)[sounding], minlength=12)
+
+
+def _scores(acc: Accompaniment, readings: _Readings, start: int, end: int) -> np.ndarray | None:
+    """The score of every reading of [start, end), or None where too little sounds. The quality is
+    judged on the comp (a walking bass's passing notes are no chord tones); the root's presence on
+    every part."""
+    everything = _profile(acc, start, end)
+    if everything.sum() < MIN_SOUNDING * TICKS_PER_BEAT:
+        return None
+    comp = _profile(acc, start, end, comp_only=True)
+    share = comp / comp.sum() if comp.sum() > 0 else everything / everything.sum()  # (12,)
+    silent = share < PRESENT
+    scores = readings.weights @ share - MISSING_COST * (readings.required @ silent) + readings.priors
+    root_silent = (everything / everything.sum()) < PRESENT
+    scores -= (ROOTLESS_COST if acc.bass is not None else ROOTLESS_COST_ALONE) * root_silent[readings.roots]
+    overlap = np.clip(np.minimum(acc.ends, end) - np.maximum(acc.onsets, start), 0, None)
+    return scores + _bass_scores(acc, readings, start, end, overlap)
+
+
+def _bass_scores(acc: Accompaniment, readings: _Readings, start, end, overlap) -> np.ndarray:
+    """The bass's say in each reading: a bass part's first note and share, else the low comp notes."""
+    in_bass = (overlap > 0) & acc.bass if acc.bass is not None else np.zeros(len(overlap), bool)
+    if not in_bass.any():
+        sounding = overlap > 0
+        low = sounding & (acc.pitches <= acc.pitches[sounding].min() + BASS_SPAN)
+        lows = np.bincount(acc.pitches[low] % 12, weights=overlap[low], minlength=12)
+        return LOW_NOTE_WEIGHT * (lows / lows.sum())[readings.roots]
+    bass = np.bincount(acc.pitches[in_bass] % 12, weights=overlap[in_bass], minlength=12)
+    first = np.zeros(12)
+    first[_first_bass(acc, in_bass, start)] = 1.0
+    on_root = BASS_FIRST * first + BASS_SHARE * bass / bass.sum()  # (12,)
+    scores = on_root[readings.roots]
+    held = np.flatnonzero(bass)
+    if len(held) == 1:  # one pitch class all through: a chord tone of a slash chord
+        slash = readings.tones[:, held[0]] & (readings.roots != held[0])
+        scores = np.where(slash, SLASH_SHARE * on_root[held[0]], scores)
+    return scores
+
+
+def _first_bass_root(acc: Accompaniment, readings: _Readings, start: int, end: int) -> np.ndarray:
+    """(readings,) 1 where the reading's root is the bass part's note on the first beat of [start, end)."""
+    in_bass = (
+        (np.minimum(acc.ends, end) > np.maximum(acc.onsets, start)) & acc.bass
+        if acc.bass is not None
+        else None
+    )
+    if in_bass is None or not in_bass.any():
+        return np.zeros(len(readings.roots))
+    return (readings.roots == _first_bass(acc, in_bass, start)).astype(float)
+
+
+def _first_bass(acc: Accompaniment, in_bass: np.ndarray, start: int) -> int:
+    """Pitch class of the bass note sounding at start, else of the first one after it."""
+    candidates = np.flatnonzero(in_bass)
+    at_start = candidates[acc.onsets[candidates] <= start]
+    pool = at_start if len(at_start) else candidates
+    return int(acc.pitches[pool[np.argmin(np.abs(acc.onsets[pool] - start))]] % 12)
+
+
+def _best_path(spans, scores, holds: list[bool], readings: _Readings) -> list[int]:
+    """The reading of each segment that maximises the scores plus root-motion bonuses between
+    adjacent segments, and STAY where the comp holds (Viterbi; a silent gap breaks the chain)."""
+    motion = (readings.roots[None, :] - readings.roots[:, None]) % 12  # (from, to)
+    bonus = np.where(motion == 5, FIFTH_DOWN, 0.0) + np.where(motion == 11, SEMITONE_DOWN, 0.0)
+    chosen, index = [], 0
+    while index < len(spans):
+        stop = index + 1
+        while stop < len(spans) and spans[stop][0] == spans[stop - 1][1]:
+            stop += 1
+        chosen += _viterbi(np.array(scores[index:stop]), bonus, holds[index : stop - 1])
+        index = stop
+    return chosen
+
+
+def _viterbi(scores: np.ndarray, bonus: np.ndarray, holds: list[bool]) -> list[int]:
+    """Best row per segment: scores (segments, readings), bonus (readings, readings); holds[i]:
+    the comp holds between segments i and i + 1."""
+    total, back = scores[0], []
+    stay = STAY * np.eye(len(bonus))
+    for row, held in zip(scores[1:], holds):
+        options = total[:, None] + bonus + (stay if held else 0.0)  # (from, to)
+        back.append(np.argmax(options, axis=0))
+        total = options.max(axis=0) + row
+    path = [int(np.argmax(total))]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
+def _with_slash(chord: Chord, acc: Accompaniment) -> Chord:
+    """chord over a slash bass where a bass part holds one non-root pitch class all through it."""
+    if acc.bass is None:
+        return chord
+    overlap = np.minimum(acc.ends, chord.end) - np.maximum(acc.onsets, chord.onset)
+    held = np.unique(acc.pitches[acc.bass & (overlap > 0)] % 12)
+    if len(held) != 1 or held[0] == chord.root:
+        return chord
+    return make_chord(f"{chord.symbol}/{NOTE_NAMES[held[0]]}", chord.onset, chord.duration)
