@@ -72,7 +72,7 @@ class Echo:
     """How much a line's own recent motifs pull its next interval: weight of the probability
     (0 to 1) given to what followed the last `context` intervals within its last `memory` notes."""
 
-    weight: float = 0.3
+    weight: float = 0.5  # generate's default (improv.generation.ECHO)
     memory: int = 64
     context: int = 2
 
