@@ -61,7 +61,7 @@ def test_only_training_tests_import_tensorflow():
 def test_a_training_command_prints_only_its_own_lines(tmp_path):
     """TensorFlow's start-up notes (oneDNN, absl) do not reach the user of `text evaluate`."""
     names = tmp_path / "names.txt"
-    names.write_text("Tyrannosaurus\nVelociraptor\nStegosaurus\n", encoding="utf-8")
+    names.write_text("Zorgosaurus\nBlimpodon\nQuaxiraptor\n", encoding="utf-8")  # not in its training list
     done = subprocess.run(
         [
             sys.executable,
