@@ -145,3 +145,22 @@ def test_inspect_chords_of_a_midi_solo_reads_its_chord_marks(tmp_path):
     result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "solo.mid"), "--chords"])
     assert result.exit_code == 0, result.output
     assert result.output == "| Dm7 G7 | Cmaj7 | A7 | Dm7 |\n"
+
+
+def test_a_tunes_key_is_named_so_the_files_write_its_key_signature():
+    from jazzgen.music.tonality import Key, key_named, solo_key
+    from jazzgen.music.tunes import lead_sheet
+
+    assert [key_named(k) for k in ("Bb", "F#m", "Eb minor", "C-", "H")] == [
+        Key(10, "major"),
+        Key(6, "minor"),
+        Key(3, "minor"),
+        Key(0, "minor"),
+        None,
+    ]
+    assert dict(lead_sheet(tune="rhythm").info)["key"] == "Bb"  # estimated, it was F
+    assert dict(lead_sheet(tune="autumn", key="A").info)["key"] == "Am"
+    assert lead_sheet(tune="modal").info == () and lead_sheet(changes="| C7 |").info == ()
+    assert solo_key(lead_sheet(tune="minor-blues")).name == "Cm"
+    chart = make_solo([], "| Cm7 | F7 |").with_(info=(("key", "C-"),))
+    assert dict(arranged(chart, key="D").info)["key"] == "Dm"

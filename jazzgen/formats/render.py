@@ -30,7 +30,7 @@ from jazzgen.formats.pianoroll import draw_piano_roll  # noqa: F401 - part of th
 from jazzgen.music.accompany import comp_notes, walking_bass
 from jazzgen.music.instruments import ACOUSTIC_BASS, PIANO, program_number
 from jazzgen.music.solo import TICKS_PER_BEAT, Note, Solo
-from jazzgen.music.tonality import estimate_key
+from jazzgen.music.tonality import solo_key
 
 PPQ = 480  # MIDI ticks per quarter note
 SCALE = PPQ // TICKS_PER_BEAT  # MIDI ticks per jazzgen tick
@@ -173,7 +173,7 @@ def _conductor_track(solo: Solo, tempo: float, to_midi, chord_markers: bool) -> 
     starts = solo.bar_starts
     events = [
         (0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo))),
-        (0, mido.MetaMessage("key_signature", key=estimate_key(solo).name)),
+        (0, mido.MetaMessage("key_signature", key=solo_key(solo).name)),
     ]
     for ts in solo.meter:
         if ts.bar < solo.bars:

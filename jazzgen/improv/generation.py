@@ -354,6 +354,7 @@ def _to_solo(tokens: list[str], sheet: Solo, tempo: float, pitch_range, index: i
         chords=sheet.chords,
         title=f"{sheet.title or 'solo'} {index + 1}".strip(),
         source="jazzgen generate",
+        info=sheet.info,  # the chart's key, when it names one: the key signature the files write
     )
 
 

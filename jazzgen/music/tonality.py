@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jazzgen.errors import DataError
+from jazzgen.music.chords import pitch_class
 from jazzgen.music.solo import Solo
 
 # Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
@@ -34,6 +36,34 @@ class Key:
     def name(self) -> str:
         """'Bb', 'F#m': the spelling MIDI key-signature events use."""
         return (_MAJOR_NAMES if self.mode == "major" else _MINOR_NAMES)[self.tonic]
+
+
+def solo_key(solo: Solo) -> Key:
+    """The key the solo's info names ("Bb", "Gm", "Eb minor", iReal's "C-"), else estimate_key's."""
+    named = key_named(dict(solo.info).get("key", ""))
+    return named if named is not None else estimate_key(solo)
+
+
+def key_named(text: str) -> Key | None:
+    """The Key a name such as "Bb", "F#m", "Eb minor" or "C-" names; None for other text."""
+    name = text.strip()
+    for suffix, mode in (
+        ("minor", "minor"),
+        ("major", "major"),
+        ("min", "minor"),
+        ("maj", "major"),
+        ("m", "minor"),
+        ("-", "minor"),
+    ):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name, found = name[: -len(suffix)].strip(), mode
+            break
+    else:
+        found = "major"
+    try:
+        return Key(pitch_class(name), found)
+    except DataError:
+        return None
 
 
 def pitch_class_weights(solo: Solo) -> np.ndarray:

@@ -18,6 +18,7 @@ from jazzgen.music.chords import (
     pitch_class,
 )
 from jazzgen.music.solo import Chord, Solo, TimeSignature, bar_starts
+from jazzgen.music.tonality import Key, key_named
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Tune:
     changes: str
     meter: tuple[int, int] = (4, 4)
     tempo: float = 160.0
+    mode: str = "major"  # of the key its key signature is written in ("" for a modal tune: estimated)
 
 
 TUNES = {
@@ -52,6 +54,7 @@ TUNES = {
             "C",
             "| Cm7 | Fm7 | Cm7 | Cm7 | Fm7 | Fm7 | Cm7 | Cm7 | Ab7 | G7(b9) | Cm7 | Dm7b5 G7 |",
             tempo=140,
+            mode="minor",
         ),
         Tune(
             "rhythm",
@@ -82,6 +85,7 @@ TUNES = {
                 for k in (0, 5, 10, 3)
             ),
             tempo=140,
+            mode="minor",
         ),
         Tune(
             "autumn",
@@ -91,6 +95,7 @@ TUNES = {
             + "| Am7b5 | D7(b9) | Gm6 | Gm6 | Cm7 | F7 | Bbmaj7 | Ebmaj7 |"
             + "| Am7b5 | D7(b9) | Gm7 C7 | Fm7 Bb7 | Ebmaj7 | D7(b9) | Gm6 | Gm6 |",
             tempo=150,
+            mode="minor",
         ),
         Tune(
             "modal",
@@ -98,6 +103,7 @@ TUNES = {
             "D",
             "| Dm7 % % % % % % % |" * 2 + "| Ebm7 % % % % % % % |" + "| Dm7 % % % % % % % |",
             tempo=180,
+            mode="",
         ),
         Tune(
             "coltrane",
@@ -162,6 +168,7 @@ def lead_sheet(
         total_bars,
         chosen.tempo if chosen else 160.0,
         title=chosen.name if chosen else "",
+        info=_key_info(key or chosen.key, chosen.mode) if chosen else (),
     )
     return cut_bars(solo, bars or total_bars)
 
@@ -181,12 +188,23 @@ def arranged(chart: Solo, key: str | None = None, choruses: int = 1, bars: int |
             f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars"
         )
     spans = _repeated(chart.chords, chart.end, repeats)
+    info = chart.info
     if key is not None:
         home = dict(chart.info).get("key") or _first_root_name(spans)
         spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(_tonic(home))) % 12)
+        named = key_named(home)
+        info = tuple((k, v) for k, v in chart.info if k != "key")
+        info += _key_info(key, named.mode) if named is not None else ()
     meter = _repeated_meter(chart.meter, chart.bars, repeats)
-    sheet = replace(chart, notes=(), chords=spans, meter=meter, bars=chart.bars * repeats)
+    sheet = replace(chart, notes=(), chords=spans, meter=meter, bars=chart.bars * repeats, info=info)
     return cut_bars(sheet, bars or sheet.bars)
+
+
+def _key_info(tonic: str, mode: str) -> tuple[tuple[str, str], ...]:
+    """The info entry naming a tune's key (none for a modal tune, whose key is estimated)."""
+    if not mode:
+        return ()
+    return (("key", Key(pitch_class(_tonic(tonic)), mode).name),)
 
 
 def _repeated_meter(meter: tuple[TimeSignature, ...], bars: int, repeats: int) -> tuple[TimeSignature, ...]:
