@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jazzgen.errors import DataError, UsageError
+from jazzgen.errors import UsageError
 from jazzgen.music.chords import (
     MAX_BARS,
     NOTE_NAMES,
@@ -15,9 +15,8 @@ from jazzgen.music.chords import (
     merge_repeats,
     parse_changes,
     parse_chord,
-    pitch_class,
 )
-from jazzgen.music.solo import Chord, Solo, TimeSignature, bar_starts
+from jazzgen.music.solo import Chord, Solo, TimeSignature
 from jazzgen.music.tonality import Key, key_named
 
 
@@ -142,39 +141,25 @@ def lead_sheet(
     """
     if changes and tune:
         raise UsageError("give either --changes/--changes-file or --tune, not both")
-    if choruses < 1:
-        raise UsageError(f"--choruses {choruses}: give at least 1")
-    if bars is not None and bars < 1:
-        raise UsageError(f"--bars {bars}: give at least 1")
     chosen = _tune(tune) if (tune or not changes) else None
     text = chosen.changes if chosen else changes
     numerator, denominator = meter or (chosen.meter if chosen else (4, 4))
     signature = (TimeSignature(0, numerator, denominator),)
     form, form_bars = parse_changes(text, signature)
-    repeats = max(choruses, -(-bars // form_bars)) if bars else choruses  # loop the form to reach --bars
-    if form_bars * repeats > MAX_BARS:
-        raise UsageError(
-            f"{repeats} times through a {form_bars}-bar form is {form_bars * repeats:,} bars; "
-            f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars"
-        )
-    spans, total_bars = _repeated(form, bar_starts(signature, form_bars)[-1], repeats), form_bars * repeats
-    if key is not None:
-        home = chosen.key if chosen else _first_root_name(spans)
-        spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(home)) % 12)
-    solo = Solo(
+    chart = Solo(
         (),
-        spans,
+        form,
         signature,
-        total_bars,
+        form_bars,
         chosen.tempo if chosen else 160.0,
         title=chosen.name if chosen else "",
-        info=_key_info(key or chosen.key, chosen.mode) if chosen else (),
+        info=_key_info(chosen.key, chosen.mode) if chosen else (),
     )
-    return cut_bars(solo, bars or total_bars)
+    return arranged(chart, key, choruses, bars)
 
 
 def arranged(chart: Solo, key: str | None = None, choruses: int = 1, bars: int | None = None) -> Solo:
-    """A chart read from a file (jazzgen.formats.charts), as lead_sheet arranges a tune: its
+    """A chart (a tune's form, or one read by jazzgen.formats.charts) arranged to play over: its
     notes dropped, transposed so its tonic is key (its own key from info, else its first root),
     its form played choruses times (meter changes and all), cut or looped to bars."""
     if choruses < 1:
@@ -184,14 +169,14 @@ def arranged(chart: Solo, key: str | None = None, choruses: int = 1, bars: int |
     repeats = max(choruses, -(-bars // chart.bars)) if bars else choruses
     if chart.bars * repeats > MAX_BARS:
         raise UsageError(
-            f"{repeats} times through a {chart.bars}-bar chart is {chart.bars * repeats:,} bars; "
+            f"{repeats} times through a {chart.bars}-bar form is {chart.bars * repeats:,} bars; "
             f"jazzgen improvises over up to {MAX_BARS:,}: give fewer --choruses or --bars"
         )
     spans = _repeated(chart.chords, chart.end, repeats)
     info = chart.info
     if key is not None:
         home = dict(chart.info).get("key") or _first_root_name(spans)
-        spans = transpose(spans, (pitch_class(_tonic(key)) - pitch_class(_tonic(home))) % 12)
+        spans = transpose(spans, (_tonic(key) - _tonic(home)) % 12)
         named = key_named(home)
         info = tuple((k, v) for k, v in chart.info if k != "key")
         info += _key_info(key, named.mode) if named is not None else ()
@@ -204,7 +189,7 @@ def _key_info(tonic: str, mode: str) -> tuple[tuple[str, str], ...]:
     """The info entry naming a tune's key (none for a modal tune, whose key is estimated)."""
     if not mode:
         return ()
-    return (("key", Key(pitch_class(_tonic(tonic)), mode).name),)
+    return (("key", Key(_tonic(tonic), mode).name),)
 
 
 def _repeated_meter(meter: tuple[TimeSignature, ...], bars: int, repeats: int) -> tuple[TimeSignature, ...]:
@@ -230,17 +215,12 @@ def _tune(name: str | None) -> Tune:
     return TUNES[name]
 
 
-def _tonic(key: str) -> str:
-    text = key.strip()
-    for suffix in ("major", "minor", "maj", "min", "m", "-"):
-        if text.lower().endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)].strip()
-            break
-    try:
-        pitch_class(text)
-    except DataError:
-        raise UsageError(f"--key {key}: give a key such as C, Eb, F#, Bbm") from None
-    return text
+def _tonic(key: str) -> int:
+    """The pitch class of a key's tonic ("Eb", "Bbm", "C-", "F# major")."""
+    named = key_named(key)
+    if named is None:
+        raise UsageError(f"--key {key}: give a key such as C, Eb, F#, Bbm")
+    return named.tonic
 
 
 def _first_root_name(spans: tuple[Chord, ...]) -> str:
