@@ -12,7 +12,7 @@ from jazzgen.lm.config import ModelConfig, TrainConfig
 from jazzgen.lm.vocab import Vocab
 from jazzgen.tokens.values import encode, token_kind
 
-CHANGES = ["| Dm7 G7 | Cmaj7 % |", "| F7 | Bb7 | F7 | C7 |", "| Cm7 | F7 | Bbmaj7 | Ebmaj7 |"]
+CHANGES = ["| Dm7 G7 | Cmaj7 | % |", "| F7 | Bb7 | F7 | C7 |", "| Cm7 | F7 | Bbmaj7 | Ebmaj7 |"]
 
 
 def synthetic_solo(index: int):

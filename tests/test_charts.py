@@ -49,7 +49,7 @@ def test_a_musicxml_lead_sheet_gives_its_chords_without_its_melody(tmp_path):
 
 def test_a_changes_text_is_a_chart_and_a_broken_one_is_one_line(tmp_path):
     text = tmp_path / "tune.chords"
-    text.write_text("| Dm7 G7 | Cmaj7 % |\n")
+    text.write_text("| Dm7 G7 | Cmaj7 | % |\n")
     chart = read_chart(text)
     assert chart.bars == 3 and chart.title == "tune"
     (tmp_path / "empty.chords").write_text("  \n")

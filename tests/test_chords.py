@@ -74,7 +74,7 @@ def test_nc_has_no_root():
 
 
 def test_parse_changes_shares_bars_evenly_and_repeats_with_percent():
-    chords, bars = parse_changes("| Dm7 G7 | Cmaj7 % | F7 / Bb7 . |")
+    chords, bars = parse_changes("| Dm7 G7 | Cmaj7 | % | F7 / Bb7 . |")
     assert bars == 4
     assert [(c.onset, c.duration, c.symbol) for c in chords] == [
         (0, 24, "Dm7"),
@@ -90,6 +90,28 @@ def test_parse_changes_in_three_four():
     chords, bars = parse_changes("| C7 F7 Bb7 | Eb |", meter)
     assert [(c.onset, c.duration) for c in chords] == [(0, 12), (12, 12), (24, 12), (36, 36)]
     assert format_changes(chords, bar_starts(meter, bars)) == "| C7 F7 Bb7 | Eb |"
+
+
+@pytest.mark.parametrize(
+    ("changes", "bars", "spans"),
+    [
+        ("| Cmaj7 | % |", 2, [(0, 96, "Cmaj7")]),
+        ("| Dm7 G7 | Cmaj7 |", 2, [(0, 24, "Dm7"), (24, 24, "G7"), (48, 48, "Cmaj7")]),
+        ("| C7 | F7 |\n| % | C7 |", 4, [(0, 48, "C7"), (48, 96, "F7"), (144, 48, "C7")]),
+        ("Dm7 G7\nCmaj7", 2, [(0, 24, "Dm7"), (24, 24, "G7"), (48, 48, "Cmaj7")]),
+        ("|| C7 | | F7 ||", 2, [(0, 48, "C7"), (48, 48, "F7")]),
+    ],
+)
+def test_a_bar_is_what_stands_between_two_bar_lines(changes, bars, spans):
+    chords, count = parse_changes(changes)
+    assert count == bars
+    assert [(c.onset, c.duration, c.symbol) for c in chords] == spans
+
+
+@pytest.mark.parametrize(("changes", "bar"), [("| C7 % F7 |", 1), ("| Dm7 | G7 | Cmaj7 % |", 3)])
+def test_a_percent_beside_chords_names_its_bar(changes, bar):
+    with pytest.raises(DataError, match=rf"^bar {bar} .*alone between bar lines"):
+        parse_changes(changes)
 
 
 @pytest.mark.parametrize("bad", ["", "| % |", "| C D E F G |", "| / C |"])

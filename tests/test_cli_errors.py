@@ -200,7 +200,7 @@ CASES = {
         (
             ["generate", "-m", "{T}/jazz", "--changes", "| |"],
             2,
-            "--changes '| |': the changes hold no bars: write them like '| Dm7 G7 | Cmaj7 % |'",
+            "--changes '| |': the changes hold no bars: write them like '| Dm7 G7 | Cmaj7 | % |'",
         ),
         (
             ["generate", "-m", "{T}/jazz", "--changes-file", "{T}/nope.txt"],

@@ -31,7 +31,7 @@ def test_generate_writes_a_midi_file_with_melody_comp_and_bass(tmp_path, jazz_bu
         "-m",
         jazz_bundle,
         "--changes",
-        "| Dm7 G7 | Cmaj7 % |",
+        "| Dm7 G7 | Cmaj7 | % |",
         "--bass",
         "--seed",
         1,
@@ -190,7 +190,7 @@ def test_generate_continues_a_primer_from_a_values_file_or_a_midi_file(tmp_path,
 
 
 def test_generate_reads_changes_from_a_file(tmp_path, jazz_bundle):
-    (tmp_path / "tune.chords").write_text("| Cm7 | F7 |\n| Bbmaj7 % |\n")
+    (tmp_path / "tune.chords").write_text("| Cm7 | F7 |\n| Bbmaj7 | % |\n")
     result = run(
         "generate", "-m", jazz_bundle, "--changes-file", tmp_path / "tune.chords", "-o", tmp_path / "t.mid"
     )

@@ -46,7 +46,7 @@ class TableLM:
 QUARTERS = {"g12": "C+2", "C+2": "d12"}  # after a duration or a forced token: g12
 
 
-def run(table, default="g12", changes="| Dm7 G7 | Cmaj7 % |", n=1, seed=0, register=None, echo=None):
+def run(table, default="g12", changes="| Dm7 G7 | Cmaj7 | % |", n=1, seed=0, register=None, echo=None):
     vocab = corpus_vocab()
     sheet = lead_sheet(changes)
     events = forced_events(sheet)
@@ -71,7 +71,7 @@ def test_one_hot_model_gives_exactly_its_notes_over_the_forced_bars():
     solo = decode(tokens, chords=sheet.chords)
     assert [n.onset for n in solo.notes] == list(range(12, sheet.end, 12))
     assert all(n.duration == 12 for n in solo.notes)
-    assert solo.bars == sheet.bars == 3  # '| Cmaj7 % |' is two bars of Cmaj7
+    assert solo.bars == sheet.bars == 3  # '| Cmaj7 | % |' is two bars of Cmaj7
     assert [(c.onset, c.symbol) for c in solo.chords] == [(0, "Dm7"), (24, "G7"), (48, "Cmaj7")]
     assert tokens.count("|") == 3 and tokens[-1] == "<end>"
 
@@ -105,7 +105,7 @@ def test_same_seed_same_output_and_variations_differ(tmp_path):
 def test_generate_keeps_the_progression_and_the_range(tmp_path):
     bundle = random_bundle(tmp_path / "m", corpus_vocab(), scale=0.3)
     solo = generate(
-        bundle, changes="| Dm7 G7 | Cmaj7 % |", choruses=2, seed=1, instrument="trumpet", temperature=2.0
+        bundle, changes="| Dm7 G7 | Cmaj7 | % |", choruses=2, seed=1, instrument="trumpet", temperature=2.0
     )
     assert solo.bars == 6
     assert [c.symbol for c in solo.chords] == ["Dm7", "G7", "Cmaj7", "Dm7", "G7", "Cmaj7"]
@@ -238,7 +238,7 @@ def test_the_placed_scheme_forces_the_place_each_gap_reaches():
         [encode(TRAINING, PLACED), [f"^{t}" for t in range(48)] + ["g12", "d12", "C+2", "<end>"]]
     )
     places = {f"^{t}": "C+2" for t in range(48)}
-    sheet = lead_sheet("| Dm7 G7 | Cmaj7 % |")
+    sheet = lead_sheet("| Dm7 G7 | Cmaj7 | % |")
     events = forced_events(sheet)
     prefix = header(sheet, 62) + events[0][1]
     model = TableLM(vocab, {**places, "C+2": "d12"}, "g12")
@@ -252,7 +252,7 @@ def test_the_placed_scheme_forces_the_place_each_gap_reaches():
 def test_the_positions_scheme_keeps_notes_in_order_inside_their_bars():
     positions = [f"p{t}" for t in range(0, 48, 6)]
     vocab = Vocab.build([encode(TRAINING, POSITIONS), positions + ["d6", "C+2", "S-1", "|", "<end>"]])
-    sheet = lead_sheet("| Dm7 G7 | Cmaj7 % |")
+    sheet = lead_sheet("| Dm7 G7 | Cmaj7 | % |")
     events = forced_events(sheet)
     prefix = header(sheet, 62) + events[0][1]
     model = TableLM(vocab, {p: "C+2" for p in positions} | {"C+2": "d6"}, positions + ["|", "@24"])

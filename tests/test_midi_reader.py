@@ -267,7 +267,7 @@ def test_sidecar_chords_count_from_the_solos_first_bar(tmp_path):
     line = [(onset + 48, duration, pitch) for onset, duration, pitch in LINE]
     path = tmp_path / "tune.MID"
     path.write_bytes(make_midi(part("Melody", line)).getvalue())
-    (tmp_path / "tune.chords").write_text("| Dm7 G7 | Cmaj7 % |\n", encoding="utf-8")
+    (tmp_path / "tune.chords").write_text("| Dm7 G7 | Cmaj7 | % |\n", encoding="utf-8")
     reading = read_midi(path)
     assert reading.chords_from == "sidecar file tune.chords"
     assert symbols(reading) == [(0, 24, "Dm7"), (24, 24, "G7"), (48, 96, "Cmaj7")]

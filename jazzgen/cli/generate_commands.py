@@ -49,7 +49,12 @@ def _sampling_options(command):
 
 @click.command()
 @click.option("-m", "--model", type=click.Path(), default=None, help="Model bundle [default: trained/jazz].")
-@click.option("--changes", default=None, help="Progression, e.g. '| Dm7 G7 | Cmaj7 % |'.")
+@click.option(
+    "--changes",
+    default=None,
+    help="Progression: a bar is what stands between two bar lines, '%' alone in one repeats the "
+    "previous bar, e.g. '| Dm7 G7 | Cmaj7 | % |'.",
+)
 @click.option("--changes-file", type=click.Path(), default=None, help="A file holding the progression.")
 @click.option("--tune", default=None, help="A built-in progression (see --list-tunes) [default: blues].")
 @click.option(
@@ -121,7 +126,7 @@ def generate(**o) -> None:
     Examples:
       jazzgen generate                                   # a blues chorus from trained/jazz
       jazzgen generate --tune rhythm --key Eb --choruses 2 --tempo 220 -o rhythm.mid --wav
-      jazzgen generate --changes "| Dm7 G7 | Cmaj7 % |" -n 4 --outdir takes --seed 7 --bass
+      jazzgen generate --changes "| Dm7 G7 | Cmaj7 | % |" -n 4 --outdir takes --seed 7 --bass
       jazzgen generate --over standards.html --title "Autumn Leaves" --choruses 2 --musicxml
       jazzgen generate --tune autumn --musicxml --transpose-for tenor   # solo.mid + solo.musicxml
     """

@@ -1,6 +1,6 @@
 """The chart a musician improvises over, from the file it lives in: an iReal Pro export (an HTML
 or text file holding `irealb://` / `irealbook://` links), a MusicXML lead sheet, or a changes
-text (`.chords`, `| Dm7 G7 | Cmaj7 % |`). Gives one note-less Solo: its chords, meter, bars,
+text (`.chords`, `| Dm7 G7 | Cmaj7 | % |`). Gives one note-less Solo: its chords, meter, bars,
 tempo and title, for jazzgen.music.tunes.arranged to transpose, repeat and cut.
 
     chart = read_chart("standards.html", title="Autumn Leaves")
@@ -93,7 +93,7 @@ def _changes_chart(path: Path) -> Solo:
             f"({err.reason} at byte {err.start})"
         ) from None
     if not text.strip():
-        raise DataError(f"{shown(path)}: empty; write the changes in it, e.g. | Dm7 G7 | Cmaj7 % |")
+        raise DataError(f"{shown(path)}: empty; write the changes in it, e.g. | Dm7 G7 | Cmaj7 | % |")
     try:
         return replace(lead_sheet(changes=text), source=str(path), title=path.stem)
     except DataError as err:

@@ -1,6 +1,6 @@
 """Generation: a trained bundle improvises over a lead sheet, in NumPy, without TensorFlow.
 
-solo = jazzgen.improv.generation(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 % |", seed=1)
+solo = jazzgen.improv.generation(model="trained/jazz", changes="| Dm7 G7 | Cmaj7 | % |", seed=1)
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def load_model(model: str | Path | None = None) -> tuple[NumpyLM, object]:
 def generate(
     model: str | Path | None = None, changes: str | None = None, tune: str | None = None, **options
 ) -> Solo:
-    """One solo over changes ('| Dm7 G7 | Cmaj7 % |') or a built-in tune (default: the blues).
+    """One solo over changes ('| Dm7 G7 | Cmaj7 | % |') or a built-in tune (default: the blues).
 
     Options: key, choruses, bars, tempo, temperature (of the pitch choices), rhythm_temperature
     (of the rhythm choices; the model's default), echo, best_of, top_k, top_p, seed, primer (a Solo

@@ -303,11 +303,13 @@ def merge_repeats(chords: list[Chord]) -> tuple[Chord, ...]:
 def parse_changes(
     text: str, meter: tuple[TimeSignature, ...] = (TimeSignature(0, 4, 4),)
 ) -> tuple[tuple[Chord, ...], int]:
-    """Read a bar-line progression like '| Dm7 G7 | Cmaj7 % |' into chord spans and a bar count.
+    """Read a bar-line progression like '| Dm7 G7 | Cmaj7 | % |' into chord spans and a bar count.
 
-    Each bar holds 1 to 4 chords sharing the bar evenly (two chords in 4/4 take two beats each);
-    '%' is a bar of its own that repeats the previous bar ('| Cmaj7 % |' is two bars of Cmaj7);
-    '/' or '.' repeats the previous chord for one slot of a bar. 'NC' bars hold no chord span.
+    A bar is what stands between two bar lines (a line's end closes a bar too; empty cells are
+    dropped). Each bar holds 1 to 4 chords sharing the bar evenly (two chords in 4/4 take two beats
+    each); a '%' alone in a bar repeats the previous bar ('| Cmaj7 | % |' is two bars of Cmaj7), and
+    beside chords it is an error naming the bar; '/' or '.' repeats the previous chord for one slot of
+    a bar. 'NC' bars hold no chord span.
     Text over MAX_CHANGES_CHARS characters, or of over MAX_BARS bars, is refused before a span is made.
     """
     if len(text) > MAX_CHANGES_CHARS:
@@ -322,7 +324,7 @@ def parse_changes(
             "progression: cut them to the tune's form"
         )
     if not bars:
-        raise DataError("the changes hold no bars: write them like '| Dm7 G7 | Cmaj7 % |'")
+        raise DataError("the changes hold no bars: write them like '| Dm7 G7 | Cmaj7 | % |'")
     starts = bar_starts(meter, len(bars))
     spans, previous = [], None
     for index, symbols in enumerate(bars):
@@ -330,6 +332,11 @@ def parse_changes(
             if previous is None:
                 raise DataError("'%' in the first bar has no bar to repeat")
             symbols = previous
+        elif "%" in symbols:
+            raise DataError(
+                f"bar {index + 1} ('{' '.join(symbols)}'): a '%' repeats a whole bar and stands alone "
+                "between bar lines, as in '| Cmaj7 | % |'"
+            )
         if len(symbols) > 4:
             raise DataError(f"bar {index + 1} has {len(symbols)} chords; at most 4 fit one bar")
         spans += _bar_chords(symbols, starts[index], starts[index + 1], index)
@@ -338,21 +345,14 @@ def parse_changes(
 
 
 def _bar_cells(text: str) -> list[list[str]]:
-    """The symbols of each bar, in order; a '%' is a bar of its own, empty cells are dropped. Stops
-    past MAX_BARS bars."""
+    """The symbols of each bar, in order: what stands between two bar lines, a line's end closing a
+    bar too; empty cells are dropped. Stops past MAX_BARS bars."""
     bars = []
     for cell in text.replace("\n", "|").split("|"):
         if len(bars) > MAX_BARS:
             break
-        chords = []
-        for symbol in cell.split():
-            if symbol == "%":
-                bars += [chords, ["%"]] if chords else [["%"]]
-                chords = []
-            else:
-                chords.append(symbol)
-        if chords:
-            bars.append(chords)
+        if symbols := cell.split():
+            bars.append(symbols)
     return bars
 
 

@@ -47,7 +47,7 @@ def chords_from_marks(marks: list[tuple[int, ChordSymbol]], end: int) -> tuple[C
 
 
 def read_sidecar(sidecar: Path, meter: tuple[TimeSignature, ...]) -> tuple[tuple[Chord, ...], int]:
-    """Chord spans and bar count of a '| Dm7 G7 | Cmaj7 % |' file; its first bar is tick 0. No more
+    """Chord spans and bar count of a '| Dm7 G7 | Cmaj7 | % |' file; its first bar is tick 0. No more
     than one character over what parse_changes reads (MAX_CHANGES_CHARS) is read."""
     try:
         with open(sidecar, encoding="utf-8") as handle:

@@ -70,7 +70,7 @@ TUNES = {
             "major ii-V-I through all twelve keys, down in fourths",
             "C",
             " ".join(
-                f"| {NOTE_NAMES[(2 + k) % 12]}m7 | {NOTE_NAMES[(7 + k) % 12]}7 | {NOTE_NAMES[k]}maj7 % |"
+                f"| {NOTE_NAMES[(2 + k) % 12]}m7 | {NOTE_NAMES[(7 + k) % 12]}7 | {NOTE_NAMES[k]}maj7 | % |"
                 for k in (0, 5, 10, 3, 8, 1, 6, 11, 4, 9, 2, 7)
             ),
             tempo=140,
@@ -80,7 +80,7 @@ TUNES = {
             "minor ii-V-i in four keys",
             "C",
             " ".join(
-                f"| {NOTE_NAMES[(2 + k) % 12]}m7b5 | {NOTE_NAMES[(7 + k) % 12]}7(b9) | {NOTE_NAMES[k]}m6 % |"
+                f"| {NOTE_NAMES[(2 + k) % 12]}m7b5 | {NOTE_NAMES[(7 + k) % 12]}7(b9) | {NOTE_NAMES[k]}m6 | % |"
                 for k in (0, 5, 10, 3)
             ),
             tempo=140,
@@ -100,7 +100,9 @@ TUNES = {
             "modal",
             "32-bar AABA modal form: D dorian, up a half step for the bridge",
             "D",
-            "| Dm7 % % % % % % % |" * 2 + "| Ebm7 % % % % % % % |" + "| Dm7 % % % % % % % |",
+            ("| Dm7 | % | % | % | % | % | % | % |" * 2)
+            + "| Ebm7 | % | % | % | % | % | % | % |"
+            + "| Dm7 | % | % | % | % | % | % | % |",
             tempo=180,
             mode="",
         ),
@@ -135,7 +137,7 @@ def lead_sheet(
 ) -> Solo:
     """A note-less Solo holding the progression to improvise over.
 
-    changes: '| Dm7 G7 | Cmaj7 % |' text, or tune: a name in TUNES (default 'blues' when neither
+    changes: '| Dm7 G7 | Cmaj7 | % |' text, or tune: a name in TUNES (default 'blues' when neither
     is given). key transposes the progression so its tonic is key; choruses repeats the form;
     bars cuts the result to that many bars.
     """

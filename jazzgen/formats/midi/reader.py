@@ -15,7 +15,7 @@ reads MIDI, through mido.
    otherwise through beats tracked from its onsets and the other parts' (jazzgen.formats.midi.beats). The
    solo starts at the bar holding its first note.
 4. Chords, the first source that gives any: chord symbols in marker, text, lyric or cue events;
-   a sidecar file `<name>.chords` next to the MIDI file, '| Dm7 G7 | Cmaj7 % |', whose first bar
+   a sidecar file `<name>.chords` next to the MIDI file, '| Dm7 G7 | Cmaj7 | % |', whose first bar
    is the solo's first bar (the bar of the first melody note, not the file's bar 1); chords
    estimated from the other non-drum parts (jazzgen.music.harmony); else none.
 """
