@@ -90,7 +90,8 @@ def prepare(
     "--chords",
     is_flag=True,
     help="Print only the progression read, as a changes text to correct and pass back with "
-    "--changes-file (any file generate --over reads, or a solo prepare reads).",
+    "--changes-file (any file generate --over reads, or a solo prepare reads; a MIDI file's from "
+    "its bar 1, NC in a count-in, as generate --over FILE --changes-file reads them).",
 )
 @click.option("--title", default=None, help="With --chords: the song of an iReal Pro playlist.")
 def inspect(
@@ -125,7 +126,11 @@ def _progression(file: str, title: str | None, melody_track) -> str:
     from jazzgen.music import format_changes
 
     kind = chart_kind(file)
-    if kind in ("midi", "musicxml") or (kind == "changes" and file.lower().endswith(".csv")):
+    if kind == "midi":
+        from jazzgen.formats import file_chart
+
+        sheet = file_chart(file)  # from the file's bar 1, as generate --over FILE --changes-file reads it
+    elif kind == "musicxml" or (kind == "changes" and file.lower().endswith(".csv")):
         sheet = read_file(file, melody_track=melody_track).solos[0]  # a solo, as prepare reads it
     else:
         sheet = read_chart(file, title)

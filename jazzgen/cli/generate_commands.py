@@ -61,8 +61,16 @@ def _sampling_options(command):
     "--over",
     type=click.Path(),
     default=None,
-    help="A chart to play over: an iReal Pro export (HTML or text with irealb:// links), a MusicXML "
-    "lead sheet or a changes text; its meter, bars and tempo too.",
+    help="A file to play over: a DAW's MIDI backing track (its chords, tempo map and bars; the solo "
+    "lands on its bars), an iReal Pro export (HTML or text with irealb:// links), a MusicXML lead "
+    "sheet or a changes text; its meter, bars and tempo too.",
+)
+@click.option(
+    "--from-bar",
+    type=int,
+    default=None,
+    help="With a MIDI backing track: the bar of the file the solo starts at [default: the first "
+    "bar with a chord; a count-in before it stays silent].",
 )
 @click.option("--title", default=None, help="With --over: the song of an iReal Pro playlist to play over.")
 @click.option("--list-tunes", is_flag=True, help="List the built-in progressions and exit.")
@@ -74,6 +82,11 @@ def _sampling_options(command):
 @click.option("--instrument", default="tenor sax", show_default=True, help="GM instrument name or number.")
 @click.option("--no-comp", is_flag=True, help="Leave out the piano comping track.")
 @click.option("--bass", is_flag=True, help="Add a walking bass track.")
+@click.option(
+    "--solo-only",
+    is_flag=True,
+    help="Write only the Melody track (and the tempo map): what a DAW user drags onto a session.",
+)
 @click.option("--primer", type=click.Path(), default=None, help="A MIDI or values file the solo continues.")
 @click.option("--max-tokens", type=int, default=20_000, show_default=True, help="Longest token stream.")
 @_sampling_options
@@ -129,6 +142,7 @@ def generate(**o) -> None:
       jazzgen generate --changes "| Dm7 G7 | Cmaj7 | % |" -n 4 --outdir takes --seed 7 --bass
       jazzgen generate --over standards.html --title "Autumn Leaves" --choruses 2 --musicxml
       jazzgen generate --tune autumn --musicxml --transpose-for tenor   # solo.mid + solo.musicxml
+      jazzgen generate --over backing.mid --solo-only -o solo.mid       # lands on the session's bars
     """
     from jazzgen.music import TUNES
 
@@ -148,9 +162,18 @@ def generate(**o) -> None:
         check_writable(path)  # before sampling, not after it
         if o["musicxml"]:
             check_writable(path.with_suffix(".musicxml"))
+    changes = _changes(o["changes"], o["changes_file"])
+    backing = _backing(o, changes)
+    if backing is not None:
+        chart = backing.chart
+        click.echo(
+            f"over {shown(o['over'])}: bars {backing.first_bar}-{backing.first_bar + chart.bars - 1}, "
+            f"{chart.tempo:g} bpm at bar {backing.first_bar}, chords {backing.chords_from}"
+        )
+        changes, o["bars"] = None, None
     solos = generate_variations(
         o["model"],
-        _changes(o["changes"], o["changes_file"]),
+        changes,
         o["tune"],
         n=o["count"],
         key=o["key"],
@@ -167,10 +190,42 @@ def generate(**o) -> None:
         max_tokens=o["max_tokens"],
         best_of=o["best_of"],
         echo=o["echo"],
-        over=_chart(o["over"], o["title"]),
+        over=backing.chart if backing is not None else _chart(o["over"], o["title"]),
     )
     for solo, path in zip(solos, outputs):
-        _write(solo, path, o)
+        _write(solo, path, o, backing)
+
+
+def _backing(o: dict, changes: str | None):
+    """The MIDI backing track --over names (its given changes, --from-bar and --bars applied), or
+    None when --over is not a MIDI file. Options a backing track settles itself are refused."""
+    from jazzgen.formats import chart_kind
+
+    if o["over"] is None or chart_kind(o["over"]) != "midi":
+        if o["from_bar"] is not None:
+            raise UsageError(
+                f"--from-bar {o['from_bar']}: it picks the bar of a MIDI backing track the solo starts "
+                "at; add --over FILE.mid (or cut a chart with --bars)"
+            )
+        return None
+    settled = {
+        "tune": "give --over or --tune, not both",
+        "title": "--title picks a song of an iReal Pro playlist; a MIDI file holds one tune",
+        "key": "--key: the solo plays in the backing track's key; transpose the backing in the DAW",
+        "tempo": "--tempo: the backing track's tempo map sets the tempo; change it in the DAW",
+        "bass": "--bass: the backing track's own parts are written under the solo; leave --bass out",
+    }
+    for option, message in settled.items():
+        if o[option]:
+            raise UsageError(message)
+    if o["choruses"] != 1:
+        raise UsageError(
+            "--choruses: a backing track plays once through; export more choruses from the DAW, or "
+            "choose the bars with --from-bar and --bars"
+        )
+    from jazzgen.formats import read_backing
+
+    return read_backing(o["over"], changes, o["from_bar"], o["bars"])
 
 
 def _chart(over: str | None, title: str | None):
@@ -256,19 +311,24 @@ def _outputs(output: str | None, outdir: str | None, count: int) -> list[Path]:
     return [base.with_name(f"{base.stem}_{i + 1:03d}{base.suffix}") for i in range(count)]
 
 
-def _write(solo, path: Path, o: dict) -> None:
+def _write(solo, path: Path, o: dict, backing=None) -> None:
+    """The MIDI file (on a backing track's clock, over its band unless --solo-only) and the
+    WAV, piano roll and MusicXML asked for beside it."""
     from jazzgen.formats import write_midi
 
     if not 0.5 <= o["swing"] <= 0.75:
         raise UsageError(f"--swing {o['swing']}: give 0.5 (straight) to 0.75 (hard swing)")
+    alone = o["solo_only"]
     write_midi(
         solo,
         path,
         instrument=o["instrument"],
-        comp=not o["no_comp"],
-        bass=o["bass"],
+        comp=not (o["no_comp"] or alone or backing is not None),
+        bass=o["bass"] and not alone,
         swing=o["swing"],
         chord_markers=True,
+        clock=backing.clock if backing is not None else None,
+        band=backing.band if backing is not None and not alone else (),
     )
     written = [str(path)]
     if o["wav"]:

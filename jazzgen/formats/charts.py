@@ -1,7 +1,8 @@
-"""The chart a musician improvises over, from the file it lives in: an iReal Pro export (an HTML
-or text file holding `irealb://` / `irealbook://` links), a MusicXML lead sheet, or a changes
-text (`.chords`, `| Dm7 G7 | Cmaj7 | % |`). Gives one note-less Solo: its chords, meter, bars,
-tempo and title, for jazzgen.music.tunes.arranged to transpose, repeat and cut.
+"""The chart a musician improvises over, from the file it lives in: a DAW's MIDI backing track
+(jazzgen.formats.midi.backing, which also keeps the file's clock to write the solo back on), an
+iReal Pro export (an HTML or text file holding `irealb://` / `irealbook://` links), a MusicXML lead
+sheet, or a changes text (`.chords`, `| Dm7 G7 | Cmaj7 | % |`). Gives one note-less Solo: its
+chords, meter, bars, tempo and title, for jazzgen.music.tunes.arranged to transpose, repeat and cut.
 
     chart = read_chart("standards.html", title="Autumn Leaves")
 """
@@ -33,11 +34,9 @@ def read_chart(path: str | Path, title: str | None = None) -> Solo:
         raise UsageError(f"--over {shown(path)}: {why}")
     kind = chart_kind(path)
     if kind == "midi":
-        raise UsageError(
-            f"--over {shown(path)}: reading the chords of a MIDI backing track is not built yet; give "
-            "the changes with --changes-file (`jazzgen inspect FILE --chords` prints the chords "
-            "jazzgen reads from a MIDI solo)"
-        )
+        from jazzgen.formats.midi.backing import read_backing
+
+        return read_backing(path).chart
     if kind == "musicxml":
         return _musicxml_chart(path)
     if kind == "ireal":

@@ -20,7 +20,7 @@ import wave
 from bisect import bisect_right
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import mido
 
@@ -32,9 +32,13 @@ from jazzgen.music.instruments import ACOUSTIC_BASS, PIANO, program_number
 from jazzgen.music.solo import TICKS_PER_BEAT, Note, Solo
 from jazzgen.music.tonality import solo_key
 
+if TYPE_CHECKING:
+    from jazzgen.formats.midi.backing import BandTrack, Clock
+
 PPQ = 480  # MIDI ticks per quarter note
 SCALE = PPQ // TICKS_PER_BEAT  # MIDI ticks per jazzgen tick
 MELODY_CHANNEL, COMP_CHANNEL, BASS_CHANNEL = 0, 1, 2
+DRUM_CHANNEL = 9  # General MIDI's channel 10
 SWING_RANGE = (0.5, 0.75)
 JITTER = 8  # largest velocity change velocity_jitter_seed adds or takes away
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -60,13 +64,19 @@ def write_midi(
     tempo: float | None = None,
     velocity_jitter_seed: int | None = None,
     chord_markers: bool = False,
+    clock: Clock | None = None,
+    band: tuple[BandTrack, ...] = (),
 ) -> None:
     """Write solo as a Type 1 MIDI file to a path (atomically) or a binary file object.
 
     instrument: GM name or program number of the melody; swing: 0.5 straight .. 0.75 hard swing
     (where the off-beat 8th falls, as a fraction of the beat); tempo: quarter notes per minute
     (default solo.tempo); velocity_jitter_seed: humanise velocities by up to +-JITTER, repeatably;
-    chord_markers: write each chord symbol as a marker event at its onset (NC where changes stop).
+    chord_markers: write each chord symbol as a marker event at its onset (NC where changes stop);
+    clock: a backing track's time grid (jazzgen.formats.midi.backing) to write on instead of
+    PPQ ticks at one tempo: its ticks a beat, tempo map and meters, the solo starting at its origin;
+    band: the backing's own tracks, written under the solo (jazzgen's parts then take channels
+    the band leaves free).
     """
     midi = midi_file(
         solo,
@@ -77,6 +87,8 @@ def write_midi(
         tempo=tempo,
         velocity_jitter_seed=velocity_jitter_seed,
         chord_markers=chord_markers,
+        clock=clock,
+        band=band,
     )
     if hasattr(path_or_file, "write"):
         midi.save(file=path_or_file)
@@ -95,26 +107,47 @@ def midi_file(
     tempo=None,
     velocity_jitter_seed=None,
     chord_markers=False,
+    clock=None,
+    band=(),
 ) -> mido.MidiFile:
     """The mido.MidiFile write_midi saves (same options)."""
     program = program_number(instrument)
     _check_swing(swing)
     tempo = solo.tempo if tempo is None else _check_tempo(tempo)
-    to_midi = swing_map(solo, swing)
-    end = to_midi(solo.end)
+    to_midi = swing_map(solo, swing) if clock is None else _on_clock(swing_map(solo, swing), clock)
+    end = max([to_midi(solo.end)] + [t.events[-1][0] for t in band if t.events])
     rng = random.Random(velocity_jitter_seed) if velocity_jitter_seed is not None else None
-    midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
-    midi.tracks.append(_conductor_track(solo, tempo, to_midi, chord_markers))
-    parts = [("Melody", MELODY_CHANNEL, program, solo.notes)]
+    midi = mido.MidiFile(type=1, ticks_per_beat=PPQ if clock is None else clock.ticks_per_beat)
+    midi.tracks.append(_conductor_track(solo, tempo, to_midi, chord_markers, clock, end))
+    parts = [("Melody", program, solo.notes)]
     if comp:
-        parts.append(("Comp", COMP_CHANNEL, PIANO, comp_notes(solo)))
+        parts.append(("Comp", PIANO, comp_notes(solo)))
     if bass:
-        parts.append(("Bass", BASS_CHANNEL, ACOUSTIC_BASS, walking_bass(solo)))
-    for name, channel, part_program, notes in parts:
+        parts.append(("Bass", ACOUSTIC_BASS, walking_bass(solo)))
+    channels = _channels(len(parts), band)
+    for (name, part_program, notes), channel in zip(parts, channels):
         events = _note_events(notes, channel, to_midi, end, rng)
         program_change = mido.Message("program_change", channel=channel, program=part_program)
         midi.tracks.append(_track(name, end, events, program_change))
+    for track in band:
+        midi.tracks.append(_track(track.name, end, list(track.events)))
     return midi
+
+
+def _on_clock(swung: Callable[[int], int], clock: Clock) -> Callable[[int], int]:
+    """jazzgen ticks -> a backing file's ticks: swung PPQ ticks rescaled to its ticks a beat, from
+    the file tick of the solo's first bar."""
+    return lambda tick: clock.origin + round(swung(tick) * clock.ticks_per_beat / PPQ)
+
+
+def _channels(count: int, band: tuple[BandTrack, ...]) -> list[int]:
+    """MIDI channels for jazzgen's parts (melody, comp, bass): its own when the band leaves them
+    free, else the first free ones (never the drums' channel 10); shared only when none is free."""
+    used = {m.channel for t in band for _, m in t.events if hasattr(m, "channel")}
+    free = [c for c in range(16) if c not in used and c != DRUM_CHANNEL]
+    preferred = [c for c in (MELODY_CHANNEL, COMP_CHANNEL, BASS_CHANNEL) if c in free]
+    order = preferred + [c for c in free if c not in preferred] or [MELODY_CHANNEL]
+    return [order[min(i, len(order) - 1)] for i in range(count)]
 
 
 def _check_swing(swing: float) -> None:
@@ -169,23 +202,27 @@ def _beat_start(starts: tuple[int, ...], tick: int) -> int:
     return bar_start + (tick - bar_start) // TICKS_PER_BEAT * TICKS_PER_BEAT
 
 
-def _conductor_track(solo: Solo, tempo: float, to_midi, chord_markers: bool) -> mido.MidiTrack:
+def _conductor_track(
+    solo: Solo, tempo: float, to_midi, chord_markers: bool, clock, end: int
+) -> mido.MidiTrack:
+    """Name, tempo, key and meters (a clock's own tempo map and meters as they were), chord markers."""
     starts = solo.bar_starts
-    events = [
-        (0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo))),
-        (0, mido.MetaMessage("key_signature", key=solo_key(solo).name)),
+    key = (0, mido.MetaMessage("key_signature", key=solo_key(solo).name))
+    if clock is None:
+        events = [(0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo))), key]
+        meters = [
+            (to_midi(starts[ts.bar]), ts.numerator, ts.denominator) for ts in solo.meter if ts.bar < solo.bars
+        ]
+    else:
+        events = [(tick, mido.MetaMessage("set_tempo", tempo=us)) for tick, us in clock.tempos] + [key]
+        meters = list(clock.meters)
+    events += [
+        (tick, mido.MetaMessage("time_signature", numerator=num, denominator=den))
+        for tick, num, den in meters
     ]
-    for ts in solo.meter:
-        if ts.bar < solo.bars:
-            events.append(
-                (
-                    to_midi(starts[ts.bar]),
-                    mido.MetaMessage("time_signature", numerator=ts.numerator, denominator=ts.denominator),
-                )
-            )
     if chord_markers:
         events += [(to_midi(tick), mido.MetaMessage("marker", text=text)) for tick, text in chord_marks(solo)]
-    return _track(solo.title or "jazzgen solo", to_midi(solo.end), events)
+    return _track(solo.title or "jazzgen solo", end, events)
 
 
 def chord_marks(solo: Solo) -> list[tuple[int, str]]:

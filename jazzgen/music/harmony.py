@@ -15,17 +15,31 @@ from jazzgen.music.solo import Chord, TimeSignature
 __all__ = ["Accompaniment", "chord_marks", "chords_from_marks", "estimate_chords", "read_sidecar"]
 
 
-def chord_marks(texts, kinds: tuple[str, ...]) -> list[tuple[int, ChordSymbol]]:
+REHEARSAL_GAP_BEATS = 16  # bare letters a median of this many beats apart or more mark sections
+
+
+def chord_marks(texts, kinds: tuple[str, ...], ticks_per_beat: int) -> list[tuple[int, ChordSymbol]]:
     """(tick, symbol) from (tick, kind, text) events, of the kinds whose texts are mostly chord
-    symbols (at least two, and half of that kind's texts): lyrics and titles are passed over."""
+    symbols (at least two, and half of that kind's texts): lyrics and titles are passed over, and so
+    are rehearsal letters ('A', 'B', 'C': bare letters REHEARSAL_GAP_BEATS or more apart)."""
     marks = {}
     for kind in kinds:
         events = [(tick, text.strip()) for tick, k, text in texts if k == kind and text.strip()]
         parsed = [(tick, _chord_or_none(text)) for tick, text in events]
         good = [(tick, symbol) for tick, symbol in parsed if symbol is not None]
-        if len(good) >= 2 and 2 * len(good) >= len(events):
-            marks.update({(tick, symbol.name): (tick, symbol) for tick, symbol in good})
+        if len(good) < 2 or 2 * len(good) < len(events):
+            continue
+        if _rehearsal_letters([text for _, text in events], [tick for tick, _ in good], ticks_per_beat):
+            continue
+        marks.update({(tick, symbol.name): (tick, symbol) for tick, symbol in good})
     return sorted(marks.values(), key=lambda mark: mark[0])
+
+
+def _rehearsal_letters(texts: list[str], ticks: list[int], ticks_per_beat: int) -> bool:
+    if not all(len(text) == 1 and text in "ABCDEFG" for text in texts):
+        return False
+    gaps = sorted(b - a for a, b in zip(ticks, ticks[1:]))
+    return gaps[len(gaps) // 2] >= REHEARSAL_GAP_BEATS * ticks_per_beat
 
 
 def _chord_or_none(text: str):

@@ -93,6 +93,18 @@ def read_midi(
         raise DataError(message if message.startswith(name) else f"{name}: {message}") from None
 
 
+def read_contents(path: Path) -> tuple[_Midi, mido.MidiFile]:
+    """A file's tempo map, parts and text events (steps 0 and 1 above), and mido's reading of its
+    repaired bytes; for readers of other things than a solo (jazzgen.formats.midi.backing)."""
+    name = str(path)
+    try:
+        midi, repairs = _open(path, path, name)
+        return _parse(midi, name, repairs), midi
+    except DataError as err:
+        message = str(err)
+        raise DataError(message if message.startswith(name) else f"{name}: {message}") from None
+
+
 def _open(source, path: Path | None, name: str) -> tuple[mido.MidiFile, tuple[str, ...]]:
     """The file read by mido after jazzgen.formats.midi.repair has repaired its bytes, and those repairs."""
     clean = clean_midi(_read_bytes(source, path))
@@ -237,7 +249,7 @@ def _chords(midi, path, others, timing, origin, meter, notes) -> tuple[tuple[Cho
     or the bar of the last chord mark: a lead sheet's changes may go on after its melody ends).
     Either is held to the solo-length limit before its bars are counted."""
     end = bar_starts(meter, bars_needed(meter, max(n.end for n in notes)))[-1]
-    marks = chord_marks(midi.texts, TEXT_KINDS)
+    marks = chord_marks(midi.texts, TEXT_KINDS, midi.tempo_map.ticks_per_beat)
     if marks:
         ticks = timing.to_grid(np.array([t for t, _ in marks])) - origin
         placed = [(int(t), symbol) for t, (_, symbol) in zip(ticks, marks)]
