@@ -369,7 +369,7 @@ def test_generate_writes_solo_musicxml_beside_solo_mid(tmp_path, jazz_bundle):
         ),
         (
             ["--transpose-for", "tenor"],
-            "--transpose-for tenor: it sets how --musicxml writes the part; add --musicxml",
+            "--transpose-for tenor: it sets how --musicxml and --score write the part; add --musicxml",
         ),
     ],
 )
@@ -378,3 +378,38 @@ def test_a_bad_transpose_for_is_a_one_line_usage_error(jazz_bundle, args, messag
     assert result.exit_code == 2
     assert message in result.output
     assert result.output.startswith("jazzgen: error: ") and result.output.count("\n") == 1
+
+
+def test_score_engraves_the_lead_sheet_as_svg_with_its_bars_and_chords(tmp_path, jazz_bundle):
+    pytest.importorskip("verovio", reason="verovio engraves --score")
+    out = tmp_path / "solo.mid"
+    changes = "| Dm7 G7 | Cmaj7 | % | Bb7 |"
+    result = run("generate", "-m", jazz_bundle, "--changes", changes, "--seed", 2, "-o", out, "--score")
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}, {tmp_path / 'solo.svg'}:" in result.output
+    svg = ET.parse(tmp_path / "solo.svg").getroot()
+    assert svg.tag.endswith("svg")
+    classes = [element.get("class", "").split()[0] for element in svg.iter() if element.get("class")]
+    assert classes.count("measure") == 4
+    assert classes.count("harm") == 4  # Dm7, G7, Cmaj7, Bb7 over the bars
+    assert classes.count("note") == len(read_musicxml_of(tmp_path, jazz_bundle, changes))
+
+
+def read_musicxml_of(tmp_path, jazz_bundle, changes):
+    """The notes of the same solo written as MusicXML (a note tied over a bar line is two notes)."""
+    out = tmp_path / "same.mid"
+    result = run("generate", "-m", jazz_bundle, "--changes", changes, "--seed", 2, "-o", out, "--musicxml")
+    assert result.exit_code == 0, result.output
+    root = ET.parse(tmp_path / "same.musicxml").getroot()
+    return [n for n in root.iter("note") if n.find("rest") is None]
+
+
+def test_a_long_solo_goes_on_over_further_pages(tmp_path):
+    pytest.importorskip("verovio", reason="verovio engraves --score")
+    from jazzgen.formats import write_score
+
+    notes = [(60 + (i * 5) % 17, 3 * i, 2) for i in range(4 * 64)]  # 16th notes, 16 bars
+    solo = make_solo(notes, "| Cm7 | F7 | Bbmaj7 | Ebmaj7 |" * 4)
+    paths = write_score(musicxml_text(solo), tmp_path / "long.svg", page_height=1500)
+    assert paths[0] == tmp_path / "long.svg" and len(paths) >= 2
+    assert paths[1] == tmp_path / "long-2.svg" and all(p.stat().st_size > 1000 for p in paths)

@@ -126,11 +126,16 @@ def _sampling_options(command):
     help="Also write the solo as a MusicXML lead sheet (NAME.musicxml beside NAME.mid).",
 )
 @click.option(
+    "--score",
+    is_flag=True,
+    help="Also engrave the lead sheet as a picture, NAME.svg beside NAME.mid (more pages: NAME-2.svg ...).",
+)
+@click.option(
     "--transpose-for",
     type=click.Choice(list(TRANSPOSITIONS)),
     default=None,
-    help="Write the MusicXML part as this player reads it: tenor (a major ninth up), alto (a major "
-    "sixth up), trumpet or clarinet in Bb (a major second up) [default: concert].",
+    help="Write the MusicXML part (and --score) as this player reads it: tenor (a major ninth up), "
+    "alto (a major sixth up), trumpet or clarinet in Bb (a major second up) [default: concert].",
 )
 def generate(**o) -> None:
     """Improvise a solo over a chord progression and write it as MIDI (melody, comp, bass).
@@ -141,7 +146,7 @@ def generate(**o) -> None:
       jazzgen generate --tune rhythm --key Eb --choruses 2 --tempo 220 -o rhythm.mid --wav
       jazzgen generate --changes "| Dm7 G7 | Cmaj7 | % |" -n 4 --outdir takes --seed 7 --bass
       jazzgen generate --over standards.html --title "Autumn Leaves" --choruses 2 --musicxml
-      jazzgen generate --tune autumn --musicxml --transpose-for tenor   # solo.mid + solo.musicxml
+      jazzgen generate --tune autumn --musicxml --score --transpose-for tenor  # + .musicxml, .svg
       jazzgen generate --over backing.mid --solo-only -o solo.mid       # lands on the session's bars
     """
     from jazzgen.music import TUNES
@@ -154,14 +159,17 @@ def generate(**o) -> None:
     from jazzgen.improv import generate_variations
 
     outputs = _outputs(o["output"], o["outdir"], o["count"])
-    if o["transpose_for"] and not o["musicxml"]:
+    if o["transpose_for"] and not (o["musicxml"] or o["score"]):
         raise UsageError(
-            f"--transpose-for {o['transpose_for']}: it sets how --musicxml writes the part; add --musicxml"
+            f"--transpose-for {o['transpose_for']}: it sets how --musicxml and --score write the part; "
+            "add --musicxml or --score"
         )
     for path in outputs:
         check_writable(path)  # before sampling, not after it
         if o["musicxml"]:
             check_writable(path.with_suffix(".musicxml"))
+        if o["score"]:
+            check_writable(path.with_suffix(".svg"))
     changes = _changes(o["changes"], o["changes_file"])
     backing = _backing(o, changes)
     if backing is not None:
@@ -341,14 +349,18 @@ def _write(solo, path: Path, o: dict, backing=None) -> None:
 
         draw_piano_roll(solo, path.with_suffix(".png"))
         written.append(str(path.with_suffix(".png")))
-    if o["musicxml"]:
-        from jazzgen.formats import write_musicxml
+    if o["musicxml"] or o["score"]:
+        from jazzgen.formats import musicxml_text
+        from jazzgen.files import write_text_atomic
 
-        transpose_for = o["transpose_for"] or "concert"
-        write_musicxml(
-            solo, path.with_suffix(".musicxml"), transpose_for=transpose_for, instrument=o["instrument"]
-        )
-        written.append(str(path.with_suffix(".musicxml")))
+        text = musicxml_text(solo, transpose_for=o["transpose_for"] or "concert", instrument=o["instrument"])
+        if o["musicxml"]:
+            write_text_atomic(path.with_suffix(".musicxml"), text)
+            written.append(str(path.with_suffix(".musicxml")))
+        if o["score"]:
+            from jazzgen.formats import write_score
+
+            written += [str(p) for p in write_score(text, path.with_suffix(".svg"))]
     click.echo(f"wrote {', '.join(written)}: {len(solo.notes)} notes over {solo.bars} bars")
 
 

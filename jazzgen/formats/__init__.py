@@ -24,6 +24,8 @@ __getattr__, __dir__, __all__ = lazy_names(
         "read_ireal": "ireal",
         "TRANSPOSITIONS": "musicxml.writer",
         "write_musicxml": "musicxml.writer",
+        "musicxml_text": "musicxml.writer",
+        "write_score": "musicxml.score",
         "draw_piano_roll": "render",
         "render_wav": "render",
         "write_midi": "render",
