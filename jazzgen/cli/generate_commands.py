@@ -350,8 +350,8 @@ def _write(solo, path: Path, o: dict, backing=None) -> None:
         draw_piano_roll(solo, path.with_suffix(".png"))
         written.append(str(path.with_suffix(".png")))
     if o["musicxml"] or o["score"]:
-        from jazzgen.formats import musicxml_text
         from jazzgen.files import write_text_atomic
+        from jazzgen.formats import musicxml_text
 
         text = musicxml_text(solo, transpose_for=o["transpose_for"] or "concert", instrument=o["instrument"])
         if o["musicxml"]:
