@@ -2,7 +2,7 @@
 
 The Python API (none of it imports TensorFlow):
 
-    solos = jazzgen.read("my_solos/")          # MIDI, MusicXML or Weimar Jazz Database files
+    solos = jazzgen.read("my_solos/")          # MIDI, MusicXML, Impro-Visor .ls or WJazzD files
     tokens = jazzgen.encode(solos[0])          # value tokens
     solo = jazzgen.decode(tokens)              # and back
     jazzgen.write_midi(solo, "solo.mid")       # melody, comp and bass for a DAW

@@ -235,6 +235,40 @@ def read_musicxml_target(data: bytes) -> str:
     return outcome(lambda: read_musicxml(io.BytesIO(data)))
 
 
+# ---------------------------------------------------------------- Impro-Visor leadsheets
+
+_SEED_LEADSHEET = (
+    "(title Seed)\n(meter 4 4)\n(tempo 160.0)\n(part (type chords))\n(section (style swing))\n"
+    "F7 | Bb7 / Bo7 / | CM7 h7 | NC |\n(part (type melody) (title Chorus 1))\n"
+    " c+2+4 r4 f8 g8 ab8/3 a8/3 bb-8/3 r2 v80 e16 d#16. r1+1\n"
+)
+_LEADSHEET_WORDS = [
+    "(", ")", "|", "/", ",", "F7", "Xq7", "B\\F7", "Fm7/Bb7", "c+2+4", "r1+1+1", "8/0", "c+", "g-8.",
+    "e16/5", "(part (type melody))", "(meter 0 4)", "(meter 3 4)", "(tempo 9e99)", "v999", "//", "/*",
+]  # fmt: skip
+
+
+def leadsheet_cases():
+    """Leadsheet texts: the seed with words put in, taken out or swapped, and random text."""
+    words = _SEED_LEADSHEET.split(" ")
+    edit = st.tuples(
+        st.integers(0, len(words)), st.integers(0, 3), st.lists(st.sampled_from(_LEADSHEET_WORDS), max_size=4)
+    )
+    edited = edit.map(lambda e: " ".join(words[: e[0]] + e[2] + words[e[0] + e[1] :]))
+    return st.one_of(edited, edited, edited, st.text(max_size=200))
+
+
+def leadsheet_target(text: str) -> str:
+    import tempfile
+
+    from jazzgen.formats.impro_visor import read_leadsheet
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.ls"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        return outcome(lambda: read_leadsheet(path))
+
+
 # ---------------------------------------------------------------- chord symbols and changes
 
 _SPELLINGS = [
@@ -528,6 +562,7 @@ def bundle_target(case: tuple[str, bytes]) -> str:
 TARGETS = {
     "read_midi": (read_midi_target, midi_cases),
     "read_musicxml": (read_musicxml_target, musicxml_cases),
+    "read_leadsheet": (leadsheet_target, leadsheet_cases),
     "parse_chord": (chord_target, chord_symbols),
     "parse_changes": (changes_target, lambda: st.tuples(changes_texts(), _METERS)),
     "lead_sheet": (lead_sheet_target, lead_sheet_cases),

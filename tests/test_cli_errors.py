@@ -55,7 +55,7 @@ CASES = {
         (
             ["prepare", "{T}/empty", "-o", "{T}/out"],
             1,
-            "no MIDI, MusicXML or Weimar Jazz Database files found in {T}/empty",
+            "no MIDI, MusicXML, Impro-Visor or Weimar Jazz Database files found in {T}/empty",
         ),
         (
             ["prepare", "{T}/notes.mid", "-o", "{T}/out"],
@@ -86,8 +86,8 @@ CASES = {
         (
             ["inspect", "{T}/afile"],
             1,
-            "{T}/afile: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl) or "
-            "Weimar Jazz Database melody file (mcsv_melody/*_FINAL.csv)",
+            "{T}/afile: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl), Impro-Visor "
+            "leadsheet (.ls) or Weimar Jazz Database melody file (mcsv_melody/*_FINAL.csv)",
         ),
         (
             ["inspect", str(EXAMPLES / "blues_in_f.mid"), "--melody-track", "7"],

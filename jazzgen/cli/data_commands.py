@@ -50,8 +50,9 @@ def prepare(
     require_chords: bool,
     scheme: str,
 ) -> None:
-    """Read solos (MIDI, MusicXML, Weimar Jazz Database CSVs; folders recursively) and write
-    OUT/tokens.jsonl, OUT/vocab.json and OUT/report.json. Unreadable files are skipped and listed.
+    """Read solos (MIDI, MusicXML, Impro-Visor leadsheets, Weimar Jazz Database CSVs; folders
+    recursively) and write OUT/tokens.jsonl, OUT/vocab.json and OUT/report.json. Unreadable files
+    are skipped and listed.
 
     \b
     Example:

@@ -298,8 +298,8 @@ def train(corpus, val, **options):
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate(model_path, sources, as_json):
-    """Score a jazz model and its n-gram baseline on SOURCES: MIDI, MusicXML or Weimar Jazz
-    Database files or folders, or corpus folders from `jazzgen prepare`.
+    """Score a jazz model and its n-gram baseline on SOURCES: MIDI, MusicXML, Impro-Visor or Weimar
+    Jazz Database files or folders, or corpus folders from `jazzgen prepare`.
 
     Only the note tokens a sampler samples are scored; bits per note = their loss / notes.
 

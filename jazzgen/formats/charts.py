@@ -1,7 +1,7 @@
 """The chart a musician improvises over, from the file it lives in: a DAW's MIDI backing track
 (jazzgen.formats.midi.backing, which also keeps the file's clock to write the solo back on), an
 iReal Pro export (an HTML or text file holding `irealb://` / `irealbook://` links), a MusicXML lead
-sheet, or a changes text (`.chords`, `| Dm7 G7 | Cmaj7 | % |`). Gives one note-less Solo: its
+sheet, an Impro-Visor leadsheet (.ls), or a changes text (`.chords`, `| Dm7 G7 | Cmaj7 | % |`). Gives one note-less Solo: its
 chords, meter, bars, tempo and title, for jazzgen.music.tunes.arranged to transpose, repeat and cut.
 
     chart = read_chart("standards.html", title="Autumn Leaves")
@@ -19,6 +19,7 @@ from jazzgen.music.solo import Solo
 from jazzgen.music.tunes import lead_sheet
 
 MUSICXML_SUFFIXES = (".musicxml", ".xml", ".mxl")
+LEADSHEET_SUFFIX = ".ls"
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
 IREAL_MARKS = (b"irealb://", b"irealbook://", b"irealb%3A", b"irealbook%3A")
 SNIFF_BYTES = 2**16  # where an iReal link would show in an export (its first song's link)
@@ -39,17 +40,23 @@ def read_chart(path: str | Path, title: str | None = None) -> Solo:
         return read_backing(path).chart
     if kind == "musicxml":
         return _musicxml_chart(path)
+    if kind == "leadsheet":
+        from jazzgen.formats.impro_visor import leadsheet_chart
+
+        return leadsheet_chart(path)
     if kind == "ireal":
         return _ireal_chart(path, title)
     return _changes_chart(path)
 
 
 def chart_kind(path: str | Path) -> str:
-    """'midi' or 'musicxml' by the name, 'ireal' for a file holding an iReal Pro link near its start,
-    else 'changes' (a changes text, or a file that will be refused as one)."""
+    """'midi', 'musicxml' or 'leadsheet' (Impro-Visor) by the name, 'ireal' for a file holding an
+    iReal Pro link near its start, else 'changes' (a changes text, or a file refused as one)."""
     path = Path(path)
     if path.suffix.lower() in MUSICXML_SUFFIXES:
         return "musicxml"
+    if path.suffix.lower() == LEADSHEET_SUFFIX:
+        return "leadsheet"
     if path.suffix.lower() in MIDI_SUFFIXES:
         return "midi"
     if not path.is_file():  # a FIFO or a device is never opened; read_chart refuses it

@@ -1,4 +1,5 @@
-"""Finding and reading solo files: MIDI, MusicXML and the Weimar Jazz Database CSV layout.
+"""Finding and reading solo files: MIDI, MusicXML, Impro-Visor leadsheets and the Weimar Jazz
+Database CSV layout.
 
 `read(path)` takes a file or a folder (searched recursively) and returns solos. Each format has
 its own reader module; this one only decides which reader a file goes to.
@@ -19,6 +20,7 @@ from jazzgen.music.solo import Solo
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
 MUSICXML_SUFFIXES = (".musicxml", ".xml", ".mxl")
+LEADSHEET_SUFFIX = ".ls"
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Reading:
 
     path: Path
     solos: tuple[Solo, ...]
-    reader: str  # "midi", "musicxml" or "wjazzd"
+    reader: str  # "midi", "musicxml", "leadsheet" or "wjazzd"
     details: dict = field(default_factory=dict, compare=False)
 
 
@@ -38,6 +40,8 @@ def source_kind(path: Path) -> str | None:
         return "midi"
     if suffix in MUSICXML_SUFFIXES:
         return "musicxml"
+    if suffix == LEADSHEET_SUFFIX:
+        return "leadsheet"
     if suffix == ".csv" and is_wjazzd_melody(path):
         return "wjazzd"
     return None
@@ -72,7 +76,7 @@ def find_sources(paths: list[str | Path], follow_links: bool = False) -> Sources
             found += files
             skipped += passed
         elif source_kind(path) is None:
-            skipped.append((path, "not a MIDI, MusicXML or Weimar Jazz Database melody file"))
+            skipped.append((path, "not a MIDI, MusicXML, Impro-Visor or Weimar Jazz Database melody file"))
         else:
             found.append(path)
     unique = _one_path_each(found)
@@ -146,8 +150,8 @@ def read_file(path: str | Path, melody_track: int | str | None = None) -> Readin
     kind = source_kind(path)
     if kind is None:
         raise DataError(
-            f"{path}: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl) "
-            f"or Weimar Jazz Database melody file (mcsv_melody/*{MELODY_SUFFIX})"
+            f"{path}: not a MIDI (.mid .midi .kar), MusicXML (.musicxml .xml .mxl), Impro-Visor "
+            f"leadsheet (.ls) or Weimar Jazz Database melody file (mcsv_melody/*{MELODY_SUFFIX})"
         )
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a file")
@@ -157,6 +161,10 @@ def read_file(path: str | Path, melody_track: int | str | None = None) -> Readin
         from jazzgen.formats.musicxml.reader import read_musicxml
 
         return Reading(path, tuple(read_musicxml(path)), kind)
+    if kind == "leadsheet":
+        from jazzgen.formats.impro_visor import read_leadsheet
+
+        return Reading(path, (read_leadsheet(path),), kind)
     from jazzgen.formats.midi.reader import read_midi
 
     midi = read_midi(path, melody_track=melody_track)

@@ -375,8 +375,10 @@ def _bar_chords(symbols: list[str], start: int, end: int, index: int) -> list[Ch
 
 def format_changes(chords: tuple[Chord, ...], starts: tuple[int, ...]) -> str:
     """Write chord spans (sorted, not overlapping) back as '| Dm7 G7 | Cmaj7 |', one cell per bar
-    (for inspect and sidecars): the chords starting in the bar, else the one held into it, else NC.
-    One pass over bars and chords together."""
+    (for inspect and sidecars), as parse_changes reads them back: the bar cut into the fewest even
+    slots (up to 4) its chord changes fall on, each slot the chord starting there, '/' where one
+    goes on, and the chord held into the bar (else NC) in a first slot where none starts. One pass
+    over bars and chords together."""
     cells, first = [], 0
     for start, end in zip(starts, starts[1:]):
         while first < len(chords) and chords[first].onset < start:
@@ -384,9 +386,21 @@ def format_changes(chords: tuple[Chord, ...], starts: tuple[int, ...]) -> str:
         last = first
         while last < len(chords) and chords[last].onset < end:
             last += 1
-        names = [c.symbol for c in chords[first:last]]
-        if not names:
-            held = chords[first - 1] if first else None
-            names = [held.symbol] if held is not None and start < held.end else ["NC"]
-        cells.append(" ".join(names))
+        held = chords[first - 1] if first and start < chords[first - 1].end else None
+        cells.append(" ".join(_bar_slots(chords[first:last], held, start, end - start)))
     return "| " + " | ".join(cells) + " |"
+
+
+def _bar_slots(starting: tuple[Chord, ...], held: Chord | None, start: int, length: int) -> list[str]:
+    """The symbols of one bar's slots (see format_changes); where no even cut of up to 4 slots
+    holds every change, each change gets a slot of its own, as before."""
+    offsets = [c.onset - start for c in starting]
+    count = next(
+        (n for n in range(1, 5) if length % n == 0 and all(o % (length // n) == 0 for o in offsets)), 0
+    )
+    if not count:
+        return [c.symbol for c in starting]
+    by_slot = {o // (length // count): c.symbol for o, c in zip(offsets, starting)}
+    opening = held.symbol if held is not None else "NC"
+    slots = [by_slot.get(k, opening if k == 0 else "/") for k in range(count)]
+    return slots[:1] if all(s == "/" for s in slots[1:]) else slots

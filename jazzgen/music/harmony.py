@@ -25,11 +25,12 @@ def chord_marks(texts, kinds: tuple[str, ...], ticks_per_beat: int) -> list[tupl
     marks = {}
     for kind in kinds:
         events = [(tick, text.strip()) for tick, k, text in texts if k == kind and text.strip()]
-        parsed = [(tick, _chord_or_none(text)) for tick, text in events]
-        good = [(tick, symbol) for tick, symbol in parsed if symbol is not None]
+        parsed = [(tick, text, _chord_or_none(text)) for tick, text in events]
+        good = [(tick, symbol) for tick, _, symbol in parsed if symbol is not None]
         if len(good) < 2 or 2 * len(good) < len(events):
             continue
-        if _rehearsal_letters([text for _, text in events], [tick for tick, _ in good], ticks_per_beat):
+        chords = [text for _, text, symbol in parsed if symbol is not None]
+        if _rehearsal_letters(chords, [tick for tick, _ in good], ticks_per_beat):
             continue
         marks.update({(tick, symbol.name): (tick, symbol) for tick, symbol in good})
     return sorted(marks.values(), key=lambda mark: mark[0])

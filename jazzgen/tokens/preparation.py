@@ -118,7 +118,8 @@ def prepare(
     files = list(found.files)
     if not files:
         raise DataError(
-            "no MIDI, MusicXML or Weimar Jazz Database files found in " + ", ".join(map(str, sources))
+            "no MIDI, MusicXML, Impro-Visor or Weimar Jazz Database files found in "
+            + ", ".join(map(str, sources))
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, "writing a corpus into"):
@@ -215,10 +216,12 @@ def chord_source(reading) -> str:
     file's own chord symbols, or 'none'."""
     if not any(solo.chords for solo in reading.solos):
         return "none"
-    return (
-        reading.details.get("chords_from")
-        or {"wjazzd": "the beat track's chords", "musicxml": "the lead sheet's chord symbols"}[reading.reader]
-    )
+    own = {
+        "wjazzd": "the beat track's chords",
+        "musicxml": "the lead sheet's chord symbols",
+        "leadsheet": "the leadsheet's chord part",
+    }
+    return reading.details.get("chords_from") or own[reading.reader]
 
 
 def _reason(message: str, path: str) -> str:
