@@ -76,7 +76,10 @@ def test_prepare_names_a_missing_path(tmp_path):
 
 def test_prepare_of_an_empty_folder_says_so(tmp_path):
     result = run("prepare", str(tmp_path), "-o", str(tmp_path / "out"))
-    assert result.exit_code == 1 and "no MIDI, MusicXML, Impro-Visor or Weimar Jazz Database files found" in result.output
+    assert (
+        result.exit_code == 1
+        and "no MIDI, MusicXML, Impro-Visor or Weimar Jazz Database files found" in result.output
+    )
 
 
 def test_inspect_shows_chords_and_first_values(tmp_path):
