@@ -8,7 +8,16 @@ on beat 3), and a bossa bass (root and fifth, dotted). A beat is right when the 
 the true root and the true quality family (jazzgen.music.recognition.FAMILIES); a bar is right when
 all its beats are. --old also runs the estimator of git HEAD's jazzgen/music/harmony.py.
 
-    .venv/bin/python bench/bench_chords.py [--old] [--keys 3]
+--band FOLDER scores real band files the same way: each MIDI file in FOLDER with an Impro-Visor
+leadsheet of the same name beside it (NAME.mid, NAME.ls), read as generate --over reads a backing
+track. The leadsheet's form is laid over the file's bars from the offset (0 to 8 bars: an intro)
+where it agrees best, and repeated to the file's end; a band's arrangement may reharmonise the
+written changes, so this counts agreement with the leadsheet, not only recognition errors. (The
+files measured so far: the midi/ folder of Impro-Visor's repository, each beside the leadsheet of
+its tune from its leadsheets/ folder; only BerniesTuneWardellGray.mid is Impro-Visor's own band
+export of its leadsheet, the others are third-party arrangements of the tunes.)
+
+    .venv/bin/python bench/bench_chords.py [--old] [--keys 3] [--band runs/impro-visor]
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from jazzgen.formats.midi.reader import read_midi
 from jazzgen.music.accompany import comp_notes
 from jazzgen.music.chords import NOTE_NAMES, format_changes, pitch_class
 from jazzgen.music.recognition import family
-from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo
+from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo, chord_at
 from jazzgen.music.tunes import TUNES, lead_sheet
 
 KEY_SHIFTS = (0, 5, 8)  # semitones up from each tune's own key
@@ -185,9 +194,59 @@ def run(estimator, keys: tuple[int, ...], verbose: bool) -> None:
         )
 
 
+def band_files(folder: Path, verbose: bool) -> None:
+    """Real band files against their leadsheets (see the module doc)."""
+    from jazzgen.formats.impro_visor import leadsheet_chart
+    from jazzgen.formats.midi.backing import file_chart
+
+    totals = [0, 0, 0, 0]
+    for midi in sorted(folder.glob("*.mid")):
+        sheet = midi.with_suffix(".ls")
+        if not sheet.is_file():
+            continue
+        read, form = file_chart(midi), leadsheet_chart(sheet)
+        offset, counts = max(
+            ((o, _laid_over(form, read, o)) for o in range(min(9, read.bars))),
+            key=lambda found: found[1][2],
+        )
+        totals = [a + b for a, b in zip(totals, counts)]
+        print(
+            f"  {midi.name:32s} bars {counts[0] / counts[1]:6.1%}   beats {counts[2] / counts[3]:6.1%}   "
+            f"({counts[1]} bars; form of {form.bars} from bar {offset + 1})"
+        )
+        if verbose:
+            print(f"    read: {format_changes(read.chords, read.bar_starts)}", file=sys.stderr)
+    if totals[1]:
+        print(
+            f"  {'all':32s} bars {totals[0] / totals[1]:6.1%}   beats {totals[2] / totals[3]:6.1%}   ({totals[1]} bars)"
+        )
+
+
+def _laid_over(form: Solo, read: Solo, offset: int) -> tuple[int, int, int, int]:
+    """score() of read against the form's chords repeated over its bars from bar offset on (both
+    in one meter), counting those bars only."""
+    from dataclasses import replace
+
+    begin = read.bar_starts[offset]
+    span = form.end
+    chords = tuple(
+        replace(c, onset=start + c.onset, duration=min(c.duration, read.end - start - c.onset))
+        for start in range(begin, read.end, span)
+        for c in form.chords
+        if start + c.onset < read.end
+    )
+    right_bars = right_beats = beats = 0
+    starts = read.bar_starts[offset:]
+    for start, end in zip(starts, starts[1:]):
+        ok = [_same(chord_at(chords, t), read.chord_at(t)) for t in range(start, end, TICKS_PER_BEAT)]
+        right_beats, beats, right_bars = right_beats + sum(ok), beats + len(ok), right_bars + all(ok)
+    return right_bars, len(starts) - 1, right_beats, beats
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", action="store_true", help="also run git HEAD's estimator")
+    parser.add_argument("--band", type=Path, help="a folder of band files NAME.mid with leadsheets NAME.ls")
     parser.add_argument("--keys", type=int, default=len(KEY_SHIFTS))
     parser.add_argument("--verbose", action="store_true", help="print the changes read in bars that miss")
     args = parser.parse_args()
@@ -198,6 +257,9 @@ def main() -> None:
         run(old_estimator(), keys, args.verbose)
     print("after (jazzgen.music.recognition.estimate_chords):")
     run(current, keys, args.verbose)
+    if args.band:
+        print(f"real band files in {args.band} against their leadsheets:")
+        band_files(args.band, args.verbose)
 
 
 if __name__ == "__main__":
