@@ -55,6 +55,17 @@ def test_a_slash_chord_only_where_the_bass_holds_a_non_root():
     assert walking.symbol == "Cmaj7"
 
 
+def test_a_two_feel_bass_on_the_fifth_keeps_the_chord():
+    half = BAR // 2
+    voicings = [(0, half - 2, p) for p in (53, 57, 60, 64)] + [(half, half - 2, p) for p in (53, 57, 60, 65)]
+    (chord,) = read_one(band(voicings, [(0, half, 38), (half, half, 45)]))  # F A C E over D, then A
+    assert (chord.root, family(chord.quality), chord.duration) == (2, "minor", BAR)
+    change = read_one(
+        band(voicings[:4] + [(half, half, p) for p in (55, 61, 64, 67)], [(0, half, 38), (half, half, 45)])
+    )
+    assert [(c.root, family(c.quality)) for c in change] == [(2, "minor"), (9, "dominant")]  # Dm7 A7
+
+
 def melody(solo: Solo) -> tuple[Note, ...]:
     return tuple(Note(t, 5, 74 + (t // 6) % 5, 90) for t in range(0, solo.end, 6))
 

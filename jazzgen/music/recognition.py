@@ -10,8 +10,9 @@ A segment's reading (root, quality) scores
     5th costs MISSING_COST, a silent perfect 5th nothing (rootless voicings drop it);
   - the root: a root that does not sound costs ROOTLESS_COST; where a bass part plays (Accompaniment.bass),
     the bass note on the segment's first beat being the root earns BASS_FIRST and each unit of bass
-    profile on the root BASS_SHARE; a bass held on one other chord tone earns SLASH_SHARE of that
-    (a slash chord). Without a bass part the lowest comp notes earn LOW_NOTE_WEIGHT per unit on the root;
+    profile on the root BASS_SHARE, the same on the reading's perfect fifth BASS_FIFTH of that (a
+    two-feel's beat 3, a walking line's fifth do not move the root); a bass held on one other chord
+    tone earns SLASH_SHARE of that (a slash chord). Without a bass part the lowest comp notes earn LOW_NOTE_WEIGHT per unit on the root;
   - a prior per quality (QUALITIES_HEARD): the qualities jazz uses most win an even case.
 The readings of consecutive segments are chosen together (Viterbi), with root motion down a fifth
 earning FIFTH_DOWN (ii-V-I), down a semitone SEMITONE_DOWN (tritone substitutes), so that F A C E
@@ -64,6 +65,7 @@ ROOTLESS_COST = 0.12  # where a bass part plays
 ROOTLESS_COST_ALONE = 0.02  # where none does: a comp on its own leaves the root to the bass it lacks
 BASS_FIRST = 0.45
 BASS_SHARE = 0.6
+BASS_FIFTH = 0.6  # share of a root's bass credit a reading's perfect fifth earns (a two-feel's beat 3)
 SLASH_SHARE = 0.6
 LOW_NOTE_WEIGHT = 0.1
 BASS_SPAN = 5  # semitones above a segment's lowest comp note that count as its low notes
@@ -230,7 +232,9 @@ def _bass_scores(acc: Accompaniment, readings: _Readings, start, end, overlap) -
     first = np.zeros(12)
     first[_first_bass(acc, in_bass, start)] = 1.0
     on_root = BASS_FIRST * first + BASS_SHARE * bass / bass.sum()  # (12,)
-    scores = on_root[readings.roots]
+    fifths = (readings.roots + 7) % 12
+    has_fifth = readings.tones[np.arange(len(fifths)), fifths]
+    scores = on_root[readings.roots] + BASS_FIFTH * on_root[fifths] * has_fifth
     held = np.flatnonzero(bass)
     if len(held) == 1:  # one pitch class all through: a chord tone of a slash chord
         slash = readings.tones[:, held[0]] & (readings.roots != held[0])
