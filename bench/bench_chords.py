@@ -36,7 +36,8 @@ from jazzgen.formats import render
 from jazzgen.formats.midi import reader
 from jazzgen.formats.midi.reader import read_midi
 from jazzgen.music.accompany import comp_notes
-from jazzgen.music.chords import NOTE_NAMES, format_changes, pitch_class
+from jazzgen.music.changes import format_changes
+from jazzgen.music.chords import NOTE_NAMES, pitch_class
 from jazzgen.music.recognition import family
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo, chord_at
 from jazzgen.music.tunes import TUNES, lead_sheet

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jazzgen.formats.render import write_midi
-from jazzgen.music.chords import parse_changes, pitch_class
+from jazzgen.music.changes import parse_changes
+from jazzgen.music.chords import pitch_class
 from jazzgen.music.solo import Note, Solo, TimeSignature
 
 OUT = Path(__file__).resolve().parent / "midi"

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from jazzgen.errors import JazzgenError
 from jazzgen.formats.midi.reader import read_midi
 from jazzgen.formats.musicxml.reader import read_musicxml
-from jazzgen.music.chords import NOTE_NAMES, chord_from_symbol, parse_changes, parse_chord
+from jazzgen.music.changes import parse_changes
+from jazzgen.music.chords import NOTE_NAMES, chord_from_symbol, parse_chord
 from jazzgen.music.solo import TimeSignature
 from jazzgen.music.tunes import TUNES, lead_sheet
 from jazzgen.tokens.decoding import decode

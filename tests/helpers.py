@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jazzgen.music.chords import parse_changes
+from jazzgen.music.changes import parse_changes
 from jazzgen.music.solo import Note, Solo, TimeSignature, bars_needed
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

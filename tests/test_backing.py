@@ -13,7 +13,8 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.formats import read_chart, write_midi
 from jazzgen.formats.midi.backing import file_chart, read_backing
 from jazzgen.improv.generation import generate_variations
-from jazzgen.music.chords import format_changes, parse_chord
+from jazzgen.music.changes import format_changes
+from jazzgen.music.chords import parse_chord
 
 TPB = 480
 BLUES_BB = ["Bb7", "Eb7", "Bb7", "Bb7", "Eb7", "Eb7", "Bb7", "G7", "Cm7", "F7", "Bb7", "F7"]

@@ -12,7 +12,8 @@ from jazzgen.cli import cli
 from jazzgen.errors import DataError, UsageError
 from jazzgen.formats import read_chart, write_musicxml
 from jazzgen.improv.generation import generate_variations
-from jazzgen.music.chords import format_changes, make_chord
+from jazzgen.music.changes import format_changes
+from jazzgen.music.chords import make_chord
 from jazzgen.music.solo import TICKS_PER_BEAT, Solo, TimeSignature
 from jazzgen.music.tunes import arranged
 

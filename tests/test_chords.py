@@ -1,7 +1,8 @@
 import pytest
 
 from jazzgen.errors import DataError
-from jazzgen.music.chords import QUALITIES, format_changes, parse_changes, parse_chord
+from jazzgen.music.changes import format_changes, parse_changes
+from jazzgen.music.chords import QUALITIES, parse_chord
 from jazzgen.music.solo import TimeSignature, bar_starts
 
 

@@ -10,7 +10,7 @@ from jazzgen.cli import cli
 from jazzgen.errors import DataError
 from jazzgen.formats import read_chart, read_file
 from jazzgen.formats.impro_visor import MAX_DEPTH, read_leadsheet
-from jazzgen.music.chords import format_changes
+from jazzgen.music.changes import format_changes
 
 HEADER = "(title Test Blues)\n(composer Nobody)\n(meter 4 4)\n(key -1)\n(tempo 180.0)\n(style swing (swing 0.67))\n"
 CHORDS = "(part\n    (type chords)\n    (title )\n)\n(section (style swing))\nF7 | Bb7 / Bo7 / | F7 | / |\n"

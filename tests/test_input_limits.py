@@ -19,8 +19,8 @@ from jazzgen.formats.musicxml import archive as musicxml_bytes
 from jazzgen.formats.musicxml import scan as musicxml_scan
 from jazzgen.formats.musicxml.reader import read_musicxml
 from jazzgen.formats.wjazzd import read_wjazzd
-from jazzgen.music import chords, solo
-from jazzgen.music.chords import format_changes, parse_changes
+from jazzgen.music import changes, solo
+from jazzgen.music.changes import format_changes, parse_changes
 from jazzgen.music.tunes import lead_sheet
 
 # ---------------------------------------------------------------- MIDI: chord marks and sidecars
@@ -77,7 +77,7 @@ def test_a_sidecar_longer_than_a_solo_is_refused(tmp_path, monkeypatch):
 def test_a_sidecar_over_the_text_limit_is_refused_without_reading_it_all(tmp_path, monkeypatch):
     (tmp_path / "tune.mid").write_bytes(midi_file())
     (tmp_path / "tune.chords").write_text("| Dm7 G7 " * 20 + "|")
-    monkeypatch.setattr(chords, "MAX_CHANGES_CHARS", 100)
+    monkeypatch.setattr(changes, "MAX_CHANGES_CHARS", 100)
     with pytest.raises(DataError, match=r"tune.mid: chord file .*tune.chords: the changes are over 100 "):
         read_midi(tmp_path / "tune.mid")
 
@@ -86,7 +86,7 @@ def test_a_sidecar_over_the_text_limit_is_refused_without_reading_it_all(tmp_pat
 
 
 def test_changes_over_the_bar_limit_are_refused_before_spans_are_made(monkeypatch):
-    monkeypatch.setattr(chords, "MAX_BARS", 10)
+    monkeypatch.setattr(changes, "MAX_BARS", 10)
     assert parse_changes("| Dm7 G7 " * 10 + "|")[1] == 10
     with pytest.raises(DataError) as refused:
         parse_changes("| Dm7 G7 " * 11 + "|")
@@ -98,7 +98,7 @@ def test_changes_over_the_bar_limit_are_refused_before_spans_are_made(monkeypatc
 
 
 def test_changes_over_the_text_limit_are_refused(monkeypatch):
-    monkeypatch.setattr(chords, "MAX_CHANGES_CHARS", 30)
+    monkeypatch.setattr(changes, "MAX_CHANGES_CHARS", 30)
     with pytest.raises(DataError, match="the changes are over 30 characters long"):
         parse_changes("| C7 " + " " * 30 + "|")
 

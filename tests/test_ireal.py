@@ -7,7 +7,7 @@ import pytest
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.formats.ireal import limits, parse_ireal_text, read_ireal
-from jazzgen.music.chords import format_changes
+from jazzgen.music.changes import format_changes
 from jazzgen.music.solo import TICKS_PER_BEAT
 
 MAGIC = "1r34LbKcu7"

@@ -12,7 +12,8 @@ import pytest
 from jazzgen.errors import DataError, UsageError
 from jazzgen.formats.midi import beats as beat_tracking
 from jazzgen.formats.midi.reader import read_midi
-from jazzgen.music.chords import format_changes, parse_chord
+from jazzgen.music.changes import format_changes
+from jazzgen.music.chords import parse_chord
 from jazzgen.music.solo import Note, TimeSignature
 
 PPQ = 480

@@ -16,7 +16,8 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.formats import render
 from jazzgen.formats.render import PPQ, SCALE, draw_piano_roll, render_wav, write_midi
 from jazzgen.music.accompany import comp_notes, voicing_classes, walking_bass
-from jazzgen.music.chords import make_chord, parse_changes, pitch_class
+from jazzgen.music.changes import parse_changes
+from jazzgen.music.chords import make_chord, pitch_class
 from jazzgen.music.instruments import program_name, program_number
 from jazzgen.music.solo import Note, Solo, TimeSignature
 

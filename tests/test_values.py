@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jazzgen.errors import DataError
-from jazzgen.music.chords import parse_changes
+from jazzgen.music.changes import parse_changes
 from jazzgen.tokens.decoding import decode, last_pitch
 from jazzgen.tokens.values import (
     MAX_STEP,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import read_bytes, shown
-from jazzgen.music.chords import MAX_CHANGES_CHARS
+from jazzgen.music.changes import MAX_CHANGES_CHARS
 from jazzgen.music.solo import Solo
 from jazzgen.music.tunes import lead_sheet
 

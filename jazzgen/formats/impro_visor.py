@@ -28,7 +28,8 @@ from pathlib import Path
 
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import read_bytes, shown
-from jazzgen.music.chords import MAX_BARS, make_chord, merge_repeats, parse_chord
+from jazzgen.music.changes import MAX_BARS
+from jazzgen.music.chords import make_chord, merge_repeats, parse_chord
 from jazzgen.music.solo import (
     TICKS_PER_BEAT,
     Chord,

@@ -8,11 +8,11 @@ from jazzgen.exports import lazy_names
 __getattr__, __dir__, __all__ = lazy_names(
     __name__,
     {
-        "MAX_BARS": "chords",
-        "MAX_CHANGES_CHARS": "chords",
-        "format_changes": "chords",
+        "MAX_BARS": "changes",
+        "MAX_CHANGES_CHARS": "changes",
+        "format_changes": "changes",
         "make_chord": "chords",
-        "parse_changes": "chords",
+        "parse_changes": "changes",
         "parse_chord": "chords",
         "MAX_BEATS": "solo",
         "TICKS_PER_BEAT": "solo",

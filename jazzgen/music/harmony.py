@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from jazzgen.errors import DataError
-from jazzgen.music.chords import MAX_CHANGES_CHARS, ChordSymbol, chord_from_symbol, parse_changes, parse_chord
+from jazzgen.music.changes import MAX_CHANGES_CHARS, parse_changes
+from jazzgen.music.chords import ChordSymbol, chord_from_symbol, parse_chord
 from jazzgen.music.recognition import Accompaniment, estimate_chords
 from jazzgen.music.solo import Chord, TimeSignature
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jazzgen.formats.reading import read_file
-from jazzgen.music.chords import format_changes
+from jazzgen.music.changes import format_changes
 from jazzgen.tokens.values import encode
 
 

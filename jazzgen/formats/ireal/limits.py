@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import shown
-from jazzgen.music.chords import MAX_BARS  # a chart's bars as written, and a song's bars as played
+from jazzgen.music.changes import MAX_BARS  # a chart's bars as written, and a song's bars as played
 
 MAX_IREAL_BYTES = 8 * 2**20  # a song's link takes about 1 KB
 MAX_SONGS = 5_000

@@ -29,7 +29,7 @@ from jazzgen.files.fileio import shown
 from jazzgen.formats.midi.reader import TEXT_KINDS, read_contents
 from jazzgen.formats.midi.timing import bar_lines
 from jazzgen.formats.midi.tracks import Part, is_bass
-from jazzgen.music.chords import parse_changes
+from jazzgen.music.changes import parse_changes
 from jazzgen.music.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Solo, TimeSignature, check_solo_length
 
