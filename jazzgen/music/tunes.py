@@ -8,14 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from jazzgen.errors import UsageError
-from jazzgen.music.chords import (
-    MAX_BARS,
-    NOTE_NAMES,
-    chord_from_symbol,
-    merge_repeats,
-    parse_changes,
-    parse_chord,
-)
+from jazzgen.music.changes import MAX_BARS, parse_changes
+from jazzgen.music.chords import NOTE_NAMES, chord_from_symbol, merge_repeats, parse_chord
 from jazzgen.music.solo import Chord, Solo, TimeSignature
 from jazzgen.music.tonality import Key, key_named
 
