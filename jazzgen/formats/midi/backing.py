@@ -93,7 +93,8 @@ def read_backing(
             )
         last = first + bars
     chart = _chart(whole, first, last, path)
-    clock = Clock(whole.tpb, whole.tempos, whole.meters, _file_tick(whole.starts[first], whole.tpb))
+    origin = _file_tick(whole.starts[first], whole.tpb)
+    clock = Clock(whole.tpb, whole.file_tempos, whole.file_meters, origin)
     return Backing(chart, clock, first + 1, whole.chords_from, whole.band)
 
 
@@ -115,8 +116,8 @@ class _WholeFile:
     chords_from: str
     last_sound: int
     tpb: int
-    tempos: tuple[tuple[int, int], ...]
-    meters: tuple[tuple[int, int, int], ...]
+    file_tempos: tuple[tuple[int, int], ...]  # as Clock.tempos
+    file_meters: tuple[tuple[int, int, int], ...]  # as Clock.meters
     band: tuple[BandTrack, ...]
 
 
@@ -138,7 +139,7 @@ def _whole_file(path: Path, changes: str | None) -> _WholeFile:
     lines = bar_lines(grid_meters, 0, max(_grid(last_sound, tpb), _grid(last_mark, tpb)) - 1)
     starts = tuple(b[0] for b in lines) + (lines[-1][0] + TimeSignature(0, *lines[-1][1:]).bar_ticks,)
     meter = _meter(lines)
-    chords, chords_from, starts, meter = _chords(path, changes, marks, contents, starts, meter, tpb)
+    chords, chords_from = _chords(path, changes, marks, contents, starts, meter, tpb)
     tempos = contents.tempo_map.tempos or ((0, 500000),)
     band = _band(midi)
     return _WholeFile(
@@ -155,8 +156,7 @@ def _whole_file(path: Path, changes: str | None) -> _WholeFile:
 
 
 def _chords(path, changes, marks, contents, starts, meter, tpb):
-    """Chords from the first source that gives any (see the module doc), with the bar starts and
-    meter extended when given changes run past the band."""
+    """Chords from the first source that gives any (see the module doc), and where they came from."""
     if changes is not None:
         chords, count = parse_changes(changes, meter)
         if count > len(starts) - 1:
@@ -164,17 +164,17 @@ def _chords(path, changes, marks, contents, starts, meter, tpb):
                 f"the changes hold {count} bars; {shown(path)} has {len(starts) - 1}: their first bar is "
                 "the file's bar 1 (count-in bars are written NC)"
             )
-        return chords, "the changes given", starts, meter
+        return chords, "the changes given"
     if marks:
         spans = chords_from_marks([(_grid(t, tpb), symbol) for t, symbol in marks], starts[-1])
         if spans:
-            return spans, "chord symbols in the file's text events", starts, meter
+            return spans, "chord symbols in the file's text events"
     harmony = [p for p in contents.parts if not p.info.is_drum]
     if harmony:
         chords = estimate_chords(_accompaniment(harmony, tpb), starts)
         if chords:
             names = ", ".join(f"{p.info.index} {p.info.name!r}" for p in harmony[:6])
-            return chords, f"recognised from tracks {names}", starts, meter
+            return chords, f"recognised from tracks {names}"
     raise DataError(
         f"{shown(path)}: no chords found (no chord symbols in its markers, and its parts hold no "
         "harmony jazzgen recognises); give them with --changes-file, from the file's bar 1"
@@ -221,7 +221,7 @@ def _chart(whole: _WholeFile, first: int, last: int, path: Path) -> Solo:
     for ts in whole.meter:
         if first < ts.bar < last:
             meter.append(TimeSignature(ts.bar - first, ts.numerator, ts.denominator))
-    tempo = _bpm_at(whole.tempos, _file_tick(begin, whole.tpb))
+    tempo = _bpm_at(whole.file_tempos, _file_tick(begin, whole.tpb))
     return Solo((), chords, tuple(meter), last - first, tempo, source=str(path), title=path.stem)
 
 
