@@ -71,6 +71,16 @@ def test_octaves_accidentals_and_lengths():
     ]  # fmt: skip
 
 
+def test_a_bar_line_before_the_first_chord_opens_no_bar(tmp_path):
+    chart = read_chart(sheet(tmp_path, chords="| F7 | | Bb7 / C7 / |"))
+    assert chart.bars == 3
+    assert [(c.symbol, c.onset, c.duration) for c in chart.chords] == [
+        ("F7", 0, 96),
+        ("Bb7", 96, 24),
+        ("C7", 120, 24),
+    ]
+
+
 def test_a_waltz_and_a_sheet_without_melody_give_the_chart(tmp_path):
     waltz = sheet(
         tmp_path, chords="Fmaj7 | Dm7 | Gm7 C7 / | F6 |", header="(title Waltz)\n(meter 3 4)\n(tempo 150)\n"

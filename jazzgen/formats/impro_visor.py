@@ -167,7 +167,8 @@ def _setting(sheet: _Sheet, words: list[str]) -> None:
 def _music(sheet: _Sheet, word: str) -> None:
     first = word[0]
     if word == "|":
-        sheet.bars.append([])
+        if len(sheet.bars) > 1 or sheet.bars[0]:  # a bar line before any chord opens no bar
+            sheet.bars.append([])
     elif word == "/" or first.isupper():
         sheet.bars[-1].append(word)
     elif first in "abcdefgr":
