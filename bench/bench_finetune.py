@@ -17,8 +17,9 @@ WJazzD performer (default John Coltrane, 18 solos):
 Every stage writes under --work and is skipped when its output is already there, so a second run
 only prints the table. Each `jazzgen` command runs as a user would run it.
 
-    .venv/bin/python bench/bench_finetune.py [--performer JohnColtrane] [--held-out 4]
-        [--base-epochs 12] [--work runs/bench-finetune] [--base runs/bench-finetune/base]
+    .venv/bin/python bench/bench_finetune.py [--performer JohnColtrane] [--held-out 4] [--seed 0]
+        [--base-epochs 12] [--work runs/bench-finetune]
+        [--base runs/bench-finetune/base --base-corpus runs/bench-finetune/corpus-others]
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def run(args: list[str], log: Path) -> float:
     """Run a jazzgen command, its output into log; the wall seconds it took."""
     start = time.perf_counter()
     with log.open("a") as out:
-        out.write("$ jazzgen " + " ".join(args) + "\n")
+        shown = args if len(args) < 12 else args[:3] + [f"... ({len(args) - 5} more)"] + args[-2:]
+        out.write("$ jazzgen " + " ".join(shown) + "\n")
         out.flush()
         done = subprocess.run(JAZZGEN + args, stdout=out, stderr=subprocess.STDOUT)
     if done.returncode:
@@ -133,9 +135,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the held-out tunes")
     parser.add_argument("--work", type=Path, default=Path("runs/bench-finetune"))
     parser.add_argument("--base", type=Path, help="a base bundle that never heard the performer")
+    parser.add_argument("--base-corpus", type=Path, help="with --base: the corpus it was trained on")
     parser.add_argument("--base-epochs", type=int, default=12)
     parser.add_argument("--solos", type=int, default=24, help="solos quality generates per model")
     args = parser.parse_args()
+    if (args.base is None) != (args.base_corpus is None):
+        raise SystemExit("give --base and --base-corpus together (quality needs the base's training corpus)")
     if not (args.wjazzd / "mcsv_melody").is_dir():
         raise SystemExit(f"{args.wjazzd}: no Weimar Jazz Database here; give --wjazzd")
 
@@ -176,13 +181,14 @@ def main() -> None:
         times = _remember(work / f"times-{kind}.json", times)
         print(f"\nheld-out {kind.upper()} solos ({len(parts['held'])}); quality over their progressions")
         print(header)
-        for name, model, seconds in (
-            ("base (never heard)", base, None),
-            (f"fine-tuned on {kind}", fine, times["fine"]),
-            (f"scratch on {kind}", scratch, times["scratch"]),
+        base_corpus = work / "corpus-others" if args.base is None else args.base_corpus
+        for name, model, corpus, seconds in (
+            ("base (never heard)", base, base_corpus, None),
+            (f"fine-tuned on {kind}", fine, mine, times["fine"]),
+            (f"scratch on {kind}", scratch, mine, times["scratch"]),
         ):
             scores = evaluate(model, held, log)
-            report = quality(model, mine, held, args.solos, log)
+            report = quality(model, corpus, held, args.solos, log)
             print(row(name, seconds, scores, report))
     print("\nin range: quality's measures whose generated mean is inside the real mean +- 1 sd")
 
