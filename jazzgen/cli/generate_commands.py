@@ -63,7 +63,7 @@ def _sampling_options(command):
     default=None,
     help="A file to play over: a DAW's MIDI backing track (its chords, tempo map and bars; the solo "
     "lands on its bars), an iReal Pro export (HTML or text with irealb:// links), a MusicXML lead "
-    "sheet or a changes text; its meter, bars and tempo too.",
+    "sheet, an Impro-Visor leadsheet (.ls) or a changes text; its meter, bars and tempo too.",
 )
 @click.option(
     "--from-bar",
@@ -178,15 +178,14 @@ def generate(**o) -> None:
             f"over {shown(o['over'])}: bars {backing.first_bar}-{backing.first_bar + chart.bars - 1}, "
             f"{chart.tempo:g} bpm at bar {backing.first_bar}, chords {backing.chords_from}"
         )
-        changes, o["bars"] = None, None
     solos = generate_variations(
         o["model"],
-        changes,
+        changes if backing is None else None,  # a backing's chart holds the changes given
         o["tune"],
         n=o["count"],
         key=o["key"],
         choruses=o["choruses"],
-        bars=o["bars"],
+        bars=o["bars"] if backing is None else None,  # read_backing cut the backing's bars
         tempo=o["tempo"],
         temperature=o["temperature"],
         rhythm_temperature=o["rhythm_temperature"],
