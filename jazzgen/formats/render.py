@@ -8,7 +8,10 @@ swing * beat and the notes around it are stretched or shrunk to match. Beats hol
 triplets stay straight.
 
 Track layout: a conductor track (name, tempo, key and time signatures, chord markers), then
-"Melody" (channel 0), "Comp" (piano, channel 1) and "Bass" (acoustic bass, channel 2).
+"Melody" (channel 0), "Comp" (piano, channel 1) and "Bass" (acoustic bass, channel 2). Over a
+backing track (jazzgen.formats.midi.backing) the file is written on the backing's clock (its ticks
+a beat, tempo map and meters, the solo from the bar it starts at) and the band's own tracks follow
+jazzgen's, which then take channels the band leaves free.
 """
 
 from __future__ import annotations
