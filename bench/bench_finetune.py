@@ -89,7 +89,7 @@ def train(corpus: Path, out: Path, log: Path, *extra: str) -> float | None:
 
 
 def evaluate(model: Path, held: Path, log: Path) -> dict:
-    cached = model / "bench-evaluate.json"
+    cached = model / f"bench-evaluate-{held.name}.json"
     if not cached.exists():
         done = subprocess.run(
             JAZZGEN + ["evaluate", "-m", str(model), str(held), "--json"], capture_output=True, text=True
@@ -102,7 +102,7 @@ def evaluate(model: Path, held: Path, log: Path) -> dict:
 
 
 def quality(model: Path, corpus: Path, held: Path, solos: int, log: Path) -> dict:
-    cached = model / "bench-quality.json"
+    cached = model / f"bench-quality-{held.name}.json"
     if not cached.exists():
         args = ["quality", "-m", str(model), "--corpus", str(corpus), str(held), "-n", str(solos), "--json"]
         done = subprocess.run(JAZZGEN + args, capture_output=True, text=True)
