@@ -29,7 +29,7 @@ from pathlib import Path
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import read_bytes, shown
 from jazzgen.music.changes import MAX_BARS
-from jazzgen.music.chords import make_chord, merge_repeats, parse_chord
+from jazzgen.music.chords import make_chord, parse_chord
 from jazzgen.music.solo import (
     TICKS_PER_BEAT,
     Chord,
@@ -40,6 +40,7 @@ from jazzgen.music.solo import (
     check_solo_length,
     monophonic,
 )
+from jazzgen.music.tunes import arranged
 
 MAX_FILE_BYTES = 4 * 2**20  # a leadsheet of 104 choruses of Giant Steps is 200 KB
 MAX_DEPTH = 32  # nested lists; Impro-Visor's own roadmaps go about 8 deep
@@ -185,7 +186,6 @@ def _music(sheet: _Sheet, word: str) -> None:
 def _solo(sheet: _Sheet, path: Path) -> Solo:
     meter = (TimeSignature(0, *sheet.meter),)
     bar_ticks = meter[0].bar_ticks
-    form = _form(sheet.bars, bar_ticks)
     form_ticks = max(1, _bar_count(sheet.bars)) * bar_ticks
     notes, end = [], 0
     for number, chorus in enumerate([c for c in sheet.choruses if c] or [[]]):
@@ -194,9 +194,8 @@ def _solo(sheet: _Sheet, path: Path) -> Solo:
         notes += placed
         end = max(end, stop, start + form_ticks)
     check_solo_length(end / TICKS_PER_BEAT, "its choruses run to beat {}", "split the leadsheet")
-    bars = bars_needed(meter, end)
-    chords = _repeated(form, form_ticks, bars * bar_ticks)
-    return Solo(monophonic(notes), chords, meter, bars, sheet.tempo, str(path), sheet.title or path.stem)
+    played = arranged(_chart(sheet, path), bars=bars_needed(meter, end))  # the form under each chorus
+    return replace(played, notes=monophonic(notes))
 
 
 def _chart(sheet: _Sheet, path: Path) -> Solo:
@@ -314,15 +313,3 @@ def _length(text: str, word: str, chorus: int) -> int:
             value += added
         total += value
     return total
-
-
-def _repeated(form: tuple[Chord, ...], form_ticks: int, end: int) -> tuple[Chord, ...]:
-    """The chord part played under every chorus up to end, spans merged where a chord goes on."""
-    out = []
-    for start in range(0, end, form_ticks):
-        for chord in form:
-            if start + chord.onset >= end:
-                break
-            duration = min(chord.duration, end - start - chord.onset)
-            out.append(replace(chord, onset=start + chord.onset, duration=duration))
-    return merge_repeats(out)

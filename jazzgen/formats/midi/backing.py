@@ -26,11 +26,10 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import shown
-from jazzgen.formats.midi.reader import TEXT_KINDS, read_contents
-from jazzgen.formats.midi.timing import bar_lines
-from jazzgen.formats.midi.tracks import Part, is_bass
+from jazzgen.formats.midi.reader import TEXT_KINDS, accompaniment, read_contents
+from jazzgen.formats.midi.timing import DEFAULT_TEMPO, TempoMap, bar_lines, meter_of_bars
 from jazzgen.music.changes import parse_changes
-from jazzgen.music.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords
+from jazzgen.music.harmony import chord_marks, chords_from_marks, estimate_chords
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Solo, TimeSignature, check_solo_length
 
 __all__ = ["Backing", "BandTrack", "Clock", "read_backing"]
@@ -67,11 +66,6 @@ class Backing:
     chords_from: str
     band: tuple[BandTrack, ...]
 
-    @property
-    def channels(self) -> frozenset[int]:
-        """The MIDI channels the band plays on."""
-        return frozenset(m.channel for t in self.band for _, m in t.events if hasattr(m, "channel"))
-
 
 def read_backing(
     path: str | Path, changes: str | None = None, from_bar: int | None = None, bars: int | None = None
@@ -93,8 +87,10 @@ def read_backing(
             )
         last = first + bars
     chart = _chart(whole, first, last, path)
-    origin = _file_tick(whole.starts[first], whole.tpb)
-    clock = Clock(whole.tpb, whole.file_tempos, whole.file_meters, origin)
+    tempo_map = whole.tempo_map
+    origin = _file_tick(whole.starts[first], tempo_map.ticks_per_beat)
+    tempos = tempo_map.tempos or ((0, DEFAULT_TEMPO),)  # written out, so the file plays as it was read
+    clock = Clock(tempo_map.ticks_per_beat, tempos, tempo_map.meters, origin)
     return Backing(chart, clock, first + 1, whole.chords_from, whole.band)
 
 
@@ -107,17 +103,15 @@ def file_chart(path: str | Path, changes: str | None = None) -> Solo:
 @dataclass(frozen=True)
 class _WholeFile:
     """The file read from its bar 1 on jazzgen's grid: bar starts (and the end of the last bar),
-    the meter by bar, chords, where they came from, the last tick the band sounds, and what the
-    Clock and BandTracks need."""
+    the meter by bar, chords, where they came from, the last tick the band sounds, the file's
+    tempo map, and its band."""
 
     starts: tuple[int, ...]
     meter: tuple[TimeSignature, ...]
     chords: tuple[Chord, ...]
     chords_from: str
     last_sound: int
-    tpb: int
-    file_tempos: tuple[tuple[int, int], ...]  # as Clock.tempos
-    file_meters: tuple[tuple[int, int, int], ...]  # as Clock.meters
+    tempo_map: TempoMap  # in the file's ticks
     band: tuple[BandTrack, ...]
 
 
@@ -138,20 +132,10 @@ def _whole_file(path: Path, changes: str | None) -> _WholeFile:
     grid_meters = tuple((_grid(t, tpb), n, d) for t, n, d in contents.tempo_map.meters) or ((0, 4, 4),)
     lines = bar_lines(grid_meters, 0, max(_grid(last_sound, tpb), _grid(last_mark, tpb)) - 1)
     starts = tuple(b[0] for b in lines) + (lines[-1][0] + TimeSignature(0, *lines[-1][1:]).bar_ticks,)
-    meter = _meter(lines)
+    meter = meter_of_bars(lines)
     chords, chords_from = _chords(path, changes, marks, contents, starts, meter, tpb)
-    tempos = contents.tempo_map.tempos or ((0, 500000),)
-    band = _band(midi)
     return _WholeFile(
-        starts,
-        meter,
-        chords,
-        chords_from,
-        _grid(last_sound, tpb),
-        tpb,
-        tempos,
-        contents.tempo_map.meters,
-        band,
+        starts, meter, chords, chords_from, _grid(last_sound, tpb), contents.tempo_map, _band(midi)
     )
 
 
@@ -171,24 +155,13 @@ def _chords(path, changes, marks, contents, starts, meter, tpb):
             return spans, "chord symbols in the file's text events"
     harmony = [p for p in contents.parts if not p.info.is_drum]
     if harmony:
-        chords = estimate_chords(_accompaniment(harmony, tpb), starts)
+        chords = estimate_chords(accompaniment(harmony, lambda ticks: _grid(ticks, tpb)), starts)
         if chords:
             names = ", ".join(f"{p.info.index} {p.info.name!r}" for p in harmony[:6])
             return chords, f"recognised from tracks {names}"
     raise DataError(
         f"{shown(path)}: no chords found (no chord symbols in its markers, and its parts hold no "
         "harmony jazzgen recognises); give them with --changes-file, from the file's bar 1"
-    )
-
-
-def _accompaniment(parts: list[Part], tpb: int) -> Accompaniment:
-    """The parts' notes on the grid from the file's tick 0; a one-note-at-a-time part that looks
-    like a bass (by name, program or register) is the bass."""
-    notes = np.concatenate([p.notes for p in parts])
-    weights = np.concatenate([np.full(len(p.notes), 0.5 + p.info.polyphony) for p in parts])
-    bass = np.concatenate([np.full(len(p.notes), is_bass(p.info) and p.info.polyphony < 0.5) for p in parts])
-    return Accompaniment(
-        _grid(notes[:, 0], tpb), _grid(notes[:, 1], tpb), notes[:, 2], weights, bass if bass.any() else None
     )
 
 
@@ -221,16 +194,9 @@ def _chart(whole: _WholeFile, first: int, last: int, path: Path) -> Solo:
     for ts in whole.meter:
         if first < ts.bar < last:
             meter.append(TimeSignature(ts.bar - first, ts.numerator, ts.denominator))
-    tempo = _bpm_at(whole.file_tempos, _file_tick(begin, whole.tpb))
+    at = _file_tick(begin, whole.tempo_map.ticks_per_beat)
+    tempo = round(min(1000.0, max(10.0, whole.tempo_map.bpm_at(at))), 2)
     return Solo((), chords, tuple(meter), last - first, tempo, source=str(path), title=path.stem)
-
-
-def _meter(lines: list[tuple[int, int, int]]) -> tuple[TimeSignature, ...]:
-    meter = [TimeSignature(0, *lines[0][1:])]
-    for index in range(1, len(lines)):
-        if lines[index][1:] != lines[index - 1][1:]:
-            meter.append(TimeSignature(index, *lines[index][1:]))
-    return tuple(meter)
 
 
 def _at_bar(meter: tuple[TimeSignature, ...], bar: int) -> tuple[int, int]:
@@ -239,11 +205,6 @@ def _at_bar(meter: tuple[TimeSignature, ...], bar: int) -> tuple[int, int]:
         if ts.bar <= bar:
             current = ts
     return current.numerator, current.denominator
-
-
-def _bpm_at(tempos: tuple[tuple[int, int], ...], tick: int) -> float:
-    current = ([us for at, us in tempos if at <= tick] or [tempos[0][1]])[-1]
-    return round(min(1000.0, max(10.0, 60e6 / current)), 2)
 
 
 def _band(midi: mido.MidiFile) -> tuple[BandTrack, ...]:

@@ -34,7 +34,7 @@ import numpy as np
 from jazzgen.errors import DataError, UsageError
 from jazzgen.formats.midi.notes import Sounding
 from jazzgen.formats.midi.repair import MAX_FILE_BYTES, clean_midi
-from jazzgen.formats.midi.timing import TempoMap, Timing, melody_timing, solo_notes
+from jazzgen.formats.midi.timing import TempoMap, melody_timing, solo_notes
 from jazzgen.formats.midi.tracks import Part, TrackInfo, choose_melody, hands, is_bass, part_info
 from jazzgen.music.harmony import Accompaniment, chord_marks, chords_from_marks, estimate_chords, read_sidecar
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Solo, bar_starts, bars_needed, check_solo_length
@@ -228,7 +228,7 @@ def _reading(midi: _Midi, path: Path | None, melody_track: int | str | None) -> 
             f"; it is played with both hands: its right hand (notes from MIDI {int(melody.notes[:, 2].min())} "
             f"up) is the line, its left hand ({left_hand.info.notes} notes) goes to the chords"
         )
-    basses = [p for p in others if _is_bass_line(p)]
+    basses = [p for p in others if is_bass_line(p)]
     bass = max(basses, key=lambda p: p.info.notes).notes if basses else None
     timing = melody_timing(midi.tempo_map, melody.notes, [p.notes[:, 0] for p in others], bass)
     notes, origin, meter = solo_notes(melody.notes, timing)
@@ -277,7 +277,7 @@ def _chords(midi, path, others, timing, origin, meter, notes) -> tuple[tuple[Cho
     others = [p for p in others if not p.info.is_drum]
     if others:
         starts = bar_starts(meter, bars_needed(meter, end))
-        chords = estimate_chords(_accompaniment(others, timing, origin), starts)
+        chords = estimate_chords(accompaniment(others, lambda ticks: timing.to_grid(ticks) - origin), starts)
         if chords:
             names = ", ".join(f"{p.info.index} {p.info.name!r}" for p in others[:6])
             more = f" and {len(others) - 6} more" if len(others) > 6 else ""
@@ -285,20 +285,16 @@ def _chords(midi, path, others, timing, origin, meter, notes) -> tuple[tuple[Cho
     return (), "none (NC)", 0
 
 
-def _accompaniment(parts, timing: Timing, origin: int) -> Accompaniment:
-    """The non-drum parts' notes on the solo's grid; a part that looks like a bass (by name, program
-    or register) and plays one note at a time is the bass."""
+def accompaniment(parts, to_grid) -> Accompaniment:
+    """The non-drum parts' notes on the grid (to_grid: file ticks -> grid ticks); a part that looks
+    like a bass (by name, program or register) and plays one note at a time is the bass."""
     notes = np.concatenate([p.notes for p in parts])
     weights = np.concatenate([np.full(len(p.notes), 0.5 + p.info.polyphony) for p in parts])
-    bass = np.concatenate([np.full(len(p.notes), _is_bass_line(p)) for p in parts])
+    bass = np.concatenate([np.full(len(p.notes), is_bass_line(p)) for p in parts])
     return Accompaniment(
-        timing.to_grid(notes[:, 0]) - origin,
-        timing.to_grid(notes[:, 1]) - origin,
-        notes[:, 2],
-        weights,
-        bass if bass.any() else None,
+        to_grid(notes[:, 0]), to_grid(notes[:, 1]), notes[:, 2], weights, bass if bass.any() else None
     )
 
 
-def _is_bass_line(part: Part) -> bool:
+def is_bass_line(part: Part) -> bool:
     return is_bass(part.info) and not part.info.is_drum and part.info.polyphony < 0.5

@@ -206,12 +206,17 @@ def solo_notes(notes: np.ndarray, timing: Timing) -> tuple[tuple[Note, ...], int
     ends = np.maximum(timing.to_grid(notes[:, 1]), onsets + 1)
     bars = bar_lines(timing.meters, int(onsets.min()), int(onsets.max()))
     origin = bars[0][0]
-    meter = [TimeSignature(0, *bars[0][1:])]
-    for i in range(1, len(bars)):
-        if bars[i][1:] != bars[i - 1][1:]:
-            meter.append(TimeSignature(i, *bars[i][1:]))
     raw = [
         Note(int(onset - origin), int(end - onset), int(pitch), int(velocity))
         for onset, end, pitch, velocity in zip(onsets, ends, notes[:, 2], notes[:, 3])
     ]
-    return monophonic(raw), origin, tuple(meter)
+    return monophonic(raw), origin, meter_of_bars(bars)
+
+
+def meter_of_bars(bars: list[tuple[int, int, int]]) -> tuple[TimeSignature, ...]:
+    """The meter by bar (a TimeSignature where it changes) of bar_lines' bars, counted from the first."""
+    meter = [TimeSignature(0, *bars[0][1:])]
+    for i in range(1, len(bars)):
+        if bars[i][1:] != bars[i - 1][1:]:
+            meter.append(TimeSignature(i, *bars[i][1:]))
+    return tuple(meter)
