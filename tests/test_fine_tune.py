@@ -35,7 +35,7 @@ def test_a_fine_tune_keeps_the_base_and_grows_its_vocabulary(base, tmp_path):
         new,
         tmp_path / "tuned",
         None,
-        tiny_train(epochs=1, lr=1e-3),
+        tiny_train(epochs=1, lr=1e-3, blend=False),
         init=base,
         progress=False,
         notice="Data: my own solos.\n",
@@ -79,6 +79,62 @@ def test_a_fine_tune_starts_from_the_base_weights(base, tmp_path, monkeypatch):
     assert np.array_equal(seen["weights"]["recurrent_1.kernel"], base_weights["recurrent_1.kernel"])
     rows = len(load_bundle_meta(base).vocab)
     assert np.array_equal(seen["weights"]["embedding"][:rows], base_weights["embedding"])
+
+
+def test_a_fine_tune_ends_on_the_blend_with_its_base_that_validates_best(base, tmp_path):
+    new = make_corpus(tmp_path / "mine", solos=6, first=100)
+    tuned = train_jazz(
+        new, tmp_path / "tuned", None, tiny_train(epochs=2, lr=1e-2), init=base, progress=False
+    )
+    metrics = load_bundle_meta(tuned).metrics
+    tried = {float(w): loss for w, loss in metrics["fine_tune_mix"]["val_nats_per_sampled_token"].items()}
+    assert sorted(tried) == [0.0, 0.25, 0.5, 0.75, 1.0] and len(set(tried.values())) > 1
+    assert tried[metrics["fine_tune_mix"]["trained_weight"]] == min(tried.values())
+    assert "the blend that best predicts" in (tuned / "README.md").read_text()
+    plain = train_jazz(
+        new, tmp_path / "plain", None, tiny_train(epochs=2, lr=1e-2, blend=False), init=base, progress=False
+    )
+    assert "fine_tune_mix" not in load_bundle_meta(plain).metrics
+
+
+def test_a_blend_holds_its_share_of_the_base_weights(base, tmp_path, monkeypatch):
+    """With only the base's side to choose, the bundle is the base again (new rows aside)."""
+    monkeypatch.setattr("jazzgen.lm.loop.MIX_WEIGHTS", (0.0,))
+    new = make_corpus(tmp_path / "mine", solos=6, first=100)
+    tuned = train_jazz(
+        new, tmp_path / "tuned", None, tiny_train(epochs=2, lr=1e-2), init=base, progress=False
+    )
+    old, blended = load_weights_npz(base), load_weights_npz(tuned)
+    assert np.allclose(blended["recurrent_1.kernel"], old["recurrent_1.kernel"], atol=1e-6)
+    rows = len(load_bundle_meta(base).vocab)
+    assert np.allclose(blended["embedding"][:rows], old["embedding"], atol=1e-6)
+    assert load_bundle_meta(tuned).metrics["fine_tune_mix"]["trained_weight"] == 0.0
+
+
+def test_train_splits_by_tune_unless_told_by_solo(base, tmp_path):
+    new = make_corpus(tmp_path / "mine", solos=4, first=100)
+    for args, by_tune in (([], True), (["--split", "solo"], False)):
+        out = tmp_path / ("tune" if by_tune else "solo")
+        result = CliRunner().invoke(
+            cli,
+            [
+                "train",
+                str(new),
+                "-o",
+                str(out),
+                "--init",
+                str(base),
+                "--epochs",
+                "1",
+                "--no-blend",
+                "--quiet",
+                *args,
+            ],
+            prog_name="jazzgen",
+        )
+        assert result.exit_code == 0, result.output
+        train = load_bundle_meta(out).config.train
+        assert (train.val_groups, train.blend) == (by_tune, False)
 
 
 def test_an_option_that_changes_the_architecture_is_refused_by_name(base, tmp_path):

@@ -11,7 +11,7 @@ from model_helpers import make_corpus
 from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.lm.dataset import epoch_order, make_windows
-from jazzgen.tokens.corpus import load_jazz_data, read_corpus, split_by_solo
+from jazzgen.tokens.corpus import CorpusSolo, load_jazz_data, read_corpus, split_by_solo, tune_of
 
 
 def test_windows_predict_every_token_but_each_sequences_first_once():
@@ -49,8 +49,59 @@ def test_corpus_is_split_by_whole_solo(tmp_path):
     assert len(split_by_solo(solos, 0.3, seed=0)[1]) == 3
     data = load_jazz_data(corpus, 0.1, seed=0)
     assert [vocab.decode(s)[0] for s in data.train + data.val] == ["<solo>"] * 10
+    assert data.learned is None  # the loss counts every token
+    sampled = {t for t, chosen in zip(vocab.tokens, data.sampled) if chosen}  # what a blend is judged on
+    assert not {t for t in sampled if t[:1] in "RQM^<" and t != "<end>"}  # chords, header: forced
+    assert any(t.startswith("d") for t in sampled) and "|" in sampled  # a sampler moves on to a bar
     held = make_corpus(tmp_path / "held", solos=2, first=40)
     assert len(load_jazz_data(corpus, val=held).val) == 2
+
+
+@pytest.mark.parametrize(
+    "title, tune",
+    [
+        ("JohnColtrane_BodyAndSoul_AlternateTake", "johncoltranebodyandsoul"),
+        ("JohnColtrane_BodyAndSoul", "johncoltranebodyandsoul"),
+        ("JohnColtrane_Impressions_1963", "johncoltraneimpressions"),
+        ("ChetBaker_ThereWillNeverBeAnotherYou-2", "chetbakertherewillneverbeanotheryou"),
+        ("autumn leaves (take 2)", "autumnleaves"),
+        ("Autumn Leaves alt", "autumnleaves"),
+        ("blues_master", "blues"),
+        ("JohnColtrane_26=2", "johncoltrane262"),  # a tune's own name keeps its number
+        ("JohnColtrane_Mistake", "johncoltranemistake"),
+        ("Take5", "take5"),
+    ],
+)
+def test_the_tune_of_a_title_drops_its_take_marks(title, tune):
+    assert tune_of(title) == tune
+
+
+def _solos(titles):
+    return [CorpusSolo(f"/solos/{t}.mid", t, ("<solo>", "|", "<end>")) for t in titles]
+
+
+def test_a_split_by_tune_keeps_the_takes_of_a_tune_together():
+    titles = [f"Tune{k}-{take}" for k in range(8) for take in (1, 2)] + [f"Other{k}" for k in range(8)]
+    solos = _solos(titles)
+    for seed in range(20):
+        train, val = split_by_solo(solos, 0.2, seed, by_tune=True)
+        assert len(val) >= 5 and len(train) + len(val) == len(solos)
+        assert not {tune_of(s.title) for s in train} & {tune_of(s.title) for s in val}
+    assert any(  # by solo, takes of one tune fall on both sides for some seed
+        {tune_of(s.title) for s in t} & {tune_of(s.title) for s in v}
+        for t, v in (split_by_solo(solos, 0.2, seed) for seed in range(20))
+    )
+
+
+def test_a_split_by_tune_of_distinct_tunes_is_the_split_by_solo():
+    solos = _solos([f"Tune {k}" for k in range(30)])
+    for seed in range(5):
+        assert split_by_solo(solos, 0.1, seed, by_tune=True) == split_by_solo(solos, 0.1, seed)
+
+
+def test_a_corpus_of_one_tune_splits_by_solo():
+    solos = _solos([f"Blues-{k}" for k in range(5)])
+    assert split_by_solo(solos, 0.2, 0, by_tune=True) == split_by_solo(solos, 0.2, 0)
 
 
 def test_corpus_errors(tmp_path):

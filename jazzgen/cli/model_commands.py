@@ -21,9 +21,10 @@ from jazzgen.lm import CELLS, LOSSES, STRATEGIES, ModelConfig, TrainConfig
 TEXT_MODEL, TEXT_TRAIN = ModelConfig(), TrainConfig()
 # The jazz defaults are the logged sweep's winner (trained/jazz's card has the table).
 JAZZ_MODEL = ModelConfig(cell="gru", layers=2, units=384, embedding=96, dropout=0.3)
-JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patience=5)
+JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patience=5, val_groups=True)
 # A fine-tune (--init) starts near a good model: a tenth of the base's learning rate, few epochs.
 FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 0.1, 10, 2
+SPLITS = ("tune", "solo")
 MODEL_FIELDS = ("cell", "layers", "units", "embedding", "input_dropout", "dropout", "recurrent_dropout")
 TRAIN_FIELDS = (
     "seq_len",
@@ -163,8 +164,19 @@ def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_M
     return command
 
 
+def _split_option(command):
+    return click.option(
+        "--split",
+        type=click.Choice(SPLITS),
+        default="tune",
+        show_default=True,
+        help="What validation holds out: whole tunes (a tune's takes, 'Body And Soul-1' and '-2', "
+        "stay on one side) or whole solos (as bundles trained before this option did).",
+    )(command)
+
+
 def _jazz_config_options(command):
-    return _config_options(command, (JAZZ_MODEL, JAZZ_TRAIN))
+    return _split_option(_config_options(command, (JAZZ_MODEL, JAZZ_TRAIN)))
 
 
 def _shared_train_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
@@ -175,7 +187,13 @@ def _shared_train_options(command, defaults: tuple[ModelConfig, TrainConfig] = (
             type=click.Path(),
             help="Fine-tune this bundle (e.g. trained/jazz): its architecture, "
             f"weights and vocabulary; by default a tenth of its learning rate, {FINE_TUNE_EPOCHS} epochs, "
-            f"patience {FINE_TUNE_PATIENCE}.",
+            f"patience {FINE_TUNE_PATIENCE}; the bundle holds the blend of the fine-tuned and the "
+            "base weights that scores best on validation (see --no-blend).",
+        ),
+        click.option(
+            "--no-blend",
+            is_flag=True,
+            help="With --init: keep the fine-tuned weights as trained, not blended with the base's.",
         ),
         click.option("--resume", is_flag=True, help="Continue the interrupted run from its last checkpoint."),
         click.option(
@@ -203,15 +221,20 @@ def _shared_train_options(command, defaults: tuple[ModelConfig, TrainConfig] = (
 
 
 def _jazz_train_options(command):
-    return _shared_train_options(command, (JAZZ_MODEL, JAZZ_TRAIN))
+    return _split_option(_shared_train_options(command, (JAZZ_MODEL, JAZZ_TRAIN)))
 
 
 def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     """The run's settings from the options; with --init, the base bundle's where none was given."""
     if options.get("init"):
-        return _fine_tune_configs(options)
-    model = ModelConfig(**{name: options[name] for name in MODEL_FIELDS})
-    train = TrainConfig(**{name: options[name] for name in TRAIN_FIELDS})
+        model, train = _fine_tune_configs(options)
+    else:
+        model = ModelConfig(**{name: options[name] for name in MODEL_FIELDS})
+        train = TrainConfig(**{name: options[name] for name in TRAIN_FIELDS})
+    if "split" in options:  # jazz: --split
+        train = replace(train, val_groups=options["split"] == "tune")
+    if options.get("no_blend"):
+        train = replace(train, blend=False)
     return model, train
 
 

@@ -264,7 +264,7 @@ def training_split(corpus: str | Path, meta) -> tuple[list[CorpusSolo], list[Cor
         )
     solos, _ = read_corpus(corpus)
     config = meta.config.train
-    train, val = split_by_solo(solos, config.val_fraction, config.seed)
+    train, val = split_by_solo(solos, config.val_fraction, config.seed, config.val_groups)
     trained_on = meta.metrics.get("train_tokens")
     if trained_on == sum(len(s.tokens) for s in solos):
         train, val = solos, []

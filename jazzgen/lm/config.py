@@ -89,6 +89,8 @@ class TrainConfig:
     weight_decay: float = 0.0  # AdamW: kernels shrink by lr * weight_decay each step; 0: Adam
     val_fraction: float = 0.1  # of the solos (jazz) or of the text (text), unless a val set is given
     loss: str = "all"  # the targets the loss counts: "all", or "sampled" (a jazz sampler's choices only)
+    val_groups: bool = False  # validation holds out whole groups of related sequences (jazz: a tune's takes)
+    blend: bool = True  # a fine-tune ends on the blend with its base of least validation loss (lm.loop.Mix)
 
     def __post_init__(self):
         _check(2 <= self.seq_len <= 100_000, f"--seq-len {self.seq_len}: give 2 to 100000")

@@ -31,6 +31,8 @@ class TokenData:
     train, val: 1-D int32 arrays of token ids, one per solo (jazz) or per text part.
     source: where the data came from, for the model card. learned: (vocab,) bool, the target ids
     the loss counts (a jazz sampler's choices, not the tokens it forces); None counts every id.
+    sampled: (vocab,) bool, the ids a sampler chooses (None: every id), whatever the loss counts:
+    what a fine-tune's blend with its base is judged on (jazzgen.lm.loop.Mix).
     """
 
     vocab: Vocab
@@ -39,6 +41,7 @@ class TokenData:
     tokenizer: TokenizerConfig
     source: str = ""
     learned: np.ndarray | None = None
+    sampled: np.ndarray | None = None
 
     def __post_init__(self):
         if not sum(len(s) for s in self.train) >= 2:

@@ -61,17 +61,14 @@ class Start:
         new = sorted(set(data.vocab.tokens) - set(self.meta.vocab.tokens))
         vocab = Vocab(self.meta.vocab.tokens + tuple(new))
         lookup = np.array([vocab.id(t) for t in data.vocab.tokens], np.int32)  # old id -> new id
-        learned = None
-        if data.learned is not None:
-            learned = np.zeros(len(vocab), bool)
-            learned[lookup] = data.learned
         return replace(
             data,
             vocab=vocab,
             train=tuple(lookup[s] for s in data.train),
             val=tuple(lookup[s] for s in data.val),
             tokenizer=self.config.tokenizer,
-            learned=learned,
+            learned=_moved(data.learned, lookup, len(vocab)),
+            sampled=_moved(data.sampled, lookup, len(vocab)),
         )
 
     def config_for(self, data: TokenData, train: TrainConfig, model: ModelConfig | None = None) -> RunConfig:
@@ -134,3 +131,12 @@ def load_start(path: str | Path) -> Start:
 
 def architecture(model: ModelConfig) -> str:
     return f"{model.layers}x{model.units} {model.cell}, embedding {model.embedding}"
+
+
+def _moved(mask: np.ndarray | None, lookup: np.ndarray, size: int) -> np.ndarray | None:
+    """A (vocab,) mask of the data's ids at their ids in the grown vocabulary (False elsewhere)."""
+    if mask is None:
+        return None
+    moved = np.zeros(size, bool)
+    moved[lookup] = mask
+    return moved

@@ -50,6 +50,23 @@ class FitResult:
     worker: Worker
     seconds: float  # training time, validation excluded
     tokens_per_second: float
+    mix: Mix | None = None  # a fine-tune's blend with its starting weights
+
+
+MIX_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # shares of the trained weights tried, the rest the start's
+
+
+@dataclass(frozen=True)
+class Mix:
+    """A fine-tune's weights blended with the weights it started from (weight-space ensembling,
+    as in WiSE-FT): weight * trained + (1 - weight) * start, the weight of MIX_WEIGHTS whose blend
+    predicts best what a sampler chooses in the validation data (TokenData.sampled: a jazz solo's
+    notes, not the bars and chords it is given). On a few solos a full fine-tune forgets some of
+    what the base knew; a blend keeps it. weight 0: the data did not improve the start."""
+
+    weight: float
+    losses: tuple[tuple[float, float], ...]  # (weight, validation nats per sampled token), each tried
+    val_loss: float  # the chosen blend's validation loss as training counts it
 
 
 def worker_from_env() -> Worker:
@@ -127,6 +144,7 @@ def fit(
         model = build_model(config.model)
         if initial_weights is not None:
             import_weights(model, initial_weights, config)
+        start = [v.numpy() for v in model.trainable_variables]
         optimizer = make_optimizer(train, steps, strategy.num_replicas_in_sync, model)
         optimizer.build(model.trainable_variables)
     state = (
@@ -148,9 +166,30 @@ def fit(
             on_epoch(row)
     for variable, best in zip(model.trainable_variables, state.best_weights):
         variable.assign(best)
+    mix = None
+    if train.blend and initial_weights is not None and val_windows is not None and val_windows.tokens:
+        judged = make_windows(data.val, train.seq_len, train.batch_size, data.sampled)
+        mix = _blend(step_fns, model, (start, state.best_weights), judged, val_windows, train.batch_size)
     seconds = sum(e.seconds for e in state.history)
     speed = sum(e.tokens_per_second * e.seconds for e in state.history) / max(seconds, 1e-9)
-    return FitResult(model, config, state, worker, seconds, speed)
+    return FitResult(model, config, state, worker, seconds, speed, mix)
+
+
+def _blend(fns, model, ends: tuple[list, list], judged: Windows, val: Windows, batch_size: int) -> Mix:
+    """Leave model holding the blend of ends (start, trained) that judged windows score best (see Mix)."""
+    losses = []
+    for weight in MIX_WEIGHTS:
+        _assign_blend(model, ends, weight)
+        losses.append((weight, _mean_loss(fns, judged, batch_size)))
+    best = min(losses, key=lambda pair: (pair[1], -pair[0]))[0]  # a tie goes to the trained side
+    _assign_blend(model, ends, best)
+    return Mix(best, tuple(losses), _mean_loss(fns, val, batch_size))
+
+
+def _assign_blend(model, ends: tuple[list, list], weight: float) -> None:
+    start, trained = ends
+    for variable, a, b in zip(model.trainable_variables, start, trained):
+        variable.assign(weight * b + (1.0 - weight) * a)
 
 
 def _with_vocab(config: RunConfig, data: TokenData) -> RunConfig:

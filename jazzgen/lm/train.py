@@ -128,11 +128,19 @@ def run_metrics(result: FitResult, data: TokenData) -> dict:
     """metrics.json's figures of the run itself: epochs, losses, time, speed, size."""
     best = result.state.best_epoch
     row = next((e for e in result.state.history if e.epoch == best), None)
-    return {
+    mix = {}
+    if result.mix is not None:
+        mix = {
+            "fine_tune_mix": {
+                "trained_weight": result.mix.weight,
+                "val_nats_per_sampled_token": {str(w): loss for w, loss in result.mix.losses},
+            }
+        }
+    return mix | {
         "best_epoch": best,
         "epochs_run": len(result.state.history),
         "train_nats_per_token": row.train_loss if row else None,
-        "val_nats_per_token": row.val_loss if row else None,
+        "val_nats_per_token": result.mix.val_loss if result.mix else row.val_loss if row else None,
         "training_seconds": round(result.seconds, 1),
         "tokens_per_second": round(result.tokens_per_second),
         "parameters": int(sum(np.prod(v.shape) for v in result.model.trainable_variables)),
@@ -162,7 +170,12 @@ def model_card(
         "",
         f"- source: `{data.source}`",
         *_fine_tuned(card.start),
-        f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}",
+        f"- training tokens: {metrics['train_tokens']:,}; validation tokens: {metrics['val_tokens']:,}"
+        + (
+            "; validation holds out whole groups of related sequences (for jazz, a tune's takes)"
+            if config.train.val_groups
+            else ""
+        ),
         f"- tokenizer: {asdict(config.tokenizer)}",
         "",
     ]
@@ -176,6 +189,7 @@ def model_card(
         f"- seq_len {t.seq_len}, batch {t.batch_size}, {_optimizer_name(t)} lr {t.lr} (cosine to "
         f"{t.lr * t.min_lr_fraction:g}), clipnorm {t.clipnorm}, input dropout {m.input_dropout}, "
         f"dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}",
+        *_mix_line(metrics.get("fine_tune_mix")),
     ]
     if card.command:
         lines += ["", "Rebuild it with:", "", f"    {card.command}"]
@@ -205,6 +219,18 @@ def _fine_tuned(start: Start | None) -> list[str]:
     return [
         f"- fine-tuned from `{start.path}` ({architecture(start.config.model)} over "
         f"{start.config.model.vocab_size} tokens, trained on `{start.source() or 'see its card'}`)"
+    ]
+
+
+def _mix_line(mix: dict | None) -> list[str]:
+    if not mix:
+        return []
+    weight = mix["trained_weight"]
+    tried = ", ".join(f"{w}: {loss:.4f}" for w, loss in mix["val_nats_per_sampled_token"].items())
+    return [
+        f"- weights: {weight:g} x the fine-tuned + {1 - weight:g} x the base's, the blend that best "
+        f"predicts the validation tokens a sampler chooses (nats a token by share of the fine-tuned "
+        f"weights: {tried})"
     ]
 
 

@@ -9,7 +9,10 @@ one corpus: a reader refuses a corpus whose files do not match its manifest, or 
 before manifests) whose tokens and vocabulary disagree.
 
 Validation is split by whole solo: the ceil(val_fraction * n) solos whose hash of (seed, source,
-title, position) is smallest, so the split is fixed by the seed and never cuts a solo in two.
+title, position) is smallest, so the split is fixed by the seed and never cuts a solo in two. By
+tune (by_tune=True), the takes of one tune stay on one side: solos whose titles differ only by a
+take mark ("Body And Soul-2", "..._AlternateTake", "..._1963", "(take 2)") go together, in the
+order of their first member's hash, so a corpus with no repeated tune splits as by solo.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -190,16 +194,46 @@ def _solo(line: str, folder: Path, number: int) -> CorpusSolo:
         ) from None
 
 
-def split_by_solo(solos: list[CorpusSolo], val_fraction: float, seed: int) -> tuple[list, list]:
-    """(train, val) solos; val gets ceil(val_fraction * n) whole solos, at least one training solo stays."""
+def split_by_solo(
+    solos: list[CorpusSolo], val_fraction: float, seed: int, by_tune: bool = False
+) -> tuple[list, list]:
+    """(train, val) solos; val gets ceil(val_fraction * n) whole solos (by_tune: whole tunes, so
+    at least that many), at least one training solo stays. A tune too large to hold out with a
+    training solo left is passed over; where every tune is, the split falls back to whole solos."""
     if len(solos) < 2:
         raise DataError(f"a corpus of {len(solos)} solo cannot be split by solo; add solos or give --val")
     count = min(len(solos) - 1, math.ceil(val_fraction * len(solos)))
-    ranked = sorted(range(len(solos)), key=lambda i: _split_key(solos[i], i, seed))
-    chosen = set(ranked[:count])
+    groups: dict[str, list[int]] = {}
+    for i in sorted(range(len(solos)), key=lambda i: _split_key(solos[i], i, seed)):
+        groups.setdefault(tune_of(solos[i].title) if by_tune else str(i), []).append(i)
+    chosen: set[int] = set()
+    for members in groups.values():  # in the order of each group's first (smallest) hash
+        if len(chosen) >= count:
+            break
+        if len(chosen) + len(members) < len(solos):
+            chosen.update(members)
+    if not chosen:
+        return split_by_solo(solos, val_fraction, seed)
     train = [s for i, s in enumerate(solos) if i not in chosen]
     val = [s for i, s in enumerate(solos) if i in chosen]
     return train, val
+
+
+_TAKE_MARK = re.compile(
+    r"(?:[\s_.\-()\[\]]+|(?<=[a-z])(?=[A-Z]))"  # a separator, or a camel-case word start
+    r"(?:\d{1,4}|(?:[Aa]lt(?:ernate)?|ALT(?:ERNATE)?)(?:[\s_.\-]?(?:[Tt]ake|TAKE))?[\s_.\-]?\d*"
+    r"|(?:[Tt]ake|TAKE)[\s_.\-]?\d*|[Mm]aster|MASTER)"
+    r"[\s_.\-()\[\]]*$"
+)
+
+
+def tune_of(title: str) -> str:
+    """The tune a solo's title names, its take marks (a trailing number or year, 'alt', 'alternate
+    take', 'take 2', 'master') dropped, lower-cased, letters and digits only."""
+    previous = None
+    while previous != title:
+        previous, title = title, _TAKE_MARK.sub("", title)
+    return re.sub(r"[^0-9a-z]", "", title.lower())
 
 
 def _split_key(solo: CorpusSolo, index: int, seed: int) -> str:
@@ -213,13 +247,15 @@ def load_jazz_data(
     val: str | Path | None = None,
     scheme: str | None = None,
     sampled_only: bool = False,
+    by_tune: bool = False,
 ) -> TokenData:
-    """Training and validation ids of a prepared corpus; val: another corpus folder to validate on;
+    """Training and validation ids of a prepared corpus; val: another corpus folder to validate on,
+    else val_fraction of the solos (by_tune: whole tunes, see split_by_solo);
     scheme: the value-token scheme wanted (a corpus in another is rewritten in it), else the corpus's;
     sampled_only: the loss is to count only what a sampler chooses (jazzgen.tokens.values.chosen)."""
     solos, vocab = read_corpus(corpus)
     if val is None:
-        train, held_out = split_by_solo(solos, val_fraction, seed)
+        train, held_out = split_by_solo(solos, val_fraction, seed, by_tune)
     else:
         train, (held_out, _) = solos, read_corpus(val)
     if scheme is not None and scheme != scheme_of(vocab.tokens):
@@ -229,8 +265,16 @@ def load_jazz_data(
         )
         vocab = Vocab.build(s.tokens for s in train + held_out)
     tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
-    learned = np.array([chosen(t) for t in vocab.tokens]) if sampled_only else None
-    return TokenData(vocab, _ids(train, vocab), _ids(held_out, vocab), tokenizer, str(corpus), learned)
+    sampled = np.array([chosen(t) for t in vocab.tokens])
+    return TokenData(
+        vocab,
+        _ids(train, vocab),
+        _ids(held_out, vocab),
+        tokenizer,
+        str(corpus),
+        sampled if sampled_only else None,
+        sampled,
+    )
 
 
 def _ids(solos: list[CorpusSolo], vocab: Vocab) -> tuple[np.ndarray, ...]:

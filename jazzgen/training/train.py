@@ -40,7 +40,9 @@ def train_jazz(
     that scheme when it differs). options: those of jazzgen.lm.train.train_model. Returns the
     bundle folder (None on a non-chief worker)."""
     scheme = None if init is None else load_bundle_meta(init).config.tokenizer.scheme or GAPS
-    data = load_jazz_data(corpus, train.val_fraction, train.seed, val, scheme, train.loss == "sampled")
+    data = load_jazz_data(
+        corpus, train.val_fraction, train.seed, val, scheme, train.loss == "sampled", train.val_groups
+    )
     return train_model(data, output, model, train, init=init, judge=judge_jazz, **options)
 
 
