@@ -10,7 +10,7 @@ from model_helpers import make_corpus
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.lm.dataset import epoch_order, make_windows
+from jazzgen.lm.dataset import epoch_order, make_windows, whole_sequences
 from jazzgen.tokens.corpus import CorpusSolo, load_jazz_data, read_corpus, split_by_solo, tune_of
 
 
@@ -102,6 +102,20 @@ def test_a_split_by_tune_of_distinct_tunes_is_the_split_by_solo():
 def test_a_corpus_of_one_tune_splits_by_solo():
     solos = _solos([f"Blues-{k}" for k in range(5)])
     assert split_by_solo(solos, 0.2, 0, by_tune=True) == split_by_solo(solos, 0.2, 0)
+
+
+def test_whole_sequences_score_each_sequence_from_its_start():
+    sequences = (np.arange(1, 6), np.arange(10, 13), np.arange(20, 30))
+    windows = whole_sequences(sequences, 4, rows=3)
+    assert windows.inputs.shape == (6, 4)  # 1 + 1 + 3 pieces, in whole batches of 3 rows
+    assert windows.inputs[0].tolist() == [1, 2, 3, 4] and windows.targets[0].tolist() == [2, 3, 4, 5]
+    assert windows.inputs[1].tolist() == [10, 11, 0, 0] and windows.targets[1].tolist() == [11, 12, 0, 0]
+    assert windows.inputs[2].tolist() == [20, 21, 22, 23] and windows.inputs[3].tolist() == [24, 25, 26, 27]
+    assert windows.targets[4].tolist() == [29, 0, 0, 0]  # every target of every sequence, once
+    assert windows.tokens == 4 + 2 + 9
+    learned = np.zeros(30, bool)
+    learned[[11, 25]] = True
+    assert whole_sequences(sequences, 4, 3, learned).tokens == 2
 
 
 def test_corpus_errors(tmp_path):

@@ -101,6 +101,25 @@ def make_windows(
     return Windows(inputs, targets)
 
 
+def whole_sequences(
+    sequences: tuple[np.ndarray, ...], width: int, rows: int, learned: np.ndarray | None = None
+) -> Windows:
+    """One window a sequence, scored from a fresh state as an evaluation scores it (make_windows
+    packs short sequences together and cuts long ones); a sequence longer than width + 1 goes on in
+    further windows. rows: the windows come in batches of that many."""
+    width = max(1, min(width, max(len(s) for s in sequences) - 1))
+    pieces = [s[a : a + width + 1] for s in sequences for a in range(0, max(len(s) - 1, 1), width)]
+    count = -(-len(pieces) // rows) * rows
+    inputs = np.zeros((count, width), np.int32)
+    targets = np.zeros((count, width), np.int32)
+    for row, piece in enumerate(pieces):
+        inputs[row, : len(piece) - 1] = piece[:-1]
+        targets[row, : len(piece) - 1] = piece[1:]
+    if learned is not None:
+        targets = np.where(learned[targets], targets, PAD_ID)
+    return Windows(inputs, targets)
+
+
 def _blocks(sequences, width: int):
     """(ids, starts) of each window: up to `width` ids, and where a sequence starts among them."""
     parts: list[np.ndarray] = []

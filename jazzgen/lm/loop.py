@@ -28,7 +28,7 @@ from jazzgen.files.fileio import write_bytes_atomic, write_text_atomic
 from jazzgen.lm.bundle import EMBEDDING, import_weights
 from jazzgen.lm.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.lm.config import RunConfig, TrainConfig
-from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows
+from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows, whole_sequences
 from jazzgen.lm.model import build_model, load_tensorflow_quietly
 from jazzgen.lm.runlog import ProgressLine, history_csv, loss_png
 
@@ -61,7 +61,8 @@ class Mix:
     """A fine-tune's weights blended with the weights it started from (weight-space ensembling,
     as in WiSE-FT): weight * trained + (1 - weight) * start, the weight of MIX_WEIGHTS whose blend
     predicts best what a sampler chooses in the validation data (TokenData.sampled: a jazz solo's
-    notes, not the bars and chords it is given). On a few solos a full fine-tune forgets some of
+    notes, not the bars and chords it is given), each sequence scored whole from a fresh state as
+    `jazzgen evaluate` scores it. On a few solos a full fine-tune forgets some of
     what the base knew; a blend keeps it. weight 0: the data did not improve the start."""
 
     weight: float
@@ -168,19 +169,36 @@ def fit(
         variable.assign(best)
     mix = None
     if train.blend and initial_weights is not None and val_windows is not None and val_windows.tokens:
-        judged = make_windows(data.val, train.seq_len, train.batch_size, data.sampled)
-        mix = _blend(step_fns, model, (start, state.best_weights), judged, val_windows, train.batch_size)
+        judged = _judged_windows(data, strategy.num_replicas_in_sync)
+        if judged[0].tokens:
+            ends = (start, state.best_weights)
+            mix = _blend(step_fns, model, ends, judged, val_windows, train.batch_size)
     seconds = sum(e.seconds for e in state.history)
     speed = sum(e.tokens_per_second * e.seconds for e in state.history) / max(seconds, 1e-9)
     return FitResult(model, config, state, worker, seconds, speed, mix)
 
 
-def _blend(fns, model, ends: tuple[list, list], judged: Windows, val: Windows, batch_size: int) -> Mix:
-    """Leave model holding the blend of ends (start, trained) that judged windows score best (see Mix)."""
+BLEND_WIDTH = 4096  # tokens of a validation sequence scored in one window when a blend is judged
+BLEND_LOGITS = 1 << 26  # most logits one batch of that scoring holds (256 MB)
+
+
+def _judged_windows(data: TokenData, replicas: int) -> tuple[Windows, int]:
+    """The validation sequences whole, each from a fresh state, their sampled tokens scored; and
+    the rows a batch of them takes (within BLEND_LOGITS, a multiple of the replicas)."""
+    width = min(BLEND_WIDTH, max(len(s) for s in data.val))
+    rows = max(replicas, BLEND_LOGITS // (width * len(data.vocab)) // replicas * replicas)
+    return whole_sequences(data.val, width, rows, data.sampled), rows
+
+
+def _blend(
+    fns, model, ends: tuple[list, list], judged: tuple[Windows, int], val: Windows, batch_size: int
+) -> Mix:
+    """Leave model holding the blend of ends (start, trained) that the judged windows (with their
+    batch rows) score best (see Mix)."""
     losses = []
     for weight in MIX_WEIGHTS:
         _assign_blend(model, ends, weight)
-        losses.append((weight, _mean_loss(fns, judged, batch_size)))
+        losses.append((weight, _mean_loss(fns, *judged)))
     best = min(losses, key=lambda pair: (pair[1], -pair[0]))[0]  # a tie goes to the trained side
     _assign_blend(model, ends, best)
     return Mix(best, tuple(losses), _mean_loss(fns, val, batch_size))
