@@ -92,3 +92,29 @@ def test_jazzgens_own_ii_v_i_with_its_walking_bass_reads_back():
 )
 def test_jazzgens_own_rootless_comp_alone_reads_back_by_its_root_motion():
     assert read_back(II_V_I, bass=False) == TRUE_II_V_I
+
+
+def shells(*chords):
+    """Shell voicings, a bar each: (root, third, seventh) as semitones above C3, no fifth."""
+    return [(bar * BAR, BAR - 2, 48 + step) for bar, tones in enumerate(chords) for step in tones]
+
+
+def symbols(chords):
+    return [c.symbol for c in chords]
+
+
+def test_a_minor_two_five_one_in_shells_reads_its_two_half_diminished():
+    # D F C | G B F | C Eb A | C Eb A: no fifth anywhere, so Dm7 and Dm7b5 look alike
+    progression = shells((2, 17, 12), (7, 23, 17), (0, 15, 9), (0, 15, 9))
+    assert symbols(read_one(band(progression), bars=4)) == ["Dm7b5", "G7", "Cm6"]
+
+
+def test_a_minor_chord_that_goes_on_to_its_own_dominant_is_a_two_not_a_tonic():
+    # Dm7 G7 | Cm7 F7 (a chain of ii-Vs, as in a Bird blues): the first two stays minor 7
+    progression = shells((2, 17, 12), (7, 23, 17), (0, 15, 10), (5, 21, 15))
+    assert symbols(read_one(band(progression), bars=4)) == ["Dm7", "G7", "Cm7", "F7"]
+
+
+def test_a_two_whose_fifth_sounds_keeps_it():
+    progression = shells((2, 17, 12), (7, 23, 17), (0, 15, 9), (0, 15, 9)) + [(0, BAR - 2, 57)]  # A
+    assert symbols(read_one(band(progression), bars=4))[0] == "Dm7"

@@ -16,7 +16,9 @@ A segment's reading (root, quality) scores
   - a prior per quality (QUALITIES_HEARD): the qualities jazz uses most win an even case.
 The readings of consecutive segments are chosen together (Viterbi), with root motion down a fifth
 earning FIFTH_DOWN (ii-V-I), down a semitone SEMITONE_DOWN (tritone substitutes), so that F A C E
-before B E F A before E G B D is Dm9 G13 Cmaj9, not Fmaj7 Bm7b5(11) Em7. Repeated readings merge; a
+before B E F A before E G B D is Dm9 G13 Cmaj9, not Fmaj7 Bm7b5(11) Em7. Then a minor 7 whose fifth is
+silent, a fifth above a dominant that resolves to a minor tonic, is read m7b5 (the minor ii-V-i of
+shells and rootless voicings, which leave the fifth out). Repeated readings merge; a
 merged span gets a slash bass only where the bass part holds one non-root pitch class all through it.
 """
 
@@ -149,7 +151,7 @@ def estimate_chords(accompaniment: Accompaniment, starts: tuple[int, ...]) -> tu
         if held:
             first = _first_bass_root(accompaniment, readings, *spans[index])
             scores[index] = scores[index] - (1 - HELD_BASS) * BASS_FIRST * first
-    chosen = _best_path(spans, scores, holds, readings)
+    chosen = _minor_twos(_best_path(spans, scores, holds, readings), spans, accompaniment, readings)
     chords = [
         make_chord(NOTE_NAMES[readings.roots[row]] + readings.names[row], start, end - start)
         for (start, end), row in zip(spans, chosen)
@@ -275,6 +277,37 @@ def _best_path(spans, scores, holds: list[bool], readings: _Readings) -> list[in
         chosen += _viterbi(np.array(scores[index:stop]), bonus, holds[index : stop - 1])
         index = stop
     return chosen
+
+
+DOMINANTS, MINOR_TONICS = ("7", "7alt", "aug7"), ("m", "m6", "m7", "mmaj7")
+
+
+def _minor_twos(chosen: list[int], spans, acc: Accompaniment, readings: _Readings) -> list[int]:
+    """chosen with the m7 of a minor ii-V-i read as m7b5 where its fifth does not sound: shells
+    and many rootless voicings leave the fifth out, and a ii a fifth above a dominant that resolves
+    to a minor tonic is half-diminished by convention. A minor chord that moves on down a fifth to a
+    dominant is itself a ii (Dm7 G7 | Cm7 F7), not a tonic: its ii is left as read."""
+    names, roots = readings.names, readings.roots
+    find = {(int(r), q): row for row, (r, q) in enumerate(zip(roots, names))}
+    out = list(chosen)
+
+    def down_a_fifth(a: int, b: int) -> bool:
+        return spans[a][1] == spans[b][0] and (roots[chosen[b]] - roots[chosen[a]]) % 12 == 5
+
+    for i in range(len(chosen) - 2):
+        two, five, one = (chosen[i + k] for k in range(3))
+        if not (names[two] == "m7" and names[five] in DOMINANTS and names[one] in MINOR_TONICS):
+            continue
+        if not (down_a_fifth(i, i + 1) and down_a_fifth(i + 1, i + 2)):
+            continue
+        one_is_a_two = (
+            i + 3 < len(chosen) and names[chosen[i + 3]] in DOMINANTS and down_a_fifth(i + 2, i + 3)
+        )
+        comp = _profile(acc, *spans[i], comp_only=True)
+        fifth_silent = comp[(roots[two] + 7) % 12] < PRESENT * max(comp.sum(), 1e-9)
+        if fifth_silent and not one_is_a_two:
+            out[i] = find[(int(roots[two]), "m7b5")]
+    return out
 
 
 def _viterbi(scores: np.ndarray, bonus: np.ndarray, holds: list[bool]) -> list[int]:
