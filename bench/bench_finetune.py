@@ -127,6 +127,15 @@ def row(name: str, seconds: float | None, scores: dict, report: dict) -> str:
     )
 
 
+def blend_line(fine: Path) -> str:
+    """What share of its own weights the fine-tune kept (train --init blends it with the base)."""
+    mix = json.loads((fine / "metrics.json").read_text()).get("fine_tune_mix")
+    if mix is None:
+        return "(the fine-tune was not blended with its base)"
+    tried = ", ".join(f"{w}: {loss:.4f}" for w, loss in mix["val_nats_per_sampled_token"].items())
+    return f"fine-tune: {mix['trained_weight']:g} of its own weights kept (validation by share: {tried})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--wjazzd", type=Path, default=WJAZZD)
@@ -190,6 +199,7 @@ def main() -> None:
             scores = evaluate(model, held, log)
             report = quality(model, corpus, held, args.solos, log)
             print(row(name, seconds, scores, report))
+        print(blend_line(fine))
     print("\nin range: quality's measures whose generated mean is inside the real mean +- 1 sd")
 
 
