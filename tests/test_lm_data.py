@@ -94,9 +94,19 @@ def test_a_split_by_tune_keeps_the_takes_of_a_tune_together():
 
 
 def test_a_split_by_tune_of_distinct_tunes_is_the_split_by_solo():
-    solos = _solos([f"Tune {k}" for k in range(30)])
+    solos = _solos([f"Tune {chr(65 + k)}{chr(97 + k)}" for k in range(26)])
+    assert len({tune_of(s.title) for s in solos}) == 26
     for seed in range(5):
         assert split_by_solo(solos, 0.1, seed, by_tune=True) == split_by_solo(solos, 0.1, seed)
+
+
+def test_a_large_group_of_like_titles_is_not_held_out_whole():
+    solos = _solos(
+        [f"solo_{k}" for k in range(20)] + [f"Tune {chr(65 + k)}" for k in range(10)] + ["", "", ""]
+    )
+    for seed in range(10):
+        train, val = split_by_solo(solos, 0.1, seed, by_tune=True)
+        assert 4 <= len(val) <= 8 and not any(s.title.startswith("solo_") for s in val)
 
 
 def test_a_corpus_of_one_tune_splits_by_solo():

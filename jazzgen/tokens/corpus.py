@@ -198,19 +198,21 @@ def split_by_solo(
     solos: list[CorpusSolo], val_fraction: float, seed: int, by_tune: bool = False
 ) -> tuple[list, list]:
     """(train, val) solos; val gets ceil(val_fraction * n) whole solos (by_tune: whole tunes, so
-    at least that many), at least one training solo stays. A tune too large to hold out with a
-    training solo left is passed over; where every tune is, the split falls back to whole solos."""
+    at least that many), at least one training solo stays. A tune that would take validation past
+    twice its share (a folder of `solo_1` ... `solo_20` reads as one tune) or leave no training
+    solo is passed over; where every tune is, the split falls back to whole solos."""
     if len(solos) < 2:
         raise DataError(f"a corpus of {len(solos)} solo cannot be split by solo; add solos or give --val")
     count = min(len(solos) - 1, math.ceil(val_fraction * len(solos)))
     groups: dict[str, list[int]] = {}
     for i in sorted(range(len(solos)), key=lambda i: _split_key(solos[i], i, seed)):
-        groups.setdefault(tune_of(solos[i].title) if by_tune else str(i), []).append(i)
+        tune = tune_of(solos[i].title) if by_tune else ""
+        groups.setdefault(tune or f"\0{i}", []).append(i)  # a title of no letters: its own tune
     chosen: set[int] = set()
     for members in groups.values():  # in the order of each group's first (smallest) hash
         if len(chosen) >= count:
             break
-        if len(chosen) + len(members) < len(solos):
+        if len(chosen) + len(members) <= min(2 * count, len(solos) - 1):
             chosen.update(members)
     if not chosen:
         return split_by_solo(solos, val_fraction, seed)
