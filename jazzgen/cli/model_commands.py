@@ -24,8 +24,8 @@ JAZZ_MODEL = ModelConfig(cell="gru", layers=2, units=384, embedding=96, dropout=
 JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patience=5, val_groups=True)
 # A fine-tune (--init) starts near a good model: a third of the base's learning rate, few epochs;
 # its blend with the base (lm.loop.Mix) takes back what the faster rate forgets. Chosen by
-# bench/bench_finetune.py (a tenth and 10 epochs held out 8.685 / 6.959 bits a note on CSV / MIDI,
-# a third and 20 epochs 8.676 / 6.876).
+# bench/bench_finetune.py (held out, CSV / MIDI: a tenth and 10 epochs 8.685 / 6.959 bits a note,
+# a third and 20 epochs 8.675 / 6.914).
 FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 1 / 3, 20, 2
 SPLITS = ("tune", "solo")
 MODEL_FIELDS = ("cell", "layers", "units", "embedding", "input_dropout", "dropout", "recurrent_dropout")
