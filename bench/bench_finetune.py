@@ -25,6 +25,7 @@ only prints the table. Each `jazzgen` command runs as a user would run it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -89,7 +90,7 @@ def train(corpus: Path, out: Path, log: Path, *extra: str) -> float | None:
 
 
 def evaluate(model: Path, held: Path, log: Path) -> dict:
-    cached = model / f"bench-evaluate-{held.name}.json"
+    cached = model / f"bench-evaluate-{_held_key(held)}.json"
     if not cached.exists():
         done = subprocess.run(
             JAZZGEN + ["evaluate", "-m", str(model), str(held), "--json"], capture_output=True, text=True
@@ -101,8 +102,14 @@ def evaluate(model: Path, held: Path, log: Path) -> dict:
     return json.loads(cached.read_text())
 
 
+def _held_key(held: Path) -> str:
+    """A held-out corpus's name and a hash of its manifest: one base model is scored on the
+    held-out solos of several splits (--seed), each cached apart."""
+    return f"{held.name}-{hashlib.sha1((held / 'corpus.json').read_bytes()).hexdigest()[:10]}"
+
+
 def quality(model: Path, corpus: Path, held: Path, solos: int, log: Path) -> dict:
-    cached = model / f"bench-quality-{held.name}.json"
+    cached = model / f"bench-quality-{_held_key(held)}.json"
     if not cached.exists():
         args = ["quality", "-m", str(model), "--corpus", str(corpus), str(held), "-n", str(solos), "--json"]
         done = subprocess.run(JAZZGEN + args, capture_output=True, text=True)
