@@ -25,17 +25,18 @@ def synthetic_solo(index: int):
     )
 
 
-def make_corpus(folder: Path, solos: int = 10, first: int = 0) -> Path:
-    """A corpus folder as `jazzgen prepare` writes it: tokens.jsonl and vocab.json."""
+def make_corpus(folder: Path, solos: int = 10, first: int = 0, titles: list[str] | None = None) -> Path:
+    """A corpus folder as `jazzgen prepare` writes it: tokens.jsonl and vocab.json. titles: the
+    solos' titles (default 'solo N', which the split by tune reads as takes of one tune)."""
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for index in range(first, first + solos):
+    for number, index in enumerate(range(first, first + solos)):
         solo = synthetic_solo(index)
         tokens = encode(solo)
         entries.append(
             {
                 "source": solo.source,
-                "title": solo.title,
+                "title": titles[number] if titles else solo.title,
                 "meter": "4/4",
                 "tempo": solo.tempo,
                 "bars": solo.bars,

@@ -109,6 +109,23 @@ def test_a_large_group_of_like_titles_is_not_held_out_whole():
         assert 4 <= len(val) <= 8 and not any(s.title.startswith("solo_") for s in val)
 
 
+def test_quality_and_the_critic_split_a_corpus_as_its_bundle_was_trained(tmp_path):
+    from model_helpers import tiny_model, tiny_train
+
+    from jazzgen.judge.quality import training_split
+    from jazzgen.lm.bundle import load_bundle_meta
+    from jazzgen.training.train import train_jazz
+
+    titles = [f"Tune{chr(65 + k)}-{take}" for k in range(5) for take in (1, 2)]
+    corpus = make_corpus(tmp_path / "c", solos=10, titles=titles)
+    for by_tune in (True, False):
+        config = tiny_train(epochs=1, val_fraction=0.1, val_groups=by_tune, seed=3)
+        bundle = train_jazz(corpus, tmp_path / f"m{by_tune}", tiny_model(), config, progress=False)
+        train, val = training_split(corpus, load_bundle_meta(bundle))
+        assert (train, val) == split_by_solo(read_corpus(corpus)[0], 0.1, 3, by_tune)
+        assert len(val) == (2 if by_tune else 1)
+
+
 def test_a_corpus_of_one_tune_splits_by_solo():
     solos = _solos([f"Blues-{k}" for k in range(5)])
     assert split_by_solo(solos, 0.2, 0, by_tune=True) == split_by_solo(solos, 0.2, 0)
