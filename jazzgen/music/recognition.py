@@ -283,7 +283,7 @@ DOMINANTS, MINOR_TONICS = ("7", "7alt", "aug7"), ("m", "m6", "m7", "mmaj7")
 
 
 def _minor_twos(chosen: list[int], spans, acc: Accompaniment, readings: _Readings) -> list[int]:
-    """chosen with the m7 of a minor ii-V-i read as m7b5 where its fifth does not sound: shells
+    """chosen with the m7 of a minor ii-V-i read as m7b5 where no part sounds its fifth: shells
     and many rootless voicings leave the fifth out, and a ii a fifth above a dominant that resolves
     to a minor tonic is half-diminished by convention. A minor chord that moves on down a fifth to a
     dominant is itself a ii (Dm7 G7 | Cm7 F7), not a tonic: its ii is left as read."""
@@ -303,11 +303,18 @@ def _minor_twos(chosen: list[int], spans, acc: Accompaniment, readings: _Reading
         one_is_a_two = (
             i + 3 < len(chosen) and names[chosen[i + 3]] in DOMINANTS and down_a_fifth(i + 2, i + 3)
         )
-        comp = _profile(acc, *spans[i], comp_only=True)
-        fifth_silent = comp[(roots[two] + 7) % 12] < PRESENT * max(comp.sum(), 1e-9)
-        if fifth_silent and not one_is_a_two:
-            out[i] = find[(int(roots[two]), "m7b5")]
+        if _sounds(acc, *spans[i], (roots[two] + 7) % 12) or one_is_a_two:
+            continue
+        out[i] = find[(int(roots[two]), "m7b5")]
     return out
+
+
+def _sounds(acc: Accompaniment, start: int, end: int, pitch_class: int) -> bool:
+    """Whether the comp, or the bass part on its own, sounds pitch_class in [start, end)."""
+    parts = [_profile(acc, start, end, comp_only=True)]
+    if acc.bass is not None:
+        parts.append(_profile(acc, start, end) - parts[0])  # the bass part's own profile
+    return any(p.sum() > 0 and p[pitch_class] >= PRESENT * p.sum() for p in parts)
 
 
 def _viterbi(scores: np.ndarray, bonus: np.ndarray, holds: list[bool]) -> list[int]:
