@@ -145,7 +145,7 @@ def fit(
         model = build_model(config.model)
         if initial_weights is not None:
             import_weights(model, initial_weights, config)
-        start = [v.numpy() for v in model.trainable_variables]
+        start = [v.numpy() for v in model.trainable_variables] if initial_weights is not None else None
         optimizer = make_optimizer(train, steps, strategy.num_replicas_in_sync, model)
         optimizer.build(model.trainable_variables)
     state = (

@@ -128,19 +128,11 @@ def run_metrics(result: FitResult, data: TokenData) -> dict:
     """metrics.json's figures of the run itself: epochs, losses, time, speed, size."""
     best = result.state.best_epoch
     row = next((e for e in result.state.history if e.epoch == best), None)
-    mix = {}
-    if result.mix is not None:
-        mix = {
-            "fine_tune_mix": {
-                "trained_weight": result.mix.weight,
-                "val_nats_per_sampled_token": {str(w): loss for w, loss in result.mix.losses},
-            }
-        }
-    return mix | {
+    metrics = {
         "best_epoch": best,
         "epochs_run": len(result.state.history),
         "train_nats_per_token": row.train_loss if row else None,
-        "val_nats_per_token": result.mix.val_loss if result.mix else row.val_loss if row else None,
+        "val_nats_per_token": row.val_loss if row else None,
         "training_seconds": round(result.seconds, 1),
         "tokens_per_second": round(result.tokens_per_second),
         "parameters": int(sum(np.prod(v.shape) for v in result.model.trainable_variables)),
@@ -148,6 +140,13 @@ def run_metrics(result: FitResult, data: TokenData) -> dict:
         "val_tokens": sum(len(s) for s in data.val),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
     }
+    if result.mix is not None:  # the bundle holds the blend: its loss, and every share's
+        metrics["val_nats_per_token"] = result.mix.val_loss
+        metrics["fine_tune_mix"] = {
+            "trained_weight": result.mix.weight,
+            "val_nats_per_sampled_token": {str(w): loss for w, loss in result.mix.losses},
+        }
+    return metrics
 
 
 UNIT_WORDS = {"value": "value", "char": "character", "word": "word"}

@@ -279,9 +279,6 @@ def _best_path(spans, scores, holds: list[bool], readings: _Readings) -> list[in
     return chosen
 
 
-DOMINANTS, MINOR_TONICS = ("7", "7alt", "aug7"), ("m", "m6", "m7", "mmaj7")
-
-
 def _minor_twos(chosen: list[int], spans, acc: Accompaniment, readings: _Readings) -> list[int]:
     """chosen with the m7 of a minor ii-V-i read as m7b5 where no part sounds its fifth: shells
     and many rootless voicings leave the fifth out, and a ii a fifth above a dominant that resolves
@@ -296,12 +293,12 @@ def _minor_twos(chosen: list[int], spans, acc: Accompaniment, readings: _Reading
 
     for i in range(len(chosen) - 2):
         two, five, one = (chosen[i + k] for k in range(3))
-        if not (names[two] == "m7" and names[five] in DOMINANTS and names[one] in MINOR_TONICS):
+        if not (names[two] == "m7" and family(names[five]) == "dominant" and family(names[one]) == "minor"):
             continue
         if not (down_a_fifth(i, i + 1) and down_a_fifth(i + 1, i + 2)):
             continue
         one_is_a_two = (
-            i + 3 < len(chosen) and names[chosen[i + 3]] in DOMINANTS and down_a_fifth(i + 2, i + 3)
+            i + 3 < len(chosen) and family(names[chosen[i + 3]]) == "dominant" and down_a_fifth(i + 2, i + 3)
         )
         if _sounds(acc, *spans[i], (roots[two] + 7) % 12) or one_is_a_two:
             continue

@@ -274,8 +274,8 @@ def load_jazz_data(
         _ids(held_out, vocab),
         tokenizer,
         str(corpus),
-        sampled if sampled_only else None,
-        sampled,
+        learned=sampled if sampled_only else None,
+        sampled=sampled,
     )
 
 
