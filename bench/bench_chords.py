@@ -6,7 +6,13 @@ rootless comp with and without its walking bass, and four made here: shell voici
 7th), block chords with the root on top, jazzgen's comp over a two-feel bass (root on beat 1, fifth
 on beat 3), and a bossa bass (root and fifth, dotted). A beat is right when the chord read at it has
 the true root and the true quality family (jazzgen.music.recognition.FAMILIES); a bar is right when
-all its beats are. --old also runs the estimator of git HEAD's jazzgen/music/harmony.py.
+all its beats are. --against REV also runs the estimator of jazzgen/music/recognition.py at git
+revision REV, for a before and after.
+
+--charts FOLDER renders, in the same styles, the changes of real charts rather than the built-in
+tunes: a fixed sample (--limit, chosen by a hash of each file's name, so one folder always gives
+the same sample) of the Impro-Visor leadsheets under FOLDER, each in its own key. This is the
+held-out check: a rule tuned on the built-in tunes has to hold on progressions it was not tuned on.
 
 --band FOLDER scores real band files the same way: each MIDI file in FOLDER with an Impro-Visor
 leadsheet of the same name beside it (NAME.mid, NAME.ls), read as generate --over reads a backing
@@ -17,12 +23,14 @@ files measured so far: the midi/ folder of Impro-Visor's repository, each beside
 its tune from its leadsheets/ folder; only BerniesTuneWardellGray.mid is Impro-Visor's own band
 export of its leadsheet, the others are third-party arrangements of the tunes.)
 
-    .venv/bin/python bench/bench_chords.py [--old] [--keys 3] [--band runs/impro-visor]
+    .venv/bin/python bench/bench_chords.py [--against HEAD] [--keys 3] [--band runs/impro-visor]
+        [--charts runs/impro-visor/leadsheets/imaginary-book --limit 150]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import io
 import subprocess
@@ -145,53 +153,102 @@ STYLES = {
 }
 
 
-def score(truth: Solo, read: Solo) -> tuple[int, int, int, int]:
-    """(right bars, bars, right beats, beats)."""
-    right_bars = right_beats = beats = 0
+def score(truth: Solo, read: Solo) -> tuple[int, ...]:
+    """(right bars, bars, right beats, beats, right bars of the plain ones, plain bars): a plain bar
+    changes chord only on its first beat and, in an even meter, half way, where the reader looks."""
+    right_bars = right_beats = beats = right_plain = plain = 0
     starts = truth.bar_starts
     for start, end in zip(starts, starts[1:]):
         ok = [_same(truth.chord_at(t), read.chord_at(t)) for t in range(start, end, TICKS_PER_BEAT)]
         right_beats, beats, right_bars = right_beats + sum(ok), beats + len(ok), right_bars + all(ok)
-    return right_bars, len(starts) - 1, right_beats, beats
+        if _plain(truth, start, end):
+            plain, right_plain = plain + 1, right_plain + all(ok)
+    return right_bars, len(starts) - 1, right_beats, beats, right_plain, plain
+
+
+def _plain(truth: Solo, start: int, end: int) -> bool:
+    halves = {start, (start + end) // 2} if ((end - start) // TICKS_PER_BEAT) % 2 == 0 else {start}
+    return all(c.onset in halves for c in truth.chords if start < c.onset < end)
 
 
 def _same(true: Chord | None, read: Chord | None) -> bool:
+    """The true root and quality family; for a slash chord also the same notes named from its bass
+    (F/D read as Dm7)."""
     if true is None or read is None or read.is_nc:
         return False
-    return true.root == read.root and family(true.quality) == family(read.quality)
+    if true.root == read.root and family(true.quality) == family(read.quality):
+        return True
+    return (
+        true.bass is not None
+        and read.root == true.bass
+        and read.chord_tones == true.chord_tones | {true.bass}
+    )
 
 
-def old_estimator():
-    """estimate_chords of git HEAD's jazzgen/music/harmony.py, as a module loaded from a temp file."""
+def estimator_at(revision: str):
+    """estimate_chords of jazzgen/music/recognition.py at a git revision, loaded from a temp file."""
     text = subprocess.run(
-        ["git", "show", "HEAD:jazzgen/music/harmony.py"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "show", f"{revision}:jazzgen/music/recognition.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    path = Path(tempfile.mkdtemp()) / "old_harmony.py"
+    path = Path(tempfile.mkdtemp()) / "recognition_then.py"
     path.write_text(text)
-    spec = importlib.util.spec_from_file_location("old_harmony", path)
+    spec = importlib.util.spec_from_file_location("recognition_then", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.estimate_chords
 
 
-def run(estimator, keys: tuple[int, ...], verbose: bool) -> None:
+def built_in(keys: tuple[int, ...]) -> list[tuple[str, Solo]]:
+    """(label, truth) for every built-in tune in each key shift."""
+    sheets = []
+    for name in TUNES:
+        for shift in keys:
+            key = NOTE_NAMES[(pitch_class(TUNES[name].key) + shift) % 12]
+            sheets.append((f"{name} +{shift}", lead_sheet(tune=name, key=key)))
+    return [(label, _with_melody(sheet)) for label, sheet in sheets]
+
+
+def charts(folder: Path, limit: int) -> list[tuple[str, Solo]]:
+    """(label, truth) for a fixed sample of the leadsheets under folder: those that read, with
+    chords on at least 8 bars."""
+    from jazzgen.errors import DataError
+    from jazzgen.formats.impro_visor import leadsheet_chart
+
+    files = sorted(folder.rglob("*.ls"), key=lambda p: hashlib.sha256(p.name.encode()).hexdigest())
+    sheets = []
+    for path in files:
+        if len(sheets) == limit:
+            break
+        try:
+            sheet = leadsheet_chart(path)
+        except DataError:
+            continue
+        if sheet.bars >= 8 and sheet.chords and not any(c.is_nc for c in sheet.chords):
+            sheets.append((path.stem, _with_melody(sheet)))
+    return sheets
+
+
+def _with_melody(sheet: Solo) -> Solo:
+    return Solo(melody(sheet), sheet.chords, sheet.meter, sheet.bars, sheet.tempo, "bench")
+
+
+def run(estimator, sheets: list[tuple[str, Solo]], verbose: bool) -> None:
     reader.estimate_chords = estimator
     for style, make in STYLES.items():
-        totals = [0, 0, 0, 0]
-        for name in TUNES:
-            for shift in keys:
-                key = NOTE_NAMES[(pitch_class(TUNES[name].key) + shift) % 12]
-                sheet = lead_sheet(tune=name, key=key)
-                truth = Solo(melody(sheet), sheet.chords, sheet.meter, sheet.bars, sheet.tempo, "bench")
-                read = read_midi(make(truth)).solo
-                counts = score(truth, read)
-                totals = [a + b for a, b in zip(totals, counts)]
-                if verbose and counts[0] < counts[1]:
-                    print(
-                        f"  {name} +{shift}: {format_changes(read.chords, read.bar_starts)}", file=sys.stderr
-                    )
+        totals = [0] * 6
+        for label, truth in sheets:
+            read = read_midi(make(truth)).solo
+            counts = score(truth, read)
+            totals = [a + b for a, b in zip(totals, counts)]
+            if verbose and counts[0] < counts[1]:
+                print(f"  {label}: {format_changes(read.chords, read.bar_starts)}", file=sys.stderr)
         print(
-            f"  {style:32s} bars {totals[0] / totals[1]:6.1%}   beats {totals[2] / totals[3]:6.1%}   ({totals[1]} bars)"
+            f"  {style:32s} bars {totals[0] / totals[1]:6.1%}   beats {totals[2] / totals[3]:6.1%}   "
+            f"plain bars {totals[4] / max(totals[5], 1):6.1%}   ({totals[1]} bars, {totals[5]} plain)"
         )
 
 
@@ -246,18 +303,24 @@ def _laid_over(form: Solo, read: Solo, offset: int) -> tuple[int, int, int, int]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", action="store_true", help="also run git HEAD's estimator")
+    parser.add_argument("--against", metavar="REV", help="also run the estimator of git revision REV")
     parser.add_argument("--band", type=Path, help="a folder of band files NAME.mid with leadsheets NAME.ls")
+    parser.add_argument("--charts", type=Path, help="render the changes of the leadsheets under this folder")
+    parser.add_argument("--limit", type=int, default=150, help="how many charts --charts renders")
     parser.add_argument("--keys", type=int, default=len(KEY_SHIFTS))
     parser.add_argument("--verbose", action="store_true", help="print the changes read in bars that miss")
     args = parser.parse_args()
-    keys = KEY_SHIFTS[: args.keys]
-    current = reader.estimate_chords
-    if args.old:
-        print("before (git HEAD harmony.estimate_chords):")
-        run(old_estimator(), keys, args.verbose)
-    print("after (jazzgen.music.recognition.estimate_chords):")
-    run(current, keys, args.verbose)
+    if args.charts:
+        sheets = charts(args.charts, args.limit)
+        what = f"{len(sheets)} charts under {args.charts}"
+    else:
+        sheets = built_in(KEY_SHIFTS[: args.keys])
+        what = f"{len(TUNES)} built-in tunes in {args.keys} keys"
+    if args.against:
+        print(f"{what}, the estimator at {args.against}:")
+        run(estimator_at(args.against), sheets, args.verbose)
+    print(f"{what}, jazzgen.music.recognition.estimate_chords:")
+    run(reader.estimate_chords, sheets, args.verbose)
     if args.band:
         print(f"real band files in {args.band} against their leadsheets:")
         band_files(args.band, args.verbose)

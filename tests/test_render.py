@@ -242,6 +242,12 @@ def test_voicing_classes_are_rootless_with_guide_tones():
     assert set(voicing_classes(make_chord("C7(b9,#11)", 0, 48))) == {4, 10, 1, 6}  # E Bb Db F#
 
 
+def test_a_sus_chord_is_voiced_with_its_fourth_not_the_scales_third():
+    g7sus4, csus4 = (make_chord(s, 0, 48) for s in ("G7sus4", "Csus4"))
+    assert 0 in voicing_classes(g7sus4) and 11 not in voicing_classes(g7sus4)  # C, no B
+    assert 5 in voicing_classes(csus4) and 4 not in voicing_classes(csus4)  # F, no E
+
+
 def test_comp_is_voice_led_rootless_voicings_not_block_triads():
     solo = make_solo(eighth_line(12), BLUES)
     comp = comp_notes(solo)

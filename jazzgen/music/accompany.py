@@ -46,7 +46,8 @@ def voicing_classes(chord: Chord) -> tuple[int, ...]:
     tones = {(pc - root) % 12 for pc in chord.chord_tones}
     scale = {(pc - root) % 12 for pc in chord.scale}
     tensions = sorted({(pc - root) % 12 for pc in chord.pitch_classes} - tones)
-    third = _first((4, 3, 5, 2), tones, scale)
+    # the chord's own third (or the 4th of a sus chord) before any the scale offers
+    third = _first((4, 3, 5, 2), tones) or _first((4, 3, 5, 2), scale)
     seventh_order = (10, 11, 9) if chord.quality in ("sus4", "aug") else (9, 10, 11)
     seventh = _first((10, 11, 9), tones) if tones & {9, 10, 11} else _first(seventh_order, scale)
     ninth = _first([t for t in tensions if t in (1, 2, 3)] + [2, 1, 3], scale | set(tensions))
