@@ -121,3 +121,13 @@ def test_a_two_whose_fifth_sounds_keeps_it():
     walking = [(t, 11, p) for t, p in zip(range(0, BAR, 12), (38, 41, 45, 41))]  # D F A F in the bass
     roots = [(BAR * k, BAR - 2, p) for k, p in ((1, 43), (2, 36), (3, 36))]
     assert symbols(read_one(band(progression, walking + roots), bars=4))[0] == "Dm7"
+
+
+def test_where_the_notes_fit_two_readings_alike_the_commoner_quality_wins():
+    (chord,) = read_one(band(held((63, 67, 70, 72))))  # Eb G Bb C, no bass: Cm7 or Eb6
+    assert (chord.root, chord.quality) == (0, "m7")  # m7 is ten times as common in real changes
+
+
+def test_a_triad_on_its_own_is_not_read_as_a_rootless_seventh():
+    (chord,) = read_one(band(held((62, 65, 70))))  # D F Bb, no bass: Bb, not Gm7 without its G
+    assert (chord.root, family(chord.quality)) == (10, "major")

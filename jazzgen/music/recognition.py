@@ -8,12 +8,14 @@ A segment's reading (root, quality) scores
     comps) earns 1 on a chord tone, TENSION_CREDIT on a tension compers add to that quality (9, 13,
     altered tensions on a dominant), and loses OUTSIDE_COST elsewhere; a silent 3rd, 7th or altered
     5th costs MISSING_COST, a silent perfect 5th nothing (rootless voicings drop it);
-  - the root: a root that does not sound costs ROOTLESS_COST; where a bass part plays (Accompaniment.bass),
+  - the root: a root that no part sounds costs ROOTLESS_COST (D F Bb alone is Bb, not a Gm7 short
+    of its G: a comp with no bass beside it cannot leave the root out); where a bass part plays (Accompaniment.bass),
     the bass note on the segment's first beat being the root earns BASS_FIRST and each unit of bass
     profile on the root BASS_SHARE, the same on the reading's perfect fifth BASS_FIFTH of that (a
     two-feel's beat 3, a walking line's fifth do not move the root); a bass held on one other chord
     tone earns SLASH_SHARE of that (a slash chord). Without a bass part the lowest comp notes earn LOW_NOTE_WEIGHT per unit on the root;
-  - a prior per quality (QUALITIES_HEARD): the qualities jazz uses most win an even case.
+  - a prior per quality, from how often real changes use it (QUALITY_SHARES): where the notes fit
+    two readings alike, the quality jazz uses more wins.
 The readings of consecutive segments are chosen together (Viterbi), with root motion down a fifth
 earning FIFTH_DOWN (ii-V-I), down a semitone SEMITONE_DOWN (tritone substitutes), so that F A C E
 before B E F A before E G B D is Dm9 G13 Cmaj9, not Fmaj7 Bm7b5(11) Em7. Then a minor 7 whose fifth is
@@ -41,30 +43,53 @@ FAMILIES = {
     "sus": ("sus4", "7sus4"),
     "augmented": ("aug", "augmaj7"),
 }
-# quality: (prior, tensions compers add, in semitones above the root)
-QUALITIES_HEARD = {
-    "maj7": (0.05, (2, 9)),
-    "6": (0.0, (2,)),
-    "": (-0.02, (2, 9)),
-    "7": (0.06, (1, 2, 3, 6, 8, 9)),
-    "m7": (0.05, (2, 5)),
-    "m6": (0.0, (2,)),
-    "m": (-0.02, (2, 5)),
-    "m7b5": (0.0, (2, 5, 8)),
-    "mmaj7": (-0.05, (2, 9)),
-    "dim7": (-0.04, (2, 5, 8, 11)),
-    "dim": (-0.08, ()),
-    "7sus4": (-0.03, (2, 9)),
-    "sus4": (-0.08, (2,)),
-    "aug7": (-0.05, (2,)),
-    "aug": (-0.06, ()),
-    "augmaj7": (-0.08, (2,)),
+# quality: the tensions compers add to it, in semitones above the root
+TENSIONS = {
+    "maj7": (2, 9),
+    "6": (2,),
+    "": (2, 9),
+    "7": (1, 2, 3, 6, 8, 9),
+    "m7": (2, 5),
+    "m6": (2,),
+    "m": (2, 5),
+    "m7b5": (2, 5, 8),
+    "mmaj7": (2, 9),
+    "dim7": (2, 5, 8, 11),
+    "dim": (),
+    "7sus4": (2, 9),
+    "sus4": (2,),
+    "aug7": (2,),
+    "aug": (),
+    "augmaj7": (2,),
 }
+# Each quality's share of the chord changes in the Weimar Jazz Database's solos (23,929 changes in
+# 410 solos; ODbL; counted by bench/chord_shares.py). A reading's prior is PRIOR_WEIGHT x the log of
+# its share: where the notes fit two readings alike (Cm7 and Eb6 are the same four notes), the one
+# jazz uses more wins.
+QUALITY_SHARES = {
+    "7": 0.4560,
+    "m7": 0.2305,
+    "maj7": 0.1096,
+    "": 0.0432,
+    "m7b5": 0.0378,
+    "m": 0.0276,
+    "6": 0.0235,
+    "7sus4": 0.0154,
+    "m6": 0.0147,
+    "dim": 0.0109,
+    "sus4": 0.0079,
+    "aug7": 0.0072,
+    "dim7": 0.0063,
+    "7alt": 0.0055,
+    "mmaj7": 0.0019,
+    "aug": 0.0018,
+    "augmaj7": 0.0003,
+}
+PRIOR_WEIGHT = 0.04
 TENSION_CREDIT = 0.6
 OUTSIDE_COST = 0.5
 MISSING_COST = 0.15
-ROOTLESS_COST = 0.12  # where a bass part plays
-ROOTLESS_COST_ALONE = 0.02  # where none does: a comp on its own leaves the root to the bass it lacks
+ROOTLESS_COST = 0.12
 BASS_FIRST = 0.45
 BASS_SHARE = 0.6
 BASS_FIFTH = 0.6  # share of a root's bass credit a reading's perfect fifth earns (a two-feel's beat 3)
@@ -113,7 +138,7 @@ class _Readings:
 
 def _readings() -> _Readings:
     roots, names, weights, required, tones, priors = [], [], [], [], [], []
-    for quality, (prior, tensions) in QUALITIES_HEARD.items():
+    for quality, tensions in TENSIONS.items():
         for root in range(12):
             steps = QUALITIES[quality].tones
             row = np.full(12, -OUTSIDE_COST)
@@ -126,7 +151,7 @@ def _readings() -> _Readings:
             weights.append(row)
             required.append(need)
             tones.append(row == 1.0)
-            priors.append(prior)
+            priors.append(PRIOR_WEIGHT * np.log(QUALITY_SHARES[quality]))
     return _Readings(
         np.array(roots),
         tuple(names),
@@ -217,7 +242,7 @@ def _scores(acc: Accompaniment, readings: _Readings, start: int, end: int) -> np
     silent = share < PRESENT
     scores = readings.weights @ share - MISSING_COST * (readings.required @ silent) + readings.priors
     root_silent = (everything / everything.sum()) < PRESENT
-    scores -= (ROOTLESS_COST if acc.bass is not None else ROOTLESS_COST_ALONE) * root_silent[readings.roots]
+    scores -= ROOTLESS_COST * root_silent[readings.roots]
     overlap = np.clip(np.minimum(acc.ends, end) - np.maximum(acc.onsets, start), 0, None)
     return scores + _bass_scores(acc, readings, start, end, overlap)
 
