@@ -137,6 +137,17 @@ def test_train_splits_by_tune_unless_told_by_solo(base, tmp_path):
         assert (train.val_groups, train.blend) == (by_tune, False)
 
 
+def test_train_records_its_chordless_share_and_refuses_one_past_1(base, tmp_path):
+    new = make_corpus(tmp_path / "mine", solos=4, first=100)
+    common = ["train", str(new), "--init", str(base), "--epochs", "1", "--no-blend", "--quiet"]
+    result = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "t"), "--chordless", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert load_bundle_meta(tmp_path / "t").config.train.chordless == 0.5
+    refused = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "u"), "--chordless", "1.5"])
+    assert refused.exit_code == 2 and "--chordless" in refused.output
+    assert not (tmp_path / "u").exists()
+
+
 def test_an_option_that_changes_the_architecture_is_refused_by_name(base, tmp_path):
     new = make_corpus(tmp_path / "mine", solos=3, first=100)
     with pytest.raises(

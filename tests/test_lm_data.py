@@ -12,6 +12,8 @@ from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.lm.dataset import epoch_order, make_windows, whole_sequences
 from jazzgen.tokens.corpus import CorpusSolo, load_jazz_data, read_corpus, split_by_solo, tune_of
+from jazzgen.tokens.decoding import decode
+from jazzgen.tokens.values import token_kind
 
 
 def test_windows_predict_every_token_but_each_sequences_first_once():
@@ -55,6 +57,27 @@ def test_corpus_is_split_by_whole_solo(tmp_path):
     assert any(t.startswith("d") for t in sampled) and "|" in sampled  # a sampler moves on to a bar
     held = make_corpus(tmp_path / "held", solos=2, first=40)
     assert len(load_jazz_data(corpus, val=held).val) == 2
+
+
+def test_chordless_copies_add_the_same_lines_over_no_chord_and_leave_validation_alone(tmp_path):
+    corpus = make_corpus(tmp_path / "c", solos=10)
+    plain = load_jazz_data(corpus, 0.1, seed=0)
+    data = load_jazz_data(corpus, 0.1, seed=0, chordless=0.5)
+    tokens = lambda d, part: [d.vocab.decode(ids) for ids in part]  # noqa: E731
+    assert tokens(data, data.val) == tokens(plain, plain.val)
+    assert tokens(data, data.train[: len(plain.train)]) == tokens(plain, plain.train)
+    copies = tokens(data, data.train[len(plain.train) :])
+    assert len(copies) == round(0.5 * len(plain.train))
+    assert not any((ids == data.vocab.id("<unk>")).any() for ids in data.train)  # the vocabulary has them
+    notes = lambda stream: [(n.onset, n.duration, n.pitch) for n in decode(stream).notes]  # noqa: E731
+    originals = {tuple(notes(t)) for t in tokens(plain, plain.train)}
+    for copy in copies:
+        assert not any(token_kind(t) == "chord" for t in copy)
+        assert {t[0] for t in copy if token_kind(t) == "pitch"} == {"N"}
+        assert tuple(notes(copy)) in originals  # the same notes, only the chords gone
+    again = load_jazz_data(corpus, 0.1, seed=0, chordless=0.5)
+    assert tokens(again, again.train) == tokens(data, data.train)  # seeded
+    assert len(load_jazz_data(corpus, 0.1, seed=0, chordless=1.0).train) == 2 * len(plain.train)
 
 
 @pytest.mark.parametrize(

@@ -224,6 +224,15 @@ def _shared_train_options(command, defaults: tuple[ModelConfig, TrainConfig] = (
 
 
 def _jazz_train_options(command):
+    command = click.option(
+        "--chordless",
+        type=click.FloatRange(0, 1),
+        default=0.0,
+        show_default=True,
+        help="This share of the training solos that have chords is trained on again without them, "
+        "so the model also knows lines over no chord (MIDI files without chord symbols): 0.25 "
+        "for a base model that users fine-tune on such files.",
+    )(command)
     return _split_option(_shared_train_options(command, (JAZZ_MODEL, JAZZ_TRAIN)))
 
 
@@ -238,6 +247,8 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
         train = replace(train, val_groups=options["split"] == "tune")
     if options.get("no_blend"):
         train = replace(train, blend=False)
+    if options.get("chordless"):  # jazz: --chordless
+        train = replace(train, chordless=options["chordless"])
     return model, train
 
 

@@ -91,6 +91,7 @@ class TrainConfig:
     loss: str = "all"  # the targets the loss counts: "all", or "sampled" (a jazz sampler's choices only)
     val_groups: bool = False  # validation holds out whole groups of related sequences (jazz: a tune's takes)
     blend: bool = True  # a fine-tune ends on the blend with its base of least validation loss (lm.loop.Mix)
+    chordless: float = 0.0  # jazz: share of the training solos with chords trained on again without them
 
     def __post_init__(self):
         _check(2 <= self.seq_len <= 100_000, f"--seq-len {self.seq_len}: give 2 to 100000")
@@ -109,6 +110,7 @@ class TrainConfig:
         )
         _check(0 < self.val_fraction < 1, f"--val-fraction {self.val_fraction}: give a fraction in (0, 1)")
         _check(self.loss in LOSSES, f"--loss {self.loss}: choose one of {', '.join(LOSSES)}")
+        _check(0 <= self.chordless <= 1, f"--chordless {self.chordless}: give a share from 0 to 1")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from jazzgen.files.outputs import write_together
 from jazzgen.lm.config import TokenizerConfig
 from jazzgen.lm.dataset import TokenData
 from jazzgen.lm.vocab import PAD, UNK, Vocab
-from jazzgen.tokens.decoding import in_scheme
+from jazzgen.tokens.decoding import in_scheme, without_chords
 from jazzgen.tokens.values import END, GAPS, START, chosen, encode, scheme_of, token_kind
 
 VALUES_TOKENIZER = TokenizerConfig(kind="values", level="value", start_token=START, end_token=END)
@@ -250,11 +250,14 @@ def load_jazz_data(
     scheme: str | None = None,
     sampled_only: bool = False,
     by_tune: bool = False,
+    chordless: float = 0.0,
 ) -> TokenData:
     """Training and validation ids of a prepared corpus; val: another corpus folder to validate on,
     else val_fraction of the solos (by_tune: whole tunes, see split_by_solo);
     scheme: the value-token scheme wanted (a corpus in another is rewritten in it), else the corpus's;
-    sampled_only: the loss is to count only what a sampler chooses (jazzgen.tokens.values.chosen)."""
+    sampled_only: the loss is to count only what a sampler chooses (jazzgen.tokens.values.chosen);
+    chordless: this share of the training solos that have chords is trained on again without them
+    (see chordless_copies); validation is left as it is."""
     solos, vocab = read_corpus(corpus)
     if val is None:
         train, held_out = split_by_solo(solos, val_fraction, seed, by_tune)
@@ -266,6 +269,9 @@ def load_jazz_data(
             for part in (train, held_out)
         )
         vocab = Vocab.build(s.tokens for s in train + held_out)
+    if chordless:
+        copies = chordless_copies(train, chordless, seed)
+        train, vocab = train + copies, Vocab.build([vocab.tokens, *(s.tokens for s in copies)])
     tokenizer = replace(VALUES_TOKENIZER, scheme=scheme_of(vocab.tokens))
     sampled = np.array([chosen(t) for t in vocab.tokens])
     return TokenData(
@@ -277,6 +283,17 @@ def load_jazz_data(
         learned=sampled if sampled_only else None,
         sampled=sampled,
     )
+
+
+def chordless_copies(solos: list[CorpusSolo], share: float, seed: int) -> list[CorpusSolo]:
+    """Copies, with no chords under them, of round(share x n) of the n solos that have chords
+    (chosen by seed): a model that has also learnt lines over no chord plays, and adapts, better
+    from a user's MIDI files that carry no chord symbols."""
+    with_chords = [s for s in solos if any(token_kind(t) == "chord" for t in s.tokens)]
+    picked = sorted(with_chords, key=lambda s: _split_key(s, 0, seed + 1))[: round(share * len(with_chords))]
+    return [
+        replace(s, title=f"{s.title} (no chords)", tokens=tuple(without_chords(s.tokens))) for s in picked
+    ]
 
 
 def _ids(solos: list[CorpusSolo], vocab: Vocab) -> tuple[np.ndarray, ...]:

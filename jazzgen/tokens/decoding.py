@@ -59,6 +59,12 @@ def in_scheme(tokens: list[str], scheme: str) -> list[str]:
     return list(tokens) if scheme_of(tokens) == scheme else encode(decode(tokens), scheme)
 
 
+def without_chords(tokens: list[str]) -> list[str]:
+    """The same line with no chords under it, in the same scheme: what a MIDI file without chord
+    symbols gives (every note's class N, its interval kept)."""
+    return encode(replace(decode(tokens), chords=()), scheme_of(tokens))
+
+
 def last_pitch(
     tokens: list[str], chords: tuple[Chord, ...], pitch_range: tuple[int, int] = DEFAULT_RANGE
 ) -> int:

@@ -41,7 +41,14 @@ def train_jazz(
     bundle folder (None on a non-chief worker)."""
     scheme = None if init is None else load_bundle_meta(init).config.tokenizer.scheme or GAPS
     data = load_jazz_data(
-        corpus, train.val_fraction, train.seed, val, scheme, train.loss == "sampled", train.val_groups
+        corpus,
+        train.val_fraction,
+        train.seed,
+        val,
+        scheme,
+        train.loss == "sampled",
+        train.val_groups,
+        train.chordless,
     )
     return train_model(data, output, model, train, init=init, judge=judge_jazz, **options)
 
