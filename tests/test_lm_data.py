@@ -189,7 +189,7 @@ def test_run_config_json_round_trip_and_differences():
     data = json.loads(config.to_json())
     assert data["format_version"] == 1 and RunConfig.from_dict(data) == config
     other = RunConfig(ModelConfig(units=32, vocab_size=40), TrainConfig(epochs=3), TokenizerConfig())
-    assert config.differences(other) == ["model.units: 64 != 32"]
+    assert config.differences(other) == [("model", "units", 64, 32)]
     data["model"]["colour"] = "blue"
     with pytest.raises(DataError, match="unknown ModelConfig settings"):
         RunConfig.from_dict(data)

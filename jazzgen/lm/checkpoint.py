@@ -19,7 +19,7 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import write_bytes_atomic
-from jazzgen.lm.config import RunConfig
+from jazzgen.lm.config import RunConfig, option_difference
 
 CHECKPOINT = "checkpoint.npz"
 RUN_FILES = (CHECKPOINT, "history.csv", "loss.png")  # what a run folder holds while training
@@ -124,14 +124,15 @@ def check_resumable(run_dir: Path) -> Path:
 
 def _check_same_run(record: dict, config: RunConfig, fingerprint: str, path: Path) -> None:
     saved = RunConfig.from_dict(record["config"], str(path))
-    differences = config.differences(saved)
     differences = [
-        d for d in differences if not d.startswith(("train.epochs:", "train.patience:"))
-    ]  # how long to go on
+        option_difference(section, field, now, then)
+        for section, field, now, then in config.differences(saved)
+        if (section, field) not in (("train", "epochs"), ("train", "patience"))  # how long to go on
+    ]
     if differences:
         raise UsageError(
-            f"--resume: this run's settings differ from the interrupted run's ({'; '.join(differences)} "
-            "as now != as then); repeat the original options or start afresh without --resume"
+            f"--resume: this run's settings differ from the interrupted run's ({'; '.join(differences)}); "
+            "repeat the original options or start afresh without --resume"
         )
     if record["fingerprint"] != fingerprint:
         raise UsageError(

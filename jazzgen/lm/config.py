@@ -175,15 +175,32 @@ class RunConfig:
         except (KeyError, TypeError, UsageError) as err:
             raise DataError(f"{where}: not a valid jazzgen model config ({err})") from None
 
-    def differences(self, other: RunConfig) -> list[str]:
-        """'section.field: mine != other's' for every setting that differs."""
+    def differences(self, other: RunConfig) -> list[tuple[str, str, object, object]]:
+        """(section, field, mine, other's) for every setting that differs."""
         out = []
         for section in ("model", "train", "tokenizer"):
             mine, theirs = asdict(getattr(self, section)), asdict(getattr(other, section))
-            out += [
-                f"{section}.{k}: {mine[k]!r} != {theirs.get(k)!r}" for k in mine if mine[k] != theirs.get(k)
-            ]
+            out += [(section, k, mine[k], theirs.get(k)) for k in mine if mine[k] != theirs.get(k)]
         return out
+
+
+# the option that sets a config field, where it is not the field's own name with dashes, and how
+# the option spells the field's values
+_OPTIONS = {
+    "val_groups": ("--split", {True: "tune", False: "solo"}),
+    "blend": ("--no-blend", {True: "off", False: "on"}),
+}
+
+
+def option_difference(section: str, field: str, now, then) -> str:
+    """'--weight-decay: 0.1 now, 0.0 then': a setting that differs, named by the option that sets
+    it (a setting that comes from the data rather than an option, such as the vocabulary size or
+    the token scheme, by its place in config.json)."""
+    if section == "tokenizer" or field == "vocab_size":
+        name, spelled = f"{section}.{field}", {}
+    else:
+        name, spelled = _OPTIONS.get(field, ("--" + field.replace("_", "-"), {}))
+    return f"{name}: {spelled.get(now, now)!r} now, {spelled.get(then, then)!r} then"
 
 
 _TYPES = {
