@@ -48,7 +48,7 @@ from jazzgen.formats.midi.reader import read_midi
 from jazzgen.music.accompany import comp_notes
 from jazzgen.music.changes import format_changes
 from jazzgen.music.chords import NOTE_NAMES, pitch_class
-from jazzgen.music.recognition import family
+from jazzgen.music.recognition import TENSIONS, family
 from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo, chord_at
 from jazzgen.music.tunes import TUNES, lead_sheet
 
@@ -174,17 +174,18 @@ def _plain(truth: Solo, start: int, end: int) -> bool:
 
 
 def _same(true: Chord | None, read: Chord | None) -> bool:
-    """The true root and quality family; for a slash chord also the same notes named from its bass
-    (F/D read as Dm7)."""
+    """The true root and quality family; for a slash chord also its notes named from its bass: a
+    reading on the bass whose chord tones all sound in it and whose chord tones and usual tensions
+    hold all its notes (F/D read as Dm7, Fm7/Bb as Bb7sus4 with its 9th; not F/A as Am7)."""
     if true is None or read is None or read.is_nc:
         return False
     if true.root == read.root and family(true.quality) == family(read.quality):
         return True
-    return (
-        true.bass is not None
-        and read.root == true.bass
-        and read.chord_tones == true.chord_tones | {true.bass}
-    )
+    if true.bass is None or read.root != true.bass:
+        return False
+    notes = true.chord_tones | {true.bass}
+    tensions = {(read.root + t) % 12 for t in TENSIONS.get(read.quality, ())}
+    return read.chord_tones <= notes <= read.chord_tones | tensions
 
 
 def estimator_at(revision: str):
