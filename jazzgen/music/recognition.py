@@ -8,8 +8,8 @@ A segment's reading (root, quality) scores
     comps) earns 1 on a chord tone, TENSION_CREDIT on a tension compers add to that quality (9, 13,
     altered tensions on a dominant), and loses OUTSIDE_COST elsewhere; a silent 3rd, 7th or altered
     5th costs MISSING_COST, a silent perfect 5th nothing (rootless voicings drop it);
-  - the root: a root that no part sounds costs ROOTLESS_COST (D F Bb alone is Bb, not a Gm7 short
-    of its G: a comp with no bass beside it cannot leave the root out); where a bass part plays (Accompaniment.bass),
+  - the root: a root that no part sounds costs ROOTLESS_COST (D F Bb alone is Bb, not a Gm7 whose
+    G nobody plays); where a bass part plays (Accompaniment.bass),
     the bass note on the segment's first beat being the root earns BASS_FIRST and each unit of bass
     profile on the root BASS_SHARE, the same on the reading's perfect fifth BASS_FIFTH of that (a
     two-feel's beat 3, a walking line's fifth do not move the root); a bass held on one other chord
@@ -65,7 +65,7 @@ TENSIONS = {
 # Each quality's share of the chord changes in the Weimar Jazz Database's solos (23,929 changes in
 # 410 solos; ODbL; counted by bench/chord_shares.py). A reading's prior is PRIOR_WEIGHT x the log of
 # its share: where the notes fit two readings alike (Cm7 and Eb6 are the same four notes), the one
-# jazz uses more wins.
+# jazz uses more wins. (7alt is counted but not a reading: an altered dominant reads as 7.)
 QUALITY_SHARES = {
     "7": 0.4560,
     "m7": 0.2305,
