@@ -26,7 +26,7 @@ its tune from its leadsheets/ folder; only BerniesTuneWardellGray.mid is Impro-V
 export of its leadsheet, the others are third-party arrangements of the tunes.)
 
     .venv/bin/python bench/bench_chords.py [--against HEAD] [--keys 3] [--band runs/impro-visor]
-        [--charts runs/impro-visor/leadsheets/imaginary-book --limit 150]
+        [--charts runs/impro-visor/leadsheets/imaginary-book [--skip 150] [--limit 150]]
 """
 
 from __future__ import annotations
@@ -217,8 +217,9 @@ def built_in(keys: tuple[int, ...]) -> list[tuple[str, Solo]]:
 
 
 def charts(folder: Path, limit: int, skip: int = 0) -> list[tuple[str, Solo]]:
-    """(label, truth) for a fixed sample of the leadsheets under folder: those that read, with
-    chords on at least 8 bars, after the first skip of them."""
+    """(label, truth) for a fixed sample of the leadsheets under folder: those that read, span 8
+    bars or more and hold chords but no NC, after the first skip of them (a reader that reads more
+    files moves the boundary between the first 150 and the rest)."""
     from jazzgen.errors import DataError
     from jazzgen.formats.impro_visor import leadsheet_chart
 
@@ -319,6 +320,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.charts:
         sheets = charts(args.charts, args.limit, args.skip)
+        if not sheets:
+            raise SystemExit(f"--charts {args.charts}: no readable Impro-Visor leadsheet (.ls) there")
         what = f"{len(sheets)} charts under {args.charts} (from {args.skip + 1} of its sample)"
     else:
         sheets = built_in(KEY_SHIFTS[: args.keys])

@@ -143,6 +143,7 @@ def test_train_records_its_chordless_share_and_refuses_one_past_1(base, tmp_path
     result = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "t"), "--chordless", "0.5"])
     assert result.exit_code == 0, result.output
     assert load_bundle_meta(tmp_path / "t").config.train.chordless == 0.5
+    assert "a share of 0.5 of the training solos with chords" in (tmp_path / "t" / "README.md").read_text()
     refused = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "u"), "--chordless", "1.5"])
     assert refused.exit_code == 2 and "--chordless" in refused.output
     assert not (tmp_path / "u").exists()

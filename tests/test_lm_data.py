@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,8 +13,15 @@ from model_helpers import make_corpus
 from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
 from jazzgen.lm.dataset import epoch_order, make_windows, whole_sequences
-from jazzgen.tokens.corpus import CorpusSolo, load_jazz_data, read_corpus, split_by_solo, tune_of
-from jazzgen.tokens.decoding import decode
+from jazzgen.tokens.corpus import (
+    CorpusSolo,
+    chordless_copies,
+    load_jazz_data,
+    read_corpus,
+    split_by_solo,
+    tune_of,
+)
+from jazzgen.tokens.decoding import decode, without_chords
 from jazzgen.tokens.values import token_kind
 
 
@@ -67,7 +76,7 @@ def test_chordless_copies_add_the_same_lines_over_no_chord_and_leave_validation_
     assert tokens(data, data.val) == tokens(plain, plain.val)
     assert tokens(data, data.train[: len(plain.train)]) == tokens(plain, plain.train)
     copies = tokens(data, data.train[len(plain.train) :])
-    assert len(copies) == round(0.5 * len(plain.train))
+    assert len(copies) == math.ceil(0.5 * len(plain.train))
     assert not any((ids == data.vocab.id("<unk>")).any() for ids in data.train)  # the vocabulary has them
     notes = lambda stream: [(n.onset, n.duration, n.pitch) for n in decode(stream).notes]  # noqa: E731
     originals = {tuple(notes(t)) for t in tokens(plain, plain.train)}
@@ -78,6 +87,12 @@ def test_chordless_copies_add_the_same_lines_over_no_chord_and_leave_validation_
     again = load_jazz_data(corpus, 0.1, seed=0, chordless=0.5)
     assert tokens(again, again.train) == tokens(data, data.train)  # seeded
     assert len(load_jazz_data(corpus, 0.1, seed=0, chordless=1.0).train) == 2 * len(plain.train)
+    bare = [replace(s, tokens=tuple(without_chords(list(s.tokens)))) for s in read_corpus(corpus)[0]]
+    with pytest.raises(UsageError, match=r"^--chordless 0.5: no training solo has chords"):
+        chordless_copies(bare, 0.5, seed=0)
+    assert (
+        len(chordless_copies(bare[:1] + read_corpus(corpus)[0][1:2], 0.1, seed=0)) == 1
+    )  # the one with chords
 
 
 @pytest.mark.parametrize(

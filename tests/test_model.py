@@ -191,7 +191,7 @@ def test_resume_refuses_other_settings_and_missing_checkpoints(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         train_jazz(corpus, tmp_path / "m", tiny_model(), tiny_train(), progress=False, on_epoch=interrupt)
-    with pytest.raises(UsageError, match=r"model.units: 16 != 32"):
+    with pytest.raises(UsageError, match=r"--units: 16 now, 32 then"):
         train_jazz(corpus, tmp_path / "m", tiny_model(units=16), tiny_train(), resume=True, progress=False)
 
 

@@ -197,7 +197,7 @@ def test_a_run_from_before_the_options_resumes_with_them_at_0(tmp_path):
     del old["model"]["input_dropout"], old["train"]["weight_decay"]
     record = {"config": old, "fingerprint": "f"}
     _check_same_run(record, config, "f", tmp_path / "checkpoint.npz")
-    with pytest.raises(UsageError, match=r"\(--weight-decay: 0.1 now, 0.0 then\); repeat the original"):
+    with pytest.raises(UsageError, match=r"\(--weight-decay: 0.1 now, 0 then\); repeat the original"):
         _check_same_run(
             record, RunConfig(config.model, TrainConfig(weight_decay=0.1), config.tokenizer), "f", tmp_path
         )
@@ -214,7 +214,7 @@ def test_a_resume_names_the_option_it_differs_in_as_the_user_gave_it(tmp_path):
 def test_resume_takes_the_same_settings_and_refuses_others(regularized):
     args, bundle = regularized
     for option, value, difference in (
-        ("--weight-decay", "0", "--weight-decay: 0.0 now, 0.05 then"),
+        ("--weight-decay", "0", "--weight-decay: 0 now, 0.05 then"),
         ("--input-dropout", "0.5", "--input-dropout: 0.5 now, 0.3 then"),
     ):
         code, output = run(*args, "--resume", option, value)

@@ -16,7 +16,15 @@ import click
 from click.core import ParameterSource
 
 from jazzgen.errors import UsageError
-from jazzgen.lm import CELLS, LOSSES, STRATEGIES, ModelConfig, TrainConfig
+from jazzgen.lm import (
+    CELLS,
+    LOSSES,
+    MODEL_OPTION_FIELDS,
+    STRATEGIES,
+    TRAIN_OPTION_FIELDS,
+    ModelConfig,
+    TrainConfig,
+)
 
 TEXT_MODEL, TEXT_TRAIN = ModelConfig(), TrainConfig()
 # The jazz defaults are the logged sweep's winner (trained/jazz's card has the table).
@@ -28,19 +36,7 @@ JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patien
 # a third and 20 epochs 8.675 / 6.914).
 FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 1 / 3, 20, 2
 SPLITS = ("tune", "solo")
-MODEL_FIELDS = ("cell", "layers", "units", "embedding", "input_dropout", "dropout", "recurrent_dropout")
-TRAIN_FIELDS = (
-    "seq_len",
-    "batch_size",
-    "epochs",
-    "lr",
-    "seed",
-    "strategy",
-    "patience",
-    "clipnorm",
-    "weight_decay",
-    "loss",
-)
+MODEL_FIELDS, TRAIN_FIELDS = MODEL_OPTION_FIELDS, TRAIN_OPTION_FIELDS
 
 
 def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):

@@ -17,6 +17,8 @@ __getattr__, __dir__, __all__ = lazy_names(
         "load_weights_npz": "bundle",
         "CELLS": "config",
         "LOSSES": "config",
+        "MODEL_OPTION_FIELDS": "config",
+        "TRAIN_OPTION_FIELDS": "config",
         "STRATEGIES": "config",
         "ModelConfig": "config",
         "RunConfig": "config",

@@ -20,6 +20,28 @@ LOSSES = ("all", "sampled")
 TOKENIZER_KINDS = ("values", "text")
 LEVELS = ("value", "char", "word")
 MAX_VOCAB = 10_000_000  # tokens; a word model keeps tens of thousands
+# the ModelConfig and TrainConfig fields the train commands set by an option of the same name
+MODEL_OPTION_FIELDS = (
+    "cell",
+    "layers",
+    "units",
+    "embedding",
+    "input_dropout",
+    "dropout",
+    "recurrent_dropout",
+)
+TRAIN_OPTION_FIELDS = (
+    "seq_len",
+    "batch_size",
+    "epochs",
+    "lr",
+    "seed",
+    "strategy",
+    "patience",
+    "clipnorm",
+    "weight_decay",
+    "loss",
+)
 MAX_PARAMETERS = 2**28  # 1 GiB of float32 weights; the shipped models hold 0.5M to 3.3M
 
 
@@ -184,23 +206,28 @@ class RunConfig:
         return out
 
 
-# the option that sets a config field, where it is not the field's own name with dashes, and how
-# the option spells the field's values
+# (section, field) -> the train option that sets it, and how the option spells the field's values
+# where they differ; a field no option sets (one the data decides, such as the vocabulary size, or
+# the corpus's token scheme) goes by its place in config.json
 _OPTIONS = {
-    "val_groups": ("--split", {True: "tune", False: "solo"}),
-    "blend": ("--no-blend", {True: "off", False: "on"}),
+    **{("model", f): ("--" + f.replace("_", "-"), {}) for f in MODEL_OPTION_FIELDS},
+    **{("train", f): ("--" + f.replace("_", "-"), {}) for f in (*TRAIN_OPTION_FIELDS, "chordless")},
+    **{("tokenizer", f): ("--" + f.replace("_", "-"), {}) for f in ("level", "vocab_size", "lines", "lower")},
+    ("train", "val_groups"): ("--split", {True: "tune", False: "solo"}),
+    ("train", "blend"): ("--no-blend", {True: "off", False: "on"}),
 }
 
 
 def option_difference(section: str, field: str, now, then) -> str:
-    """'--weight-decay: 0.1 now, 0.0 then': a setting that differs, named by the option that sets
-    it (a setting that comes from the data rather than an option, such as the vocabulary size or
-    the token scheme, by its place in config.json)."""
-    if section == "tokenizer" or field == "vocab_size":
-        name, spelled = f"{section}.{field}", {}
-    else:
-        name, spelled = _OPTIONS.get(field, ("--" + field.replace("_", "-"), {}))
-    return f"{name}: {spelled.get(now, now)!r} now, {spelled.get(then, then)!r} then"
+    """'--weight-decay: 0.1 now, 0.0 then': a setting that differs, named by the option that sets it."""
+    name, spelled = _OPTIONS.get((section, field), (f"{section}.{field}", {}))
+    return f"{name}: {_spelled(now, spelled)} now, {_spelled(then, spelled)} then"
+
+
+def _spelled(value, spelled: dict) -> str:
+    if isinstance(value, bool) and value in spelled:
+        return repr(spelled[value])
+    return f"{value:g}" if isinstance(value, float) else repr(value)
 
 
 _TYPES = {

@@ -174,6 +174,12 @@ def model_card(
             "; validation holds out whole groups of related sequences (for jazz, a tune's takes)"
             if config.train.val_groups
             else ""
+        )
+        + (
+            f"; a share of {config.train.chordless:g} of the training solos with chords was trained on "
+            "again with the chords taken away (--chordless)"
+            if config.train.chordless
+            else ""
         ),
         f"- tokenizer: {asdict(config.tokenizer)}",
         "",

@@ -1,5 +1,6 @@
 """Chord symbols estimated from an accompaniment's notes, as a jazz musician hears a rhythm section:
-the bass names the root, the comp names the quality, and a rootless voicing is the chord it voices.
+the bass names the root, the comp names the quality, and a rootless voicing over a bass is the
+chord of the bass note.
 
 Segments: a bar, or its two halves where the harmony moves there (a bar of an even number of beats
 whose halves, read apart, beat the whole bar's reading by SPLIT_MARGIN).

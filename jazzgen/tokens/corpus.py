@@ -286,11 +286,15 @@ def load_jazz_data(
 
 
 def chordless_copies(solos: list[CorpusSolo], share: float, seed: int) -> list[CorpusSolo]:
-    """Copies, with no chords under them, of round(share x n) of the n solos that have chords
+    """Copies, with no chords under them, of ceil(share x n) of the n solos that have chords
     (chosen by seed): a model that has also learnt lines over no chord plays, and adapts, better
     from a user's MIDI files that carry no chord symbols."""
     with_chords = [s for s in solos if any(token_kind(t) == "chord" for t in s.tokens)]
-    picked = sorted(with_chords, key=lambda s: _split_key(s, 0, seed + 1))[: round(share * len(with_chords))]
+    if share and not with_chords:
+        raise UsageError(f"--chordless {share:g}: no training solo has chords to take away; drop --chordless")
+    picked = sorted(with_chords, key=lambda s: _split_key(s, 0, seed + 1))[
+        : math.ceil(share * len(with_chords))
+    ]
     return [
         replace(s, title=f"{s.title} (no chords)", tokens=tuple(without_chords(s.tokens))) for s in picked
     ]

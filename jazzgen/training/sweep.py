@@ -62,7 +62,9 @@ def run_sweep(
     out = Path(out)
     check_writable(out, folder=True)
     claim_folder(out, "sweep", lambda folder: _holds_sweep(folder, variants))
-    data = load_jazz_data(corpus, train.val_fraction, train.seed, by_tune=train.val_groups)
+    data = load_jazz_data(
+        corpus, train.val_fraction, train.seed, by_tune=train.val_groups, chordless=train.chordless
+    )
     out.mkdir(parents=True, exist_ok=True)
     log = out / "sweep.jsonl"
     done = {row["name"]: row for row in read_rows(log)}
