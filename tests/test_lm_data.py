@@ -156,10 +156,11 @@ def test_quality_and_the_critic_split_a_corpus_as_its_bundle_was_trained(tmp_pat
 
     titles = [f"Tune{chr(65 + k)}-{take}" for k in range(5) for take in (1, 2)]
     corpus = make_corpus(tmp_path / "c", solos=10, titles=titles)
-    for by_tune in (True, False):
-        config = tiny_train(epochs=1, val_fraction=0.1, val_groups=by_tune, seed=3)
-        bundle = train_jazz(corpus, tmp_path / f"m{by_tune}", tiny_model(), config, progress=False)
-        train, val = training_split(corpus, load_bundle_meta(bundle))
+    for by_tune, chordless in ((True, 0.0), (False, 0.0), (True, 0.5)):
+        config = tiny_train(epochs=1, val_fraction=0.1, val_groups=by_tune, seed=3, chordless=chordless)
+        out = tmp_path / f"m{by_tune}{chordless}"
+        bundle = train_jazz(corpus, out, tiny_model(), config, progress=False)
+        train, val = training_split(corpus, load_bundle_meta(bundle))  # the copies counted, not listed
         assert (train, val) == split_by_solo(read_corpus(corpus)[0], 0.1, 3, by_tune)
         assert len(val) == (2 if by_tune else 1)
 

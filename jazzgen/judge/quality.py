@@ -38,7 +38,7 @@ from jazzgen.judge.metrics import CopyIndex, SoloMeasures, measure, token_symbol
 from jazzgen.lm.sampling import SamplingConfig
 from jazzgen.music.line_features import LineSummary, summary
 from jazzgen.music.solo import Solo
-from jazzgen.tokens.corpus import CorpusSolo, is_corpus, read_corpus, split_by_solo
+from jazzgen.tokens.corpus import CorpusSolo, chordless_copies, is_corpus, read_corpus, split_by_solo
 from jazzgen.tokens.decoding import decode
 
 # REFERENCE.md, "Measuring a solo": mean and sd over 698 32-bar windows of 4/4 WJazzD solos.
@@ -266,14 +266,20 @@ def training_split(corpus: str | Path, meta) -> tuple[list[CorpusSolo], list[Cor
     config = meta.config.train
     train, val = split_by_solo(solos, config.val_fraction, config.seed, config.val_groups)
     trained_on = meta.metrics.get("train_tokens")
-    if trained_on == sum(len(s.tokens) for s in solos):
+    if trained_on == _trained_tokens(solos, config):
         train, val = solos, []
-    elif trained_on is not None and trained_on != sum(len(s.tokens) for s in train):
+    elif trained_on is not None and trained_on != _trained_tokens(train, config):
         raise DataError(
             f"--corpus {corpus}: the model trained on {trained_on:,} tokens, this corpus's "
             "training split holds a different number; give the corpus the model was trained on"
         )
     return train, val
+
+
+def _trained_tokens(solos: list[CorpusSolo], config) -> int:
+    """Tokens a run trains on from these solos: theirs, and their copies without chords (--chordless)."""
+    copies = chordless_copies(solos, config.chordless, config.seed) if config.chordless else []
+    return sum(len(s.tokens) for s in solos + copies)
 
 
 def _decoded(entry: CorpusSolo) -> Solo:
