@@ -181,12 +181,8 @@ def main() -> None:
     base = args.base or work / "base"
     if args.base is None:
         others = prepare(csv(parts["others"]), work / "corpus-others", log)
-        took = train(
-            others,
-            base,
-            log,
-            *("--epochs", str(args.base_epochs), "--chordless", str(args.chordless), "--split", "solo"),
-        )  # the split the README's figures were measured with
+        base_options = ["--epochs", str(args.base_epochs), "--chordless", str(args.chordless)]
+        took = train(others, base, log, *base_options, "--split", "solo")  # as the README's figures
         if took:
             print(f"base trained in {took / 60:.1f} min")
 

@@ -36,7 +36,6 @@ JAZZ_TRAIN = TrainConfig(seq_len=256, batch_size=32, epochs=30, lr=0.003, patien
 # a third and 20 epochs 8.675 / 6.914).
 FINE_TUNE_LR_FACTOR, FINE_TUNE_EPOCHS, FINE_TUNE_PATIENCE = 1 / 3, 20, 2
 SPLITS = ("tune", "solo")
-MODEL_FIELDS, TRAIN_FIELDS = MODEL_OPTION_FIELDS, TRAIN_OPTION_FIELDS
 
 
 def _config_options(command, defaults: tuple[ModelConfig, TrainConfig] = (TEXT_MODEL, TEXT_TRAIN)):
@@ -237,8 +236,8 @@ def _configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     if options.get("init"):
         model, train = _fine_tune_configs(options)
     else:
-        model = ModelConfig(**{name: options[name] for name in MODEL_FIELDS})
-        train = TrainConfig(**{name: options[name] for name in TRAIN_FIELDS})
+        model = ModelConfig(**{name: options[name] for name in MODEL_OPTION_FIELDS})
+        train = TrainConfig(**{name: options[name] for name in TRAIN_OPTION_FIELDS})
     if "split" in options:  # jazz: --split
         train = replace(train, val_groups=options["split"] == "tune")
     if options.get("no_blend"):
@@ -252,8 +251,8 @@ def _fine_tune_configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     from jazzgen.lm import load_bundle_meta
 
     base = load_bundle_meta(options["init"]).config
-    given = _given(MODEL_FIELDS + TRAIN_FIELDS)
-    model = replace(base.model, **{name: options[name] for name in MODEL_FIELDS if name in given})
+    given = _given(MODEL_OPTION_FIELDS + TRAIN_OPTION_FIELDS)
+    model = replace(base.model, **{name: options[name] for name in MODEL_OPTION_FIELDS if name in given})
     defaults = {
         "seq_len": base.train.seq_len,
         "batch_size": base.train.batch_size,
@@ -264,7 +263,7 @@ def _fine_tune_configs(options: dict) -> tuple[ModelConfig, TrainConfig]:
     train = TrainConfig(
         **{
             name: options[name] if name in given else defaults.get(name, options[name])
-            for name in TRAIN_FIELDS
+            for name in TRAIN_OPTION_FIELDS
         }
     )
     return model, train
