@@ -73,11 +73,17 @@ def test_training_writes_a_complete_bundle(trained):
     assert model["pitch_bits_per_note"] + model["rhythm_bits_per_note"] == pytest.approx(
         model["bits_per_note"]
     )
+    sampled = validation["as_sampled"]
+    assert sampled["solos"] == validation["solos"] and sampled["not_replayed"] == 0
+    # among the allowed tokens only, and every spelling of a pitch counts: never dearer per note
+    for name in ("model", "baseline"):
+        assert sampled[name]["pitch_bits_per_note"] <= validation[name]["pitch_bits_per_note"] + 1e-9
     assert metrics["ngram_order"] in (3, 4, 5)
     assert (bundle / "history.csv").read_text().splitlines()[0].startswith("epoch,train_loss,val_loss")
     card = (bundle / "README.md").read_text()
     assert "jazzgen train corpus -o trained/tiny" in card
     assert card.index("## Data") < card.index("Data notice: licence X 1.0.") < card.index("## Training")
+    assert "As sampled" in card
     assert (bundle / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -248,8 +254,13 @@ def test_evaluate_cli_json(trained, tmp_path):
         "tokens",
         "unknown_tokens",
         "in_training_data",
+        "as_sampled",
     }
     assert report["solos"] == 2 and report["notes"] == 64 and report["unknown_tokens"] == 0
+    sampled = report["as_sampled"]
+    assert sampled["solos"] == 2 and sampled["not_replayed"] == 0 and sampled["outside_grammar"] == 0
+    assert sampled["choices"] >= report["tokens"]  # the note tokens, and each move on to a bar line
+    assert sampled["model"]["pitch_bits_per_note"] <= report["model"]["pitch_bits_per_note"] + 1e-9
     model = report["model"]
     assert model["bits_per_note"] == pytest.approx(
         model["nats_per_token"] * report["tokens"] / math.log(2) / 64
@@ -301,8 +312,11 @@ def test_evaluate_counts_notes_outside_the_vocabulary(trained, tmp_path):
     report = json.loads(result.output)
     assert report["notes"] == 4 and report["unknown_tokens"] >= 2
     assert report["tokens"] == 12  # gap, pitch and duration of each of the 4 notes: none dropped
+    sampled = report["as_sampled"]  # scored at what the model gives <unk>, as above
+    assert sampled["solos"] == 1 and sampled["outside_grammar"] == report["unknown_tokens"]
     text = CliRunner().invoke(cli, ["evaluate", "-m", str(bundle), str(tmp_path / "leaps.mid")]).output
     assert f"({report['unknown_tokens']} not in the model's vocabulary)" in text.splitlines()[0]
+    assert text.splitlines()[-3].startswith("as sampled") and text.splitlines()[-2].startswith("model")
 
 
 def test_evaluate_reads_solo_files(trained, shared_data):

@@ -22,6 +22,14 @@ def test_probabilities_sum_to_one_in_every_context(order):
         assert min(model.probability(history, token) for token in range(9)) > 0
 
 
+@pytest.mark.parametrize("order", [3, 5])
+def test_distribution_gives_every_tokens_probability_at_once(order):
+    model = kneser_ney(count_ngrams(SEQUENCES, 5), order, vocab_size=9)
+    for history in ([], [2], [2, 3], [3, 4], [9, 9, 9], [4, 5, 5, 3]):
+        expected = [model.probability(history, token) for token in range(9)]
+        np.testing.assert_allclose(model.distribution(history), expected, rtol=1e-12)
+
+
 def test_a_deterministic_continuation_is_likely_and_predicted():
     model = kneser_ney(count_ngrams(SEQUENCES, 3), 3, vocab_size=9)
     assert model.probability([2, 3], 4) > 0.5

@@ -333,7 +333,9 @@ def evaluate(model_path, sources, as_json):
     """Score a jazz model and its n-gram baseline on SOURCES: MIDI, MusicXML, Impro-Visor or Weimar
     Jazz Database files or folders, or corpus folders from `jazzgen prepare`.
 
-    Only the note tokens a sampler samples are scored; bits per note = their loss / notes.
+    Only the note tokens a sampler samples are scored; bits per note = their loss / notes. The
+    figures "as sampled" score each choice the sampler makes among the tokens its grammar allows
+    there, a pitch by every token that sounds the same pitch: the generator's own odds.
 
     \b
     Example:
@@ -359,6 +361,22 @@ def evaluate(model_path, sources, as_json):
                 f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note "
                 f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})  "
                 f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}"
+            )
+    _echo_as_sampled(report["as_sampled"])
+
+
+def _echo_as_sampled(sampled: dict) -> None:
+    """The figures as the sampler samples, a line per model."""
+    left_out = (
+        f"; {sampled['not_replayed']} solos left out (they do not replay)" if sampled["not_replayed"] else ""
+    )
+    click.echo(f"as sampled (the sampler's choices, a pitch by every token that sounds it){left_out}:")
+    for name in ("model", "baseline"):
+        figures = sampled[name]
+        if figures:
+            click.echo(
+                f"{name:9s} {figures['bits_per_note']:.4f} bits/note "
+                f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})"
             )
 
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jazzgen.errors import DataError
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
 from jazzgen.lm.vocab import Vocab
 from jazzgen.tokens.values import BAR, END, MAX_STEP, token_kind
@@ -302,6 +303,61 @@ def improvise(
         ids[:] = [vocab.id(s.tokens[-1]) for s in streams]
         logits, state = lm.step(ids, state)
     return [s.tokens if s.tokens[-1] == END else s.tokens + [END] for s in streams]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A token a sampler chose in a finished stream (see replay): its index in the stream, the ids
+    the sampler's grammar allowed there, and for a pitch, the pitch the line stood on before it
+    and the onset of the note it sounds."""
+
+    position: int
+    allowed: np.ndarray
+    previous_pitch: int | None = None
+    onset: int = 0
+
+
+def replay(
+    vocab: Vocab,
+    tokens: list[str],
+    events: list[tuple[int, list[str]]],
+    end_tick: int,
+    register: Register,
+    prefix_length: int,
+) -> list[Choice]:
+    """Walk a finished stream through the sampler's grammar: every token improvise would have
+    chosen (a note's gap or position, pitch, duration, or the next event it moves on to), with
+    what it could have chosen there. tokens: a stream over `events` (every bar line and chord
+    change still to come after the prefix, as forced_events gives them), whose first
+    prefix_length tokens are the prefix a sampler is given (the header and the first bar line).
+    Raises DataError where the stream leaves the grammar (a forced token that is not the one
+    the sampler would force)."""
+    grammar = _Grammar(vocab)
+    stream = _Stream(
+        list(tokens[:prefix_length]), [(t, list(e)) for t, e in events], end_tick, pitch=register.pitch
+    )
+    choices = []
+    for position, token in enumerate(tokens):
+        if stream.done:
+            raise DataError(f"token {position} ({token!r}) comes after the stream's end")
+        if stream.forced:
+            wanted = _force(stream)
+        else:
+            allowed = grammar.masks([stream], register)[0]
+            is_pitch = token_kind(token) == "pitch"
+            choices.append(
+                Choice(
+                    position,
+                    np.flatnonzero(allowed),
+                    stream.pitch if is_pitch else None,
+                    stream.onset + stream.gap,
+                )
+            )
+            wanted = _accept(stream, token, register, grammar.placed)
+        if wanted != token:
+            raise DataError(f"token {position} is {token!r} where the sampler would write {wanted!r}")
+        _emit(stream, token, len(tokens) + 1)
+    return choices
 
 
 def _emit(s: _Stream, token: str, max_tokens: int) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.files.fileio import one_line, shown
+from jazzgen.judge.as_sampled import Replayed, Replayer, choice_nats
 from jazzgen.lm.bundle import load_bundle_meta, training_fingerprints
 from jazzgen.lm.dataset import sequence_fingerprint
 from jazzgen.lm.model import load_bundle
@@ -81,10 +82,18 @@ def score_classes(tokens) -> np.ndarray:
 
 def model_scores(model, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each sequence of n ids: (nats (n-1,), top-1 hit (n-1,) bool) of predicting ids 1..n-1."""
-    pieces = [(i, start, stop) for i, s in enumerate(sequences) for start, stop in _pieces(len(s))]
     nats = [np.zeros(max(len(s) - 1, 0)) for s in sequences]
     hits = [np.zeros(max(len(s) - 1, 0), bool) for s in sequences]
-    step = _score_fn(model)
+    for i, a, b, (got_nats, got_hits) in _run_pieces(_score_fn(model), sequences):
+        nats[i][a : b - 1] = got_nats
+        hits[i][a : b - 1] = got_hits
+    return list(zip(nats, hits))
+
+
+def _run_pieces(step, sequences: list[np.ndarray]):
+    """step(ids (batch, width)) -> arrays (batch, width - 1, ...) over each sequence's pieces;
+    yields (sequence index, a, b, each array's rows for targets a+1..b-1) piece by piece."""
+    pieces = [(i, start, stop) for i, s in enumerate(sequences) for start, stop in _pieces(len(s))]
     pieces.sort(key=lambda p: p[2] - p[1])
     for batch in _batches(pieces):
         fed = [sequences[i][max(0, a - WARMUP) : b] for i, a, b in batch]  # each predicts ids a+1..b-1
@@ -92,12 +101,10 @@ def model_scores(model, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, n
         ids = np.zeros((len(fed), width), np.int32)
         for row, f in enumerate(fed):
             ids[row, : len(f)] = f
-        got_nats, got_hits = (np.asarray(x) for x in step(ids))  # (batch, width - 1) each
+        outputs = [np.asarray(x) for x in step(ids)]
         for row, (i, a, b) in enumerate(batch):
             skip = a - max(0, a - WARMUP)
-            nats[i][a : b - 1] = got_nats[row, skip : skip + b - 1 - a]
-            hits[i][a : b - 1] = got_hits[row, skip : skip + b - 1 - a]
-    return list(zip(nats, hits))
+            yield i, a, b, [out[row, skip : skip + b - 1 - a] for out in outputs]
 
 
 def _pieces(length: int) -> list[tuple[int, int]]:
@@ -127,6 +134,16 @@ def _score_fn(model):
         nats = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
         hits = tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets)
         return nats, hits
+
+    return step
+
+
+def _log_prob_fn(model):
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+    def step(ids):
+        return (tf.nn.log_softmax(tf.cast(model(ids[:, :-1], training=False), tf.float32)),)
 
     return step
 
@@ -165,16 +182,58 @@ def ngram_scores(ngram: KneserNey, sequences: list[np.ndarray], classes: list[np
     return out
 
 
+def sampled_scores(model, ngram: KneserNey | None, replays: list[Replayed]) -> tuple[Scores, Scores | None]:
+    """Model and n-gram totals over the replayed choices, each scored as sampled (see
+    jazzgen.judge.as_sampled); a note is a pitch choice, everything else is rhythm."""
+    model_nats = [np.zeros(len(r.positions)) for r in replays]
+    for i, a, b, (log_p,) in _run_pieces(_log_prob_fn(model), [r.sequence for r in replays]):
+        r = replays[i]
+        for k in np.flatnonzero((r.positions > a) & (r.positions < b)):
+            model_nats[i][k] = choice_nats(log_p[r.positions[k] - a - 1], r.allowed[k], r.credited[k])
+    baseline = None
+    if ngram is not None:
+        baseline = _totals([_ngram_choice_nats(ngram, r) for r in replays], replays)
+    return _totals(model_nats, replays), baseline
+
+
+def _ngram_choice_nats(ngram: KneserNey, r: Replayed) -> np.ndarray:
+    ids = [int(t) for t in r.sequence]
+    out = np.zeros(len(r.positions))
+    for k, position in enumerate(r.positions):
+        log_p = np.log(ngram.distribution(ids[max(0, position - ngram.order + 1) : position]))
+        out[k] = choice_nats(log_p, r.allowed[k], r.credited[k])
+    return out
+
+
+def _totals(nats: list[np.ndarray], replays: list[Replayed]) -> Scores:
+    pitch = sum(float(n[r.is_pitch].sum()) for n, r in zip(nats, replays))
+    notes = sum(int(r.is_pitch.sum()) for r in replays)
+    return Scores(float(sum(n.sum() for n in nats)), sum(len(n) for n in nats), 0, notes, pitch)
+
+
+def replay_all(vocab: Vocab, token_lists: list[list[str]]) -> tuple[list[Replayed], int]:
+    """The replayable streams' choices, and how many streams could not be replayed."""
+    replayer, out = Replayer(vocab), []
+    for tokens in token_lists:
+        try:
+            out.append(replayer.replayed(tokens))
+        except DataError:
+            continue
+    return out, len(token_lists) - len(out)
+
+
 def jazz_report(
     model,
     ngram: KneserNey | None,
     vocab: Vocab,
     sequences: list[np.ndarray],
     classes: list[np.ndarray] | None = None,
+    token_lists: list[list[str]] | None = None,
 ) -> dict:
-    """The evaluate JSON for id sequences of solos: model and baseline figures over sampled tokens.
-    classes: what each position scores as (score_classes of the solo's own tokens, so that a note
-    token the vocabulary lacks still counts); by default read from the ids."""
+    """The evaluate JSON for id sequences of solos: model and baseline figures over sampled tokens,
+    from the full softmax and as sampled. classes: what each position scores as (score_classes of
+    the solo's own tokens, so that a note token the vocabulary lacks still counts); token_lists:
+    the solos' own tokens; both by default read from the ids."""
     if classes is None:
         by_id = score_classes(vocab.tokens)
         classes = [by_id[np.asarray(s)] for s in sequences]
@@ -194,7 +253,31 @@ def jazz_report(
     if ngram is not None:
         baseline = total_scores(ngram_scores(ngram, sequences, classes), classes)
         report["baseline"] = baseline.summary()
-    return report
+    if token_lists is None:
+        token_lists = [[vocab.tokens[i] for i in s] for s in sequences]
+    return report | {"as_sampled": as_sampled_report(model, ngram, vocab, token_lists)}
+
+
+def as_sampled_report(model, ngram: KneserNey | None, vocab: Vocab, token_lists: list[list[str]]) -> dict:
+    """The figures as the sampler samples (see jazzgen.judge.as_sampled): bits per note and their
+    pitch and rhythm parts, for the model and the baseline, over the streams that replay."""
+    replays, skipped = replay_all(vocab, token_lists)
+    model_total, baseline = sampled_scores(model, ngram, replays)
+    return {
+        "model": _per_note(model_total),
+        "baseline": _per_note(baseline),
+        "solos": len(replays),
+        "not_replayed": skipped,
+        "choices": model_total.tokens,
+        "outside_grammar": sum(r.outside for r in replays),
+    }
+
+
+def _per_note(scores: Scores | None) -> dict | None:
+    if scores is None or not scores.notes:
+        return None
+    summary = scores.summary()
+    return {k: summary[k] for k in ("bits_per_note", "pitch_bits_per_note", "rhythm_bits_per_note")}
 
 
 def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
@@ -213,7 +296,8 @@ def evaluate_jazz(model_path: str | Path, sources: list[str | Path]) -> dict:
     sequences = [np.asarray(vocab.ids(tokens), np.int32) for tokens in token_lists]
     ngram_path = bundle.meta.path / "ngram.json"
     ngram = KneserNey.load(ngram_path) if ngram_path.is_file() else None
-    report = jazz_report(bundle.model, ngram, vocab, sequences, [score_classes(t) for t in token_lists])
+    classes = [score_classes(t) for t in token_lists]
+    report = jazz_report(bundle.model, ngram, vocab, sequences, classes, token_lists)
     return report | {"in_training_data": in_training_data(bundle.meta.path, sequences)}
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from jazzgen.errors import DataError
 from jazzgen.files.fileio import read_json, shown, write_text_atomic
 
@@ -43,8 +45,7 @@ class KneserNey:
 
     def probability(self, history: Sequence[int], token: int) -> float:
         """P(token | the last order - 1 ids of history), BOS-padded when history is short."""
-        context = tuple(history[-(self.order - 1) :]) if self.order > 1 else ()
-        context = (BOS,) * (self.order - 1 - len(context)) + context
+        context = self._context(history)
         p = 1.0 / self.vocab_size
         for k in range(1, self.order + 1):
             ctx = context[len(context) - (k - 1) :] if k > 1 else ()
@@ -56,11 +57,30 @@ class KneserNey:
             p = max(count - d, 0.0) / total[0] + d * total[1] / total[0] * p
         return p
 
+    def distribution(self, history: Sequence[int]) -> np.ndarray:
+        """(vocab_size,) P(each id | the last order - 1 ids of history), as probability() gives."""
+        context = self._context(history)
+        p = np.full(self.vocab_size, 1.0 / self.vocab_size)
+        for k in range(1, self.order + 1):
+            ctx = context[len(context) - (k - 1) :] if k > 1 else ()
+            total = self._totals[k - 1].get(ctx)
+            if total is None:
+                continue
+            d = self.discounts[k - 1]
+            seen = self.counts[k - 1][ctx]
+            discounted = np.zeros(self.vocab_size)
+            discounted[list(seen)] = np.maximum(np.fromiter(seen.values(), float, len(seen)) - d, 0.0)
+            p = discounted / total[0] + d * total[1] / total[0] * p
+        return p
+
+    def _context(self, history: Sequence[int]) -> tuple:
+        context = tuple(history[-(self.order - 1) :]) if self.order > 1 else ()
+        return (BOS,) * (self.order - 1 - len(context)) + context
+
     def best_next(self, history: Sequence[int]) -> int:
         """The most probable next id: only ids seen after some suffix of the context, or the
         most probable unigram, can win."""
-        context = tuple(history[-(self.order - 1) :]) if self.order > 1 else ()
-        context = (BOS,) * (self.order - 1 - len(context)) + context
+        context = self._context(history)
         unigrams = self.counts[0].get((), {})
         candidates = {max(unigrams, key=unigrams.get)} if unigrams else {0}
         for k in range(2, self.order + 1):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from jazzgen.errors import DataError
 from jazzgen.music.chords import QUALITIES, ChordSymbol, chord_from_symbol, pitch_class
 from jazzgen.music.solo import Chord, Note, Solo, TimeSignature, bar_starts, bars_needed, chord_at
@@ -87,16 +89,44 @@ def realise(
     previous: int, interval: int, wanted: str, chord: Chord | None, pitch_range: tuple[int, int]
 ) -> int:
     """The pitch nearest previous + interval whose class against chord is `wanted`."""
-    target = previous + interval
-    pitch = target
-    if wanted != "N" and chord is not None and not chord.is_nc:
-        pitch = _nearest_of_class(target, interval, wanted, chord)
+    pitch = _snapped(previous, interval, wanted, chord)
     low, high = pitch_range
     while pitch > high:
         pitch -= 12
     while pitch < low:
         pitch += 12
     return min(max(pitch, 0), 127)
+
+
+class Realiser:
+    """realise() of many pitch tokens at once: the pitch each (class, interval) spelling gives
+    after a previous pitch over a chord. A snap depends only on the chord's classes and the
+    previous pitch class, so each such case is worked out once."""
+
+    def __init__(self, spellings: list[tuple[str, int]]):
+        self.spellings = list(spellings)
+        self._offsets: dict[tuple, np.ndarray] = {}
+
+    def __call__(self, previous: int, chord: Chord | None, pitch_range: tuple[int, int]) -> np.ndarray:
+        """(len(spellings),) pitches, as realise(previous, interval, class, chord, pitch_range)."""
+        pc = previous % 12
+        key = (None, pc) if chord is None or chord.is_nc else (chord.chord_tones, chord.scale, pc)
+        offsets = self._offsets.get(key)
+        if offsets is None:
+            offsets = np.array([_snapped(pc, i, c, chord) - pc for c, i in self.spellings], np.int64)
+            self._offsets[key] = offsets
+        low, high = pitch_range  # realise's folding, over the array
+        pitch = previous + offsets
+        pitch = pitch - 12 * np.maximum(0, -((high - pitch) // 12))
+        pitch = pitch + 12 * np.maximum(0, -((pitch - low) // 12))
+        return np.clip(pitch, 0, 127)
+
+
+def _snapped(previous: int, interval: int, wanted: str, chord: Chord | None) -> int:
+    target = previous + interval
+    if wanted != "N" and chord is not None and not chord.is_nc:
+        return _nearest_of_class(target, interval, wanted, chord)
+    return target
 
 
 def _nearest_of_class(target: int, interval: int, wanted: str, chord: Chord) -> int:

@@ -116,4 +116,19 @@ def _jazz_table(report: dict) -> list[str]:
         if report.get(name):
             lines.append(f"| {label} | " + " | ".join(fmt(report[name].get(k)) for k in figures) + " |")
     lines.append(f"\n{report['solos']} solos, {report['notes']:,} notes, {report['tokens']:,} scored tokens.")
+    sampled = report.get("as_sampled") or {}
+    if sampled.get("model"):
+        lines += [
+            "",
+            "As sampled (each choice among the tokens the sampler's grammar allows there, a pitch by "
+            "every token that sounds it), bits a note (pitch, rhythm):",
+            "",
+        ]
+        for name, label in (("model", "model"), ("baseline", "n-gram baseline")):
+            figures = sampled.get(name)
+            if figures:
+                lines.append(
+                    f"- {label}: {fmt(figures['bits_per_note'])} ({fmt(figures['pitch_bits_per_note'])}, "
+                    f"{fmt(figures['rhythm_bits_per_note'])})"
+                )
     return lines
