@@ -15,7 +15,7 @@ from jazzgen.lm.vocab import Vocab
 from jazzgen.music.changes import parse_changes
 from jazzgen.music.solo import TimeSignature
 from jazzgen.tokens.decoding import Realiser, decode, realise
-from jazzgen.tokens.values import BAR, CLASSES, GAPS, PLACED, chosen, encode, token_kind
+from jazzgen.tokens.values import BAR, CLASSES, GAPS, PLACED, PLACED_AHEAD, POSITIONS, chosen, encode, token_kind
 
 SOLO = make_solo(
     [(60 + (k * 5) % 14, 7 * k, 4) for k in range(20)] + [(70, 150, 40)],
@@ -38,7 +38,7 @@ def test_the_realiser_gives_each_spelling_the_pitch_realise_gives():
                 np.testing.assert_array_equal(realiser(previous, chord, pitch_range), expected)
 
 
-@pytest.mark.parametrize("scheme", [GAPS, PLACED])
+@pytest.mark.parametrize("scheme", [GAPS, POSITIONS, PLACED, PLACED_AHEAD])
 def test_a_real_stream_replays_with_each_chosen_token_among_those_allowed(scheme):
     tokens = encode(SOLO, scheme)
     vocab = Vocab.build([tokens, ["g5", "S+3", "A-1", "X+2", "d7"]])
