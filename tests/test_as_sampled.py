@@ -15,7 +15,17 @@ from jazzgen.lm.vocab import Vocab
 from jazzgen.music.changes import parse_changes
 from jazzgen.music.solo import TimeSignature
 from jazzgen.tokens.decoding import Realiser, decode, realise
-from jazzgen.tokens.values import BAR, CLASSES, GAPS, PLACED, PLACED_AHEAD, POSITIONS, chosen, encode, token_kind
+from jazzgen.tokens.values import (
+    BAR,
+    CLASSES,
+    GAPS,
+    PLACED,
+    PLACED_AHEAD,
+    POSITIONS,
+    chosen,
+    encode,
+    token_kind,
+)
 
 SOLO = make_solo(
     [(60 + (k * 5) % 14, 7 * k, 4) for k in range(20)] + [(70, 150, 40)],
