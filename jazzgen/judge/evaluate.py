@@ -8,6 +8,8 @@ and it splits into pitch (the pitch tokens) and rhythm (when a note comes and ho
 A note token the model's vocabulary lacks is scored as the vocabulary's <unk>, at what the model
 gives that (its real cost), and counted: two models' totals cover the same notes.
 A sequence longer than MAX_PIECE is scored in pieces, each fed WARMUP earlier tokens unscored.
+Jazz is also scored as sampled (jazzgen.judge.as_sampled): each choice the sampler makes, among
+the tokens its grammar allows there, a pitch by every token that sounds it.
 """
 
 from __future__ import annotations
