@@ -21,6 +21,7 @@ from jazzgen.tokens.values import (
     GAPS,
     PLACED,
     PLACED_AHEAD,
+    PLACED_DEGREE,
     POSITIONS,
     chosen,
     encode,
@@ -48,7 +49,7 @@ def test_the_realiser_gives_each_spelling_the_pitch_realise_gives():
                 np.testing.assert_array_equal(realiser(previous, chord, pitch_range), expected)
 
 
-@pytest.mark.parametrize("scheme", [GAPS, POSITIONS, PLACED, PLACED_AHEAD])
+@pytest.mark.parametrize("scheme", [GAPS, POSITIONS, PLACED, PLACED_AHEAD, PLACED_DEGREE])
 def test_a_real_stream_replays_with_each_chosen_token_among_those_allowed(scheme):
     tokens = encode(SOLO, scheme)
     vocab = Vocab.build([tokens, ["g5", "S+3", "A-1", "X+2", "d7"]])

@@ -14,7 +14,16 @@ from jazzgen.lm.vocab import Vocab
 from jazzgen.music.line_features import repeated_share
 from jazzgen.music.tunes import lead_sheet
 from jazzgen.tokens.decoding import decode
-from jazzgen.tokens.values import PLACED, POSITIONS, encode, forced_events, header, token_kind
+from jazzgen.tokens.values import (
+    PLACED,
+    PLACED_DEGREE,
+    POSITIONS,
+    degree_token,
+    encode,
+    forced_events,
+    header,
+    token_kind,
+)
 
 TRAINING = make_solo([(60 + (i * 7) % 12, i * 6, 5) for i in range(40)], "| Dm7 G7 | Cmaj7 | F7 | Bb7 |")
 
@@ -249,6 +258,30 @@ def test_the_placed_scheme_forces_the_place_each_gap_reaches():
     assert written == [n.onset % 48 for n in solo.notes]  # each note's place in its bar
 
 
+def test_the_placed_degree_scheme_forces_where_each_line_stands_as_the_encoder_writes_it():
+    degrees = [f"={d}" for d in range(12)] + ["=N"]
+    pitches = ["C+2", "S-1", "C+7", "A-5", "N+3", "N-2"]
+    notes = [f"^{t}" for t in range(48)] + degrees + pitches + ["g12", "d6", "d12"]
+    vocab = Vocab.build([encode(TRAINING, PLACED_DEGREE), notes])
+    sheet = lead_sheet("| Dm7 G7 | Cmaj7 | NC | F7 Bb7 |")
+    events = forced_events(sheet)
+    prefix = header(sheet, 62) + events[0][1]
+    model = OpenLM(vocab, {t: pitches for t in degrees} | {p: ["d6", "d12"] for p in pitches})
+    register = generate_module.register_for(sheet, prefix, (40, 90))
+    for seed in range(3):
+        (tokens,) = improvise(
+            model, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=seed), register=register
+        )
+        solo = decode(tokens, chords=sheet.chords, pitch_range=(40, 90))
+        assert len(solo.notes) > 8
+        written = [t for t in tokens if token_kind(t) == "degree"]
+        before = [62] + [n.pitch for n in solo.notes[:-1]]  # the register anchor, then each note
+        assert written == [degree_token(p, sheet.chord_at(n.onset)) for p, n in zip(before, solo.notes)]
+        assert "=N" in written and len(set(written)) > 4
+    with pytest.raises(ValueError, match="needs a Register"):
+        improvise(model, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=0))
+
+
 def test_the_positions_scheme_keeps_notes_in_order_inside_their_bars():
     positions = [f"p{t}" for t in range(0, 48, 6)]
     vocab = Vocab.build([encode(TRAINING, POSITIONS), positions + ["d6", "C+2", "S-1", "|", "<end>"]])
@@ -264,12 +297,17 @@ def test_the_positions_scheme_keeps_notes_in_order_inside_their_bars():
         assert solo.bars == 3
 
 
-def test_generate_with_a_placed_bundle_and_a_primer(tmp_path):
-    vocab = Vocab.build([encode(TRAINING, PLACED), [f"^{t}" for t in range(48)] + ["g12", "d12", "C+2"]])
+@pytest.mark.parametrize("scheme", [PLACED, PLACED_DEGREE])
+def test_generate_with_a_placed_bundle_and_a_primer(tmp_path, scheme):
+    degrees = [f"={d}" for d in range(12)] + ["=N"] if scheme == PLACED_DEGREE else []
+    vocab = Vocab.build(
+        [encode(TRAINING, scheme), [f"^{t}" for t in range(48)] + degrees + ["g12", "d12", "C+2"]]
+    )
     bundle = random_bundle(tmp_path / "m", vocab, scale=0.3)
     primer = make_solo([(62, 0, 12), (65, 12, 12), (69, 24, 24)], "| Dm7 | G7 |")
     solo = generate(bundle, changes="| Cmaj7 | Cmaj7 |", primer=primer, seed=3, temperature=2.0)
     assert solo.bars == 4 and [(n.onset, n.pitch) for n in solo.notes[:3]] == [(0, 62), (12, 65), (24, 69)]
+    assert len(solo.notes) > 3
 
 
 CHOICES = ["A+7", "A-5", "C+0", "C+2", "C+7", "C-5", "S+7", "S-1", "S-5"]  # the corpus's pitch values

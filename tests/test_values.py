@@ -12,6 +12,7 @@ from jazzgen.tokens.values import (
     MAX_STEP,
     PLACED,
     PLACED_AHEAD,
+    PLACED_DEGREE,
     POSITIONS,
     SCHEMES,
     encode,
@@ -207,6 +208,17 @@ def test_the_placed_scheme_follows_each_gap_with_the_place_it_reaches():
     notes = [t for t in tokens if token_kind(t) in ("gap", "place")]
     assert notes == ["g6", "^6", "g48", "g0", "^6", "g48", "g48", "g0", "^6"]  # a chain ends under 48 ticks
     assert [token_kind(t) for t in tokens].count("place") == 3
+
+
+def test_placed_degree_tells_each_note_where_the_line_stands_over_the_chord_it_comes_over():
+    solo = make_solo([(64, 0, 6), (67, 30, 6), (62, 60, 6)], "| C7 F7 | NC |")
+    tokens = encode(solo, PLACED_DEGREE)
+    degrees = [t for t in tokens if token_kind(t) == "degree"]
+    # before each note, the line's last pitch over the chord the note comes over: reg:64 (E) over
+    # C, a third; E over F, a major seventh; the G under no chord
+    assert degrees == ["=4", "=11", "=N"]
+    assert tokens.index("=4") == tokens.index("^0") + 1 and scheme_of(tokens) == PLACED_DEGREE
+    assert [t for t in tokens if token_kind(t) != "degree"] == encode(solo, PLACED)
 
 
 def test_looking_ahead_each_chord_change_names_the_next():

@@ -39,7 +39,8 @@ def parse_track(value: str | None) -> int | str | None:
     show_default=True,
     help="How a note's time is written: the gap since the last note, its position in the bar, or "
     "both (placed: the gap, then the place it reaches; the scheme of trained/jazz); "
-    "placed+next: placed, and each chord change names the next.",
+    "placed+next: placed, and each chord change names the next; placed+degree: placed, and each "
+    "note is told where the line stands over its chord.",
 )
 def prepare(
     sources: tuple[str, ...],

@@ -22,6 +22,7 @@ from jazzgen.tokens.decoding import decode, last_pitch, realise
 from jazzgen.tokens.values import (
     END,
     GAPS,
+    degree_token,
     encode,
     forced_events,
     header,
@@ -278,8 +279,11 @@ def register_for(whole: Solo, prefix: list[str], pitch_range: tuple[int, int]) -
     def class_of(pitch: int, onset: int) -> str:
         return note_class(pitch, chord_at(whole.chords, onset))
 
+    def degree_of(pitch: int, onset: int) -> str:
+        return degree_token(pitch, chord_at(whole.chords, onset))
+
     low, high = pitch_range
-    return Register(low + SNAP_ROOM, high - SNAP_ROOM, start, pitch_of, class_of)
+    return Register(low + SNAP_ROOM, high - SNAP_ROOM, start, pitch_of, class_of, degree_of)
 
 
 def _plan(sheet: Solo, primer: Solo | None, pitch_range: tuple[int, int], vocab):

@@ -58,7 +58,9 @@ class Register:
     realise(previous, token, onset): the pitch the decoder gives a pitch token played at onset
     after previous (jazzgen.tokens.decoding.realise over the progression's chords);
     classify(pitch, onset): that pitch's class over the chord at onset (C, S, A, X or N), which
-    an Echo needs to sound an interval again.
+    an Echo needs to sound an interval again;
+    degree(pitch, onset): the token saying where that pitch stands over the chord at onset
+    (jazzgen.tokens.values.degree_token), which a placed+degree model is told before each pitch.
     """
 
     low: int
@@ -66,6 +68,7 @@ class Register:
     pitch: int
     realise: Callable[[int, str, int], int]
     classify: Callable[[int, int], str] | None = None
+    degree: Callable[[int, int], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class _Grammar:
         self.gap = np.array([k == "gap" for k in kinds])
         self.position = np.array([k == "position" for k in kinds])
         self.placed = "place" in kinds  # the placed scheme: a forced place token follows each gap
+        self.degree = "degree" in kinds  # placed+degree: and then where the line stands, forced
         self.duration = np.array([k == "duration" for k in kinds])
         self.pitch = np.array([k == "pitch" for k in kinds])
         self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
@@ -261,6 +265,7 @@ def improvise(
     if not prefix:
         raise ValueError("improvise needs a prefix holding at least the start token")
     grammar = _Grammar(vocab)
+    _check_degrees(grammar, register)
     rng = np.random.default_rng(sampling.seed)
     streams = [
         _Stream(
@@ -290,11 +295,7 @@ def improvise(
                 p = grammar.echoed(p, [streams[i] for i in need], echo, register)
             picked = draw(p, rng)
             for i, token_id, mask in zip(need, picked, masks):
-                token = (
-                    _accept(streams[i], vocab.tokens[token_id], register, grammar.placed)
-                    if mask.any()
-                    else END
-                )
+                token = _accept(streams[i], vocab.tokens[token_id], register, grammar) if mask.any() else END
                 _emit(streams[i], token, max_tokens)
         sampled = set(need)
         for i, s in enumerate(streams):
@@ -333,6 +334,7 @@ def replay(
     Raises DataError where the stream leaves the grammar (a forced token that is not the one
     the sampler would force)."""
     grammar = _Grammar(vocab)
+    _check_degrees(grammar, register)
     stream = _Stream(
         list(tokens[:prefix_length]), [(t, list(e)) for t, e in events], end_tick, pitch=register.pitch
     )
@@ -353,7 +355,7 @@ def replay(
                     stream.onset + stream.gap,
                 )
             )
-            wanted = _accept(stream, token, register, grammar.placed)
+            wanted = _accept(stream, token, register, grammar)
         if wanted != token:
             raise DataError(f"token {position} is {token!r} where the sampler would write {wanted!r}")
         _emit(stream, token, len(tokens) + 1)
@@ -374,9 +376,17 @@ def _force(s: _Stream) -> str:
     return token
 
 
-def _accept(s: _Stream, token: str, register: Register | None, placed: bool = False) -> str:
-    """Take a sampled token; the next event's first token means: force that event now. placed:
-    a gap that ends its chain is followed by the note's place in the bar, forced."""
+def _check_degrees(grammar: _Grammar, register: Register | None) -> None:
+    if grammar.degree and (register is None or register.degree is None):
+        raise ValueError(
+            "a placed+degree model needs a Register that gives degrees: it follows each line's pitch"
+        )
+
+
+def _accept(s: _Stream, token: str, register: Register | None, grammar: _Grammar) -> str:
+    """Take a sampled token; the next event's first token means: force that event now. In the
+    placed scheme a gap that ends its chain is followed by the note's place in the bar, forced
+    (and in placed+degree by where the line stands over the chord the note comes over)."""
     kind = token_kind(token)
     start = s.onset + s.gap
     if kind in EVENT_KINDS or kind == "end":
@@ -384,8 +394,10 @@ def _accept(s: _Stream, token: str, register: Register | None, placed: bool = Fa
     if kind == "gap":
         s.gap += int(token[1:])
         s.phase, s.last_step = "gap", int(token[1:])
-        if placed and s.last_step < MAX_STEP:
+        if grammar.placed and s.last_step < MAX_STEP:
             s.forced = [f"^{s.onset + s.gap - s.bar_start}"]
+            if grammar.degree:
+                s.forced.append(register.degree(s.pitch, s.onset + s.gap))
     elif kind == "position":
         s.gap = s.bar_start + int(token[1:]) - s.onset
         s.phase, s.last_step = "gap", 0

@@ -21,7 +21,15 @@ from jazzgen.improv.improvise import Register, replay
 from jazzgen.lm.vocab import Vocab
 from jazzgen.music.solo import chord_at
 from jazzgen.tokens.decoding import Realiser, decode, last_pitch, realise
-from jazzgen.tokens.values import BAR, DEFAULT_RANGE, forced_events, looks_ahead, scheme_of, token_kind
+from jazzgen.tokens.values import (
+    BAR,
+    DEFAULT_RANGE,
+    degree_token,
+    forced_events,
+    looks_ahead,
+    scheme_of,
+    token_kind,
+)
 
 WIDE = 10**6  # a register no line leaves: the instrument's range plays no part in the score
 
@@ -63,7 +71,10 @@ class Replayer:
         def realised(previous: int, token: str, onset: int) -> int:
             return realise(previous, int(token[1:]), token[0], chord_at(solo.chords, onset), DEFAULT_RANGE)
 
-        register = Register(-WIDE, WIDE, anchor, realised)
+        def degree(pitch: int, onset: int) -> str:
+            return degree_token(pitch, chord_at(solo.chords, onset))
+
+        register = Register(-WIDE, WIDE, anchor, realised, degree=degree)
         choices = replay(self.vocab, tokens, events[1:], solo.end, register, prefix_length)
         unknown = self.vocab.id("<unk>") if "<unk>" in self.vocab else None
         allowed, credited, outside = [], [], 0

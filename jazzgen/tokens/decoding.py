@@ -178,8 +178,8 @@ class _ParseState:
 
     def feed(self, token: str) -> None:
         kind = token_kind(token)
-        if kind in ("place", "lookahead"):
-            return  # the onset's place in its bar, which its gap has set already; the next chord
+        if kind in ("place", "lookahead", "degree"):
+            return  # what the stream already says: the onset's place, the next chord, the degree
         if kind in ("gap", "position", "pitch", "duration"):
             self._note_part(kind, token)
             return

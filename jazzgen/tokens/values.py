@@ -21,6 +21,11 @@ A note value is three sub-tokens:
     rhythm stays what the model chooses) and the place is forced (the sampler writes it), so a
     model is told where it is at every note and cannot lose the beat. A gap chain always ends
     with a token under MAX_STEP (48 ticks are `g48 g0`), so the place follows the chain's end;
+  - "placed+degree": placed, and after the place `=<semitones>`, where the line stands over the
+    chord sounding at the coming note: the previous note's pitch (the first note: the `reg:`
+    pitch) in semitones above that chord's root, 0 to 11 (`=N` under no chord). Forced too: the
+    intervals and root motions a model would add up to know it are summed for it, so the pitch
+    it samples next can aim at a chord tone;
 - pitch `<class><interval>`: the class of the note against the chord sounding at its onset
   (C chord tone, S colour/scale tone, A approach tone, X other, N no chord) and its exact
   interval in semitones from the previous note (the first note: from the `reg:` pitch);
@@ -43,7 +48,8 @@ from jazzgen.music.solo import Chord, Note, Solo, TimeSignature
 START, END, BAR = "<solo>", "<end>", "|"
 GAPS, POSITIONS, PLACED = "gaps", "positions", "placed"
 PLACED_AHEAD = "placed+next"  # placed, and each chord change says which comes next
-SCHEMES = (GAPS, POSITIONS, PLACED, PLACED_AHEAD)
+PLACED_DEGREE = "placed+degree"  # placed, and each note is told where the line stands over the chord
+SCHEMES = (GAPS, POSITIONS, PLACED, PLACED_AHEAD, PLACED_DEGREE)
 MAX_STEP = 48  # longest gap or duration one token spells (a 4/4 bar)
 DEFAULT_RANGE = (28, 100)  # MIDI pitches a decoded line is folded into by octaves
 CLASSES = "CSAXN"
@@ -67,8 +73,8 @@ def note_class(pitch: int, chord: Chord | None) -> str:
 
 def token_kind(token: str) -> str:
     """Which part of the grammar a token belongs to: note parts ('gap' or 'position', 'pitch',
-    'duration') are sampled; everything else ('place', 'bar', 'chord', 'meter', 'header', 'start',
-    'end') is forced."""
+    'duration') are sampled; everything else ('place', 'degree', 'bar', 'chord', 'meter',
+    'header', 'start', 'end') is forced."""
     head = token[:1]
     if token in (START, END, BAR):
         return {START: "start", END: "end", BAR: "bar"}[token]
@@ -78,6 +84,8 @@ def token_kind(token: str) -> str:
         return "position"
     if head == "^" and token[1:].isdigit():
         return "place"
+    if head == "=" and (token[1:].isdigit() or token == "=N"):
+        return "degree"
     if head == ">":
         return "lookahead"
     if head == "d" and token[1:].isdigit():
@@ -102,6 +110,7 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
     anchor = solo.notes[0].pitch if solo.notes else 60
     tokens = header(solo, anchor)
     events = forced_events(solo, looks_ahead(scheme))
+    degrees = scheme == PLACED_DEGREE
     scheme = scheme.split("+")[0]
     previous = _Cursor(onset=0, pitch=anchor)
     event_index = 0
@@ -115,6 +124,8 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
             tokens.append(f"p{place}")
         elif scheme == PLACED:
             tokens += _spell("g", note.onset - previous.onset, closed=True) + [f"^{place}"]
+            if degrees:
+                tokens.append(degree_token(previous.pitch, solo.chord_at(note.onset)))
         else:
             tokens += _spell("g", note.onset - previous.onset)
         tokens += _note_tokens(note, previous, solo.chord_at(note.onset))
@@ -122,6 +133,12 @@ def encode(solo: Solo, scheme: str = GAPS) -> list[str]:
         tokens += event
     tokens.append(END)
     return tokens
+
+
+def degree_token(pitch: int, chord: Chord | None) -> str:
+    """Where a pitch stands over a chord (the placed+degree scheme): '=4' a major third above its
+    root, '=N' under no chord."""
+    return "=N" if chord is None or chord.is_nc else f"={(pitch - chord.root) % 12}"
 
 
 def chosen(token: str) -> bool:
@@ -135,9 +152,12 @@ def chosen(token: str) -> bool:
 
 def scheme_of(tokens) -> str:
     """The scheme a token stream (or a vocabulary's tokens) is written in: positions or placed when
-    it holds a position or a place token, else gaps; placed+next when it looks ahead too."""
+    it holds a position or a place token, else gaps; placed+next when it looks ahead too,
+    placed+degree when it says where the line stands."""
     kinds = {token_kind(t) for t in tokens}
     scheme = POSITIONS if "position" in kinds else PLACED if "place" in kinds else GAPS
+    if scheme == PLACED and "degree" in kinds:
+        return PLACED_DEGREE
     return scheme + "+next" if "lookahead" in kinds and scheme == PLACED else scheme
 
 
