@@ -358,26 +358,24 @@ def evaluate(model_path, sources, as_json):
         figures = report[name]
         if figures:
             click.echo(
-                f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {figures['bits_per_note']:.4f} bits/note "
-                f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})  "
+                f"{name:9s} {figures['nats_per_token']:.4f} nats/token  {_bits(figures)}  "
                 f"perplexity {figures['perplexity']:.3f}  accuracy {figures['accuracy']:.3f}"
             )
-    _echo_as_sampled(report["as_sampled"])
-
-
-def _echo_as_sampled(sampled: dict) -> None:
-    """The figures as the sampler samples, a line per model."""
+    sampled = report["as_sampled"]
     left_out = (
         f"; {sampled['not_replayed']} solos left out (they do not replay)" if sampled["not_replayed"] else ""
     )
     click.echo(f"as sampled (the sampler's choices, a pitch by every token that sounds it){left_out}:")
     for name in ("model", "baseline"):
-        figures = sampled[name]
-        if figures:
-            click.echo(
-                f"{name:9s} {figures['bits_per_note']:.4f} bits/note "
-                f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})"
-            )
+        if sampled[name]:
+            click.echo(f"{name:9s} {_bits(sampled[name])}")
+
+
+def _bits(figures: dict) -> str:
+    return (
+        f"{figures['bits_per_note']:.4f} bits/note "
+        f"(pitch {figures['pitch_bits_per_note']:.4f}, rhythm {figures['rhythm_bits_per_note']:.4f})"
+    )
 
 
 def _warn_if_trained_on(report: dict, total: int | None, what: str, model_path: str) -> None:
