@@ -12,26 +12,26 @@ temperature 1, without the echo or the instrument's range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from jazzgen.errors import DataError
-from jazzgen.improv.improvise import Register, replay
+from jazzgen.improv.generation import register_for
+from jazzgen.improv.improvise import replay
 from jazzgen.lm.vocab import Vocab
 from jazzgen.music.solo import chord_at
-from jazzgen.tokens.decoding import Realiser, decode, last_pitch, realise
+from jazzgen.tokens.decoding import Realiser, decode
 from jazzgen.tokens.values import (
     BAR,
     DEFAULT_RANGE,
-    degree_token,
     forced_events,
     looks_ahead,
     scheme_of,
     token_kind,
 )
 
-WIDE = 10**6  # a register no line leaves: the instrument's range plays no part in the score
+WIDE = 10**6  # the bounds of a register no line leaves
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,8 @@ class Replayer:
         if not events or BAR not in tokens:
             raise DataError("the stream has no bar line")
         prefix_length = tokens.index(BAR) + len(events[0][1])
-        anchor = last_pitch(tokens[:prefix_length], solo.chords)
-
-        def realised(previous: int, token: str, onset: int) -> int:
-            return realise(previous, int(token[1:]), token[0], chord_at(solo.chords, onset), DEFAULT_RANGE)
-
-        def degree(pitch: int, onset: int) -> str:
-            return degree_token(pitch, chord_at(solo.chords, onset))
-
-        register = Register(-WIDE, WIDE, anchor, realised, degree=degree)
+        # the sampler's own register, over a range no line leaves: range plays no part in the score
+        register = replace(register_for(solo, tokens[:prefix_length], DEFAULT_RANGE), low=-WIDE, high=WIDE)
         choices = replay(self.vocab, tokens, events[1:], solo.end, register, prefix_length)
         unknown = self.vocab.id("<unk>") if "<unk>" in self.vocab else None
         allowed, credited, outside = [], [], 0
@@ -89,7 +82,7 @@ class Replayer:
             if choice.previous_pitch is not None and own != unknown:
                 chord = chord_at(solo.chords, choice.onset)
                 pitches = self.realiser(choice.previous_pitch, chord, DEFAULT_RANGE)
-                same = self.pitch_ids[pitches == realised(choice.previous_pitch, token, choice.onset)]
+                same = self.pitch_ids[pitches == register.realise(choice.previous_pitch, token, choice.onset)]
                 credited.append(same[np.isin(same, ids, assume_unique=True)])
             else:
                 credited.append(np.array([own]))
