@@ -19,7 +19,9 @@ whose BLAS uses one thread (OpenBLAS's threads spin against other work on 2 core
 cold `jazzgen generate` time (process start to MIDI written, median of --runs) of 32 bars, one
 take and 16 (-n 16), on an idle machine and with every core busy with another process. Targets:
 sampler >= 10,000 tokens/s at batch 1 and >= 50,000 at batch 64; cold generate median <= 1.0 s.
---profile prints where improvise spends its time.
+--profile prints where improvise spends its time. --cold-only prints the cold generate lines
+alone, for any bundle: `--model trained/jazz --cold-only` times the command a musician runs (the
+shipped 2x384 GRU, four takes a solo for its critic to choose from).
 
 The model is --model (a trained bundle) or, by default, a 2x256 LSTM with random weights whose
 output bias is the log unigram frequency of the corpus tokens, so it samples notes at a realistic
@@ -28,6 +30,7 @@ prepares from ../shared/data/wjazzd (or the project's data/midi when that is abs
 
     .venv/bin/python bench/bench_generate.py [--model trained/jazz] [--corpus DIR] [--runs 7]
         [--repeats 5] [--choruses 4] [--steps 1000] [--unrolled 100] [--skip-keras] [--profile]
+        [--cold-only]
 """
 
 from __future__ import annotations
@@ -253,17 +256,30 @@ ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 
 def cold_generate(bundle: Path, runs: int, tmp: Path, env: dict | None = None, count: int = 1) -> list[float]:
     """Seconds from process start to the MIDI files written: `jazzgen generate` of 32 bars with comp,
-    count variations (-n)."""
+    count variations (-n), after one untimed run."""
     jazzgen = Path(sys.executable).parent / "jazzgen"
     command = [str(jazzgen)] if jazzgen.exists() else [sys.executable, "-m", "jazzgen"]
+    # as on a musician's machine, Python keeps the modules' bytecode: a run untimed first caches it
+    env = {k: v for k, v in (env or os.environ).items() if k != "PYTHONDONTWRITEBYTECODE"}
     times = []
-    for run in range(runs):
+    for run in range(-1, runs):
         out = tmp / f"cold_{run}"
         start = time.perf_counter()
-        arguments = ["generate", "-m", str(bundle), "--tune", "rhythm", "--seed", str(run), "-n", str(count)]
+        arguments = [
+            "generate",
+            "-m",
+            str(bundle),
+            "--tune",
+            "rhythm",
+            "--seed",
+            str(max(run, 0)),
+            "-n",
+            str(count),
+        ]
         arguments += ["--outdir", str(out)]
         done = subprocess.run(command + arguments, capture_output=True, text=True, env=env, check=False)
-        times.append(time.perf_counter() - start)
+        if run >= 0:
+            times.append(time.perf_counter() - start)
         if done.returncode or len(list(out.glob("*.mid"))) != count:
             raise SystemExit(f"jazzgen generate failed: {done.stderr.strip()}")
     return times
@@ -314,6 +330,11 @@ def parse_args():
     parser.add_argument("--steps", type=int, default=1000, help="steps of the raw and Keras step loops")
     parser.add_argument("--unrolled", type=int, default=100, help="steps unrolled in the classroom model")
     parser.add_argument("--skip-keras", action="store_true")
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold generate times (any bundle, e.g. trained/jazz)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile improvise at batch 1 and 64")
     parser.add_argument("--numpy-only", action="store_true", help=argparse.SUPPRESS)  # the one-thread rerun
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
@@ -325,9 +346,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         bundle = Path(args.model) if args.model else None
+        if args.cold_only:
+            print(f"model: {bundle or 'random 2x256 LSTM'}")
+            bundle = bundle or random_bundle(tmp / "random-2x256", *_corpus_tokens(args, tmp))
+            cold_rows(bundle, args.runs, tmp)
+            return
         if bundle is None:
-            solos, vocab = read_corpus(corpus_folder(args.corpus, tmp))
-            bundle = random_bundle(tmp / "random-2x256", vocab, [s.tokens for s in solos])
+            bundle = random_bundle(tmp / "random-2x256", *_corpus_tokens(args, tmp))
         lm, vocab = load_lm(bundle)
         if args.numpy_only:
             print("\n".join(numpy_rows(lm, vocab, args, args.label)))
@@ -338,18 +363,25 @@ def main() -> None:
         if not args.skip_keras:
             print("\n".join(keras_rows(load_weights_npz(bundle), lm, args)), flush=True)
         print()
-        for count in (1, 16):
-            print(cold_line(f"-n {count}:", cold_generate(bundle, args.runs, tmp, count=count)))
-            with busy_cores():
-                print(
-                    cold_line(
-                        f"-n {count}, every core busy:", cold_generate(bundle, args.runs, tmp, count=count)
-                    )
-                )
+        cold_rows(bundle, args.runs, tmp)
         if args.profile:
             for batch in (1, 64):
                 print(f"\nwhere improvise spends its time, batch {batch} (cProfile, by own time):")
                 print(profile_grammar(lm, vocab, batch, args.choruses))
+
+
+def _corpus_tokens(args, tmp: Path) -> tuple[Vocab, list[tuple[str, ...]]]:
+    solos, vocab = read_corpus(corpus_folder(args.corpus, tmp))
+    return vocab, [s.tokens for s in solos]
+
+
+def cold_rows(bundle: Path, runs: int, tmp: Path) -> None:
+    """The cold generate lines: -n 1 and -n 16, on the machine as it is and with every core busy."""
+    for count in (1, 16):
+        print(cold_line(f"-n {count}:", cold_generate(bundle, runs, tmp, count=count)), flush=True)
+        with busy_cores():
+            times = cold_generate(bundle, runs, tmp, count=count)
+        print(cold_line(f"-n {count}, every core busy:", times), flush=True)
 
 
 def load_lm(bundle: Path) -> tuple[NumpyLM, Vocab]:

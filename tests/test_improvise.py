@@ -85,6 +85,47 @@ def test_one_hot_model_gives_exactly_its_notes_over_the_forced_bars():
     assert tokens.count("|") == 3 and tokens[-1] == "<end>"
 
 
+class TwoPaceLM:
+    """Row k of the first batch plays quarter notes when k is 0, 8ths otherwise, and moves on to
+    the next bar or chord where its gap would pass it. Its state is each row's own k, so a row's
+    notes show which state the sampler carried for it."""
+
+    def __init__(self, vocab: Vocab):
+        self.logits = [self._pace(vocab, gap, duration) for gap, duration in (("g12", "d12"), ("g6", "d5"))]
+        self.batches = []
+
+    @staticmethod
+    def _pace(vocab: Vocab, gap: str, duration: str) -> np.ndarray:
+        logits = np.full((len(vocab), len(vocab)), -30.0)  # (previous id, next id)
+        logits[:, [vocab.id(t) for t in ("|", "@24", "<end>")]] = 0.0
+        logits[:, vocab.id(gap)] = 30.0
+        logits[vocab.id(gap), vocab.id("C+2")] = logits[vocab.id("C+2"), vocab.id(duration)] = 60.0
+        return logits
+
+    def initial_state(self, batch):
+        return [(np.arange(batch),)]
+
+    def step(self, ids, state):
+        (rows,) = state[0]
+        self.batches.append(len(ids))
+        return np.stack([self.logits[min(k, 1)][i] for k, i in zip(rows, ids)]), state
+
+
+def test_a_finished_take_stops_costing_steps_and_the_others_keep_their_state():
+    vocab, sheet = corpus_vocab(), lead_sheet("| Dm7 G7 | Cmaj7 | % | F7 |")
+    events = forced_events(sheet)
+    lm = TwoPaceLM(vocab)
+    streams = improvise(
+        lm, vocab, header(sheet, 62) + events[0][1], events[1:], sheet.end, SamplingConfig(seed=0), n=3
+    )
+    quarters, eighths = (decode(tokens, chords=sheet.chords).notes for tokens in streams[:2])
+    assert [n.onset for n in quarters] == list(range(12, sheet.end, 12))
+    assert [n.onset for n in eighths] == list(range(6, sheet.end, 6))  # 8ths to the last bar
+    assert streams[1] == streams[2]
+    assert lm.batches == sorted(lm.batches, reverse=True) and lm.batches[-1] == 2  # the 8ths alone
+    assert lm.batches.count(3) == len(streams[0]) - 1  # each token but the last was fed back
+
+
 def test_bar_k_sounds_over_chord_k_when_the_model_rests():
     # the model asks for the next event all the time: every bar and chord is still forced in order
     sheet, (tokens,) = run({}, default=["|", "@24", "<end>"])

@@ -281,29 +281,44 @@ def improvise(
         for s in streams:
             s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
     state, logits = lm.initial_state(n), None
-    ids = np.zeros(n, np.int64)
+    live = list(range(n))  # the streams still going, in the order of the state's rows
     rhythm_scale = sampling.temperature / (rhythm_temperature or sampling.temperature)
-    while not all(s.done for s in streams):
-        need = [i for i, s in enumerate(streams) if not s.done and not s.forced]
+    while live:
+        need = [row for row, i in enumerate(live) if not streams[i].forced]
         if need:
-            masks = grammar.masks([streams[i] for i in need], register)
+            chosen = [streams[live[row]] for row in need]
+            masks = grammar.masks(chosen, register)
             # probabilities divides by sampling.temperature: a rhythm row's logits end up divided
             # by rhythm_temperature
-            scale = np.array([rhythm_scale if streams[i].phase in RHYTHM_PHASES else 1.0 for i in need])
+            scale = np.array([rhythm_scale if s.phase in RHYTHM_PHASES else 1.0 for s in chosen])
             p = probabilities(logits[need] * scale[:, None], sampling, masks)
             if echo is not None and echo.weight:
-                p = grammar.echoed(p, [streams[i] for i in need], echo, register)
+                p = grammar.echoed(p, chosen, echo, register)
             picked = draw(p, rng)
-            for i, token_id, mask in zip(need, picked, masks):
-                token = _accept(streams[i], vocab.tokens[token_id], register, grammar) if mask.any() else END
-                _emit(streams[i], token, max_tokens)
-        sampled = set(need)
-        for i, s in enumerate(streams):
-            if not s.done and i not in sampled:
-                _emit(s, _force(s), max_tokens)
-        ids[:] = [vocab.id(s.tokens[-1]) for s in streams]
+            for s, token_id, mask in zip(chosen, picked, masks):
+                token = _accept(s, vocab.tokens[token_id], register, grammar) if mask.any() else END
+                _emit(s, token, max_tokens)
+        for row, i in enumerate(live):
+            if streams[i].forced and row not in need:
+                _emit(streams[i], _force(streams[i]), max_tokens)
+        going = [row for row, i in enumerate(live) if not streams[i].done]
+        if not going:
+            break
+        if len(going) < len(live):  # a finished take stops costing model steps
+            state, live = _rows(state, going), [live[row] for row in going]
+        ids = np.array([vocab.id(streams[i].tokens[-1]) for i in live], np.int64)
         logits, state = lm.step(ids, state)
     return [s.tokens if s.tokens[-1] == END else s.tokens + [END] for s in streams]
+
+
+def _rows(state, rows: list[int]):
+    """The recurrent state of the given batch rows: every array in a (nested) list or tuple of
+    them indexed by rows; None stays None."""
+    if isinstance(state, np.ndarray):
+        return state[rows]
+    if isinstance(state, (list, tuple)):
+        return type(state)(_rows(part, rows) for part in state)
+    return state
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ class NumpyLM:
         for layer, layer_state in zip(self.layers, state):
             x, s = _STEPS[self.cell](layer, ids, x, layer_state)
             new_state.append(s)
-        return x @ self.out_kernel + self.out_bias, new_state
+        return _dot(x, self.out_kernel) + self.out_bias, new_state
 
     def run(self, ids: np.ndarray) -> np.ndarray:
         """Logits for every position of ids (batch, time), from a zero state: (batch, time, vocab)."""
@@ -103,6 +103,16 @@ class NumpyLM:
         return np.stack(out, axis=1)
 
 
+def _dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x @ w for a batch of rows. Two or three rows go through BLAS one vector at a time: OpenBLAS
+    packs w afresh for every matrix product, which on a 384x1152 kernel costs more than the
+    rows' own products (measured: 2 rows 124 us as a product against 64 us row by row, 3 rows 193
+    against 102; from 4 rows the product wins)."""
+    if 1 < len(x) < 4:
+        return np.stack([row @ w for row in x])
+    return x @ w
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -110,9 +120,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def _lstm_step(layer: _Layer, ids, x, state):
     h, c = state
     if layer.input_table is not None:
-        z = layer.input_table[ids] + h @ layer.recurrent_kernel  # (batch, 4H)
+        z = layer.input_table[ids] + _dot(h, layer.recurrent_kernel)  # (batch, 4H)
     else:
-        z = np.concatenate([x, h], axis=1) @ layer.stacked + layer.bias
+        z = _dot(np.concatenate([x, h], axis=1), layer.stacked) + layer.bias
     H = layer.units
     gates = _sigmoid(z[:, : 3 * H])  # i, f, o
     c = gates[:, H : 2 * H] * c + gates[:, :H] * np.tanh(z[:, 3 * H :])
@@ -130,9 +140,9 @@ def _gru_step(layer: _Layer, ids, x, state):
     (h,) = state
     H = layer.units
     a = (
-        layer.input_table[ids] if layer.input_table is not None else x @ layer.kernel + layer.bias
+        layer.input_table[ids] if layer.input_table is not None else _dot(x, layer.kernel) + layer.bias
     )  # (batch, 3H)
-    b = h @ layer.recurrent_kernel + layer.recurrent_bias
+    b = _dot(h, layer.recurrent_kernel) + layer.recurrent_bias
     z = _sigmoid(a[:, :H] + b[:, :H])
     r = _sigmoid(a[:, H : 2 * H] + b[:, H : 2 * H])
     n = np.tanh(a[:, 2 * H :] + r * b[:, 2 * H :])
@@ -143,9 +153,9 @@ def _gru_step(layer: _Layer, ids, x, state):
 def _rnn_step(layer: _Layer, ids, x, state):
     (h,) = state
     if layer.input_table is not None:
-        h = np.tanh(layer.input_table[ids] + h @ layer.recurrent_kernel)
+        h = np.tanh(layer.input_table[ids] + _dot(h, layer.recurrent_kernel))
     else:
-        h = np.tanh(np.concatenate([x, h], axis=1) @ layer.stacked + layer.bias)
+        h = np.tanh(_dot(np.concatenate([x, h], axis=1), layer.stacked) + layer.bias)
     return h, (h,)
 
 
