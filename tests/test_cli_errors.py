@@ -178,6 +178,12 @@ CASES = {
             "`jazzgen critic -m {T}/jazz --corpus CORPUS`, or leave out --best-of",
         ),
         (
+            ["generate", "-m", "{T}/jazz", "--choose-every", "4"],
+            2,
+            "--choose-every 4: give a multiple of 8 bars (the critic judges 8-bar windows), "
+            "or 0 to choose once among whole takes",
+        ),
+        (
             ["generate", "-m", "{T}/nope"],
             2,
             "{T}/nope: no model bundle here (no config.json); train one with `jazzgen train`",

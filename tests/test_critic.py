@@ -4,6 +4,7 @@ the take it likes most, and fitting one writes a critic.json the sampler can loa
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from bundle_helpers import random_bundle
 from helpers import make_solo
 from test_two_sample import player
 
+import jazzgen.improv.generation as generation
 from jazzgen.errors import DataError
 from jazzgen.improv.critic import Critic, load_critic
 from jazzgen.improv.generation import BEST_OF, generate_variations, takes_and_critic
@@ -18,6 +20,7 @@ from jazzgen.judge.critic import CriticSettings, fit_critic
 from jazzgen.lm.vocab import Vocab
 from jazzgen.music.line_features import feature_names
 from jazzgen.tokens.corpus import corpus_entry, write_corpus
+from jazzgen.tokens.decoding import decode
 
 FEATURES = len(feature_names())
 
@@ -45,9 +48,36 @@ def test_best_of_keeps_the_take_the_critic_likes_most(tmp_path, monkeypatch):
     critic = leaning_on("notes per bar", -1.0)  # the busier, the realer
     critic.save(bundle)
     takes = generate_variations(bundle, tune="rhythm", n=4, best_of=1, seed=7, temperature=1.5)
-    (best,) = generate_variations(bundle, tune="rhythm", n=1, best_of=4, seed=7, temperature=1.5)
+    options = dict(tune="rhythm", n=1, best_of=4, seed=7, temperature=1.5, choose_every=0)  # whole takes
+    (best,) = generate_variations(bundle, **options)
     assert best.notes == max(takes, key=critic.realness).notes
     assert len(best.notes) == max(len(t.notes) for t in takes)
+
+
+def test_choosing_every_8_bars_goes_on_from_the_take_the_critic_likes_most(tmp_path, monkeypatch):
+    solos = [player(seed, bars=16) for seed in range(3)]
+    vocab = Vocab.build(corpus_entry(s)["tokens"] for s in solos)
+    bundle = random_bundle(tmp_path / "m", vocab, scale=0.4)
+    leaning_on("notes per bar", -1.0).save(bundle)  # the busier, the realer
+    scored, selection_for = [], generation.selection_for
+
+    def recording(*args):
+        selection = selection_for(*args)
+        whole = args[3]
+        assert sorted(selection.ticks) == [whole.bar_starts[b] for b in (8, 16, 24)]  # not the end
+        return replace(
+            selection,
+            score=lambda t, tick: scored.append((tick, t, selection.score(t, tick))) or scored[-1][2],
+        )
+
+    monkeypatch.setattr(generation, "selection_for", recording)
+    (solo,) = generate_variations(bundle, tune="rhythm", n=1, best_of=3, seed=7, temperature=1.5)
+    ticks = [tick for tick, _, _ in scored]
+    assert ticks == sorted(ticks) and len(ticks) == 9 and len(set(ticks)) == 3  # 3 takes at each
+    for first in sorted(set(ticks)):
+        _, best, _ = max((c for c in scored if c[0] == first), key=lambda c: c[2])
+        kept = decode([*best, "<end>"]).notes
+        assert [n.onset for n in solo.notes if n.onset < first] == [n.onset for n in kept if n.onset < first]
 
 
 def test_a_bundle_with_a_critic_gives_the_best_of_BEST_OF_takes_unless_told(tmp_path):

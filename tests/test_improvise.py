@@ -8,7 +8,7 @@ from helpers import make_solo
 import jazzgen.improv.generation as generate_module
 from jazzgen.errors import UsageError
 from jazzgen.improv.generation import generate, generate_variations, opening_pitch
-from jazzgen.improv.improvise import Echo, Register, improvise
+from jazzgen.improv.improvise import Echo, Register, Selection, improvise
 from jazzgen.lm.sampling import SamplingConfig, draw, probabilities
 from jazzgen.lm.vocab import Vocab
 from jazzgen.music.line_features import repeated_share
@@ -124,6 +124,29 @@ def test_a_finished_take_stops_costing_steps_and_the_others_keep_their_state():
     assert streams[1] == streams[2]
     assert lm.batches == sorted(lm.batches, reverse=True) and lm.batches[-1] == 2  # the 8ths alone
     assert lm.batches.count(3) == len(streams[0]) - 1  # each token but the last was fed back
+
+
+@pytest.mark.parametrize("busier", [True, False])
+def test_a_selection_carries_the_best_take_on_from_its_bar_line(busier):
+    vocab, sheet = corpus_vocab(), lead_sheet("| Dm7 G7 | Cmaj7 | % | F7 |")
+    events, lm, seen = forced_events(sheet), TwoPaceLM(vocab), []
+
+    def notes(tokens, tick):
+        seen.append((tokens.count("C+2"), tick))
+        return tokens.count("C+2") * (1 if busier else -1)
+
+    selection = Selection(2, frozenset({sheet.bar_starts[2]}), notes)
+    prefix = header(sheet, 62) + events[0][1]
+    streams = improvise(
+        lm, vocab, prefix, events[1:], sheet.end, SamplingConfig(seed=0), n=2, selection=selection
+    )
+    assert streams[0] == streams[1]  # both went on from the same take, with its state
+    step = 6 if busier else 12
+    assert [n.onset for n in decode(streams[0], chords=sheet.chords).notes] == list(
+        range(step, sheet.end, step)
+    )
+    assert sorted(seen) == [(7, 96), (15, 96)]  # each take scored once, at bar 3's line
+    assert 1 in lm.batches  # the quarters waited at the bar line while the 8ths caught up
 
 
 def test_bar_k_sounds_over_chord_k_when_the_model_rests():

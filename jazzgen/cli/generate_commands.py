@@ -112,6 +112,14 @@ def _sampling_options(command):
     "solos [default: 4 with a critic, within 16 takes in all (-n 8: 2 each); else 1].",
 )
 @click.option(
+    "--choose-every",
+    type=int,
+    default=None,
+    metavar="BARS",
+    help="With several takes: the critic chooses every BARS bars (a multiple of 8, its window) and "
+    "all takes go on from the best so far; 0 chooses once, among whole takes [default: 8].",
+)
+@click.option(
     "--echo",
     type=float,
     default=None,
@@ -196,6 +204,7 @@ def generate(**o) -> None:
         instrument=o["instrument"],
         max_tokens=o["max_tokens"],
         best_of=o["best_of"],
+        choose_every=o["choose_every"],
         echo=o["echo"],
         over=backing.chart if backing is not None else _chart(o["over"], o["title"]),
     )

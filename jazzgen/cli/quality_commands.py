@@ -42,6 +42,14 @@ import click
     help="Takes a solo; the bundle's critic keeps the best [default: generate's].",
 )
 @click.option(
+    "--choose-every",
+    type=int,
+    default=None,
+    metavar="BARS",
+    help="Bars between the critic's choices among the takes; 0: once, among whole takes "
+    "[default: generate's].",
+)
+@click.option(
     "--echo",
     type=float,
     default=None,
@@ -61,6 +69,7 @@ def quality(
     seed,
     instrument,
     best_of,
+    choose_every,
     echo,
     as_json,
 ):
@@ -79,7 +88,17 @@ def quality(
     from jazzgen.judge import QualitySettings, quality_report
 
     settings = QualitySettings(
-        n_solos, bars, seed, temperature, top_k, top_p, instrument, rhythm_temperature, best_of, echo
+        n_solos,
+        bars,
+        seed,
+        temperature,
+        top_k,
+        top_p,
+        instrument,
+        rhythm_temperature,
+        best_of,
+        echo,
+        choose_every,
     )
     report = quality_report(model_path, corpus, list(sources), settings)
     if as_json:

@@ -4,7 +4,9 @@ A logistic regression over jazzgen.music.line_features of 8-bar windows, fitted 
 jazzgen.judge.critic) to tell the model's own lines from the real solos it trained on, over the
 same progressions. Sampling best_of takes per solo and keeping the one whose windows the critic
 finds most like real ones moves a model's output toward what it learnt, BebopNet-style, at
-best_of times the sampling cost. Stored in the bundle as critic.json; NumPy only.
+best_of times the sampling cost; choosing every 8 bars, all takes going on from the best so far
+(jazzgen.improv.improvise.Selection), applies the choice to each window. Stored in the bundle as
+critic.json; NumPy only.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ pitch token that sounds it over the chord of the moment (its class there, its in
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,6 +96,19 @@ class Echo:
                 found[recent[j]] = found.get(recent[j], 0.0) + 1.0
         total = sum(found.values())
         return {interval: count / total for interval, count in found.items()}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Best of `takes` along the way, BebopNet-style: each group of `takes` consecutive streams
+    waits at each bar line in `ticks` until all of its streams are there; score(tokens, tick)
+    rates each take so far, and the whole group goes on from the best one (its tokens and
+    recurrent state copied), to part again from there. Every token is still the model's own
+    sample; only which continuation lives on is chosen."""
+
+    takes: int
+    ticks: frozenset[int]
+    score: Callable[[list[str], int], float]
 
 
 @dataclass
@@ -251,6 +265,7 @@ def improvise(
     rhythm_temperature: float | None = None,
     bar_start: int = 0,
     echo: Echo | None = None,
+    selection: Selection | None = None,
 ) -> list[list[str]]:
     """n token streams: the forced prefix, then note values sampled over the forced events.
 
@@ -261,6 +276,7 @@ def improvise(
     rhythm_temperature: the temperature of the rhythm choices; None: sampling.temperature.
     bar_start: the tick of the last bar line in the prefix (position tokens count from it).
     echo: how much each line's recent motifs pull its pitch choices (see Echo); None: not at all.
+    selection: which takes live on at bar lines along the way (see Selection); None: all of them.
     """
     if not prefix:
         raise ValueError("improvise needs a prefix holding at least the start token")
@@ -282,9 +298,11 @@ def improvise(
             s.onset, s.has_note, s.phase, s.earliest = resume_at, True, "held", resume_at + 1
     state, logits = lm.initial_state(n), None
     live = list(range(n))  # the streams still going, in the order of the state's rows
+    waiting: set[int] = set()  # streams held at a selection tick until their group is there
     rhythm_scale = sampling.temperature / (rhythm_temperature or sampling.temperature)
     while live:
-        need = [row for row, i in enumerate(live) if not streams[i].forced]
+        moving = [row for row, i in enumerate(live) if i not in waiting]
+        need = [row for row in moving if not streams[live[row]].forced]
         if need:
             chosen = [streams[live[row]] for row in need]
             masks = grammar.masks(chosen, register)
@@ -298,16 +316,25 @@ def improvise(
             for s, token_id, mask in zip(chosen, picked, masks):
                 token = _accept(s, vocab.tokens[token_id], register, grammar) if mask.any() else END
                 _emit(s, token, max_tokens)
-        for row, i in enumerate(live):
-            if streams[i].forced and row not in need:
-                _emit(streams[i], _force(streams[i]), max_tokens)
+        for row in moving:
+            s = streams[live[row]]
+            if s.forced and row not in need:
+                _emit(s, _force(s), max_tokens)
+        if selection is not None:
+            state = _select(selection, streams, live, [live[row] for row in moving], waiting, state)
         going = [row for row, i in enumerate(live) if not streams[i].done]
         if not going:
             break
         if len(going) < len(live):  # a finished take stops costing model steps
             state, live = _rows(state, going), [live[row] for row in going]
-        ids = np.array([vocab.id(streams[i].tokens[-1]) for i in live], np.int64)
-        logits, state = lm.step(ids, state)
+            logits = None if logits is None else logits[going]
+        moving = [row for row, i in enumerate(live) if i not in waiting]
+        ids = np.array([vocab.id(streams[live[row]].tokens[-1]) for row in moving], np.int64)
+        if len(moving) == len(live):
+            logits, state = lm.step(ids, state)
+        else:  # the takes held at a selection tick keep their state until their group is there
+            step_logits, step_state = lm.step(ids, _rows(state, moving))
+            logits, state = _put_rows(logits, moving, step_logits), _put_rows(state, moving, step_state)
     return [s.tokens if s.tokens[-1] == END else s.tokens + [END] for s in streams]
 
 
@@ -318,6 +345,42 @@ def _rows(state, rows: list[int]):
         return state[rows]
     if isinstance(state, (list, tuple)):
         return type(state)(_rows(part, rows) for part in state)
+    return state
+
+
+def _put_rows(state, rows: list[int], values):
+    """A copy of state with the given batch rows replaced by values (as _rows gives them)."""
+    if isinstance(state, np.ndarray):
+        out = state.copy()
+        out[rows] = values
+        return out
+    if isinstance(state, (list, tuple)):
+        return type(state)(_put_rows(part, rows, new) for part, new in zip(state, values))
+    return state
+
+
+def _select(selection: Selection, streams: list[_Stream], live: list[int], moved: list[int], waiting, state):
+    """Hold the streams that just reached a selection tick; where a whole group is there (or
+    done), carry its best take into the others. Returns the state, rows copied."""
+    for i in moved:
+        s = streams[i]
+        if not s.done and s.tokens[-1] == BAR and s.bar_start in selection.ticks:
+            waiting.add(i)
+    for first in sorted({i - i % selection.takes for i in waiting}):
+        group = range(first, min(first + selection.takes, len(streams)))
+        held = [i for i in group if i in waiting]
+        if not all(i in waiting or streams[i].done for i in group):
+            continue
+        waiting.difference_update(held)
+        if len(held) < 2:
+            continue
+        tick = streams[held[0]].bar_start
+        best = max(held, key=lambda i: selection.score(streams[i].tokens, tick))
+        others = [i for i in held if i != best]
+        for i in others:
+            streams[i] = copy.deepcopy(streams[best])
+        row = {i: r for r, i in enumerate(live)}
+        state = _put_rows(state, [row[i] for i in others], _rows(state, [row[best]] * len(others)))
     return state
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from jazzgen.errors import DataError, UsageError
 from jazzgen.improv.generation import (
     ECHO,
+    check_choose_every,
     check_rhythm_temperature,
     default_rhythm_temperature,
     echo_of,
@@ -70,9 +71,11 @@ class QualitySettings:
     rhythm_temperature: float | None = None  # None: the model's default (improv.generation)
     best_of: int | None = None  # takes a solo, the critic keeping the best; None: as generate
     echo: float | None = None  # pull of each line's own motifs (improvise.Echo); None: the default
+    choose_every: int | None = None  # bars between the critic's choices; None: as generate
 
     def __post_init__(self):
         echo_of(self.echo)
+        check_choose_every(self.choose_every)
         if self.rhythm_temperature is not None:
             check_rhythm_temperature(self.rhythm_temperature)
         if self.best_of is not None and not 1 <= self.best_of <= 64:
@@ -102,6 +105,7 @@ def quality_report(
     lm, meta = load_model(model_path)
     best_of, critic = takes_and_critic(meta.path, settings.best_of)
     echo = echo_of(settings.echo)
+    choose_every = check_choose_every(settings.choose_every)
     train, held_out = training_split(corpus, meta)
     index = CopyIndex(token_symbols(s.tokens) for s in train)
     real = real_windows(sources, held_out, corpus, settings.bars)
@@ -119,6 +123,7 @@ def quality_report(
             critic=critic,
             best_of=best_of,
             echo=echo,
+            choose_every=choose_every,
         )[0]
         for i, sheet in enumerate(sheets)
     ]
@@ -136,6 +141,7 @@ def quality_report(
             "temperature": settings.temperature,
             "rhythm_temperature": settings.rhythm_temperature or default_rhythm_temperature(meta.vocab),
             "best_of": best_of,
+            "choose_every": choose_every if best_of > 1 else None,
             "echo": ECHO if settings.echo is None else settings.echo,
             "top_k": settings.top_k,
             "top_p": settings.top_p,
