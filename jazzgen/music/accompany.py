@@ -17,9 +17,10 @@ in between, and a chromatic approach into the next chord's root on the last beat
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import lru_cache
 from itertools import pairwise
 
-from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo
+from jazzgen.music.solo import TICKS_PER_BEAT, Chord, Note, Solo, TimeSignature
 
 EIGHTH = TICKS_PER_BEAT // 2
 COMP_LOW, COMP_HIGH, COMP_CENTER = 48, 76, 62  # C3..E5; voicings sit around middle C
@@ -122,6 +123,12 @@ def chord_voicings(chords: tuple[Chord, ...]) -> dict[int, tuple[int, ...]]:
 
 def comp_notes(solo: Solo) -> tuple[Note, ...]:
     """The piano part: voiced chords on the comping rhythm, sorted by onset then pitch."""
+    return _comp_over(solo.chords, solo.meter, solo.bars)
+
+
+@lru_cache(maxsize=8)  # generate -n 16 writes sixteen solos over the same changes
+def _comp_over(chords: tuple[Chord, ...], meter: tuple[TimeSignature, ...], bars: int) -> tuple[Note, ...]:
+    solo = Solo((), chords, meter, bars)
     voicings = chord_voicings(solo.chords)
     hits = _comp_hits(solo)
     notes = []
@@ -183,6 +190,12 @@ def _anticipated_changes(solo: Solo) -> list[Chord]:
 
 def walking_bass(solo: Solo) -> tuple[Note, ...]:
     """One bass note per beat (TICKS_PER_BEAT) wherever a chord sounds."""
+    return _bass_over(solo.chords, solo.meter, solo.bars)
+
+
+@lru_cache(maxsize=8)
+def _bass_over(chords: tuple[Chord, ...], meter: tuple[TimeSignature, ...], bars: int) -> tuple[Note, ...]:
+    solo = Solo((), chords, meter, bars)
     segments = _bass_segments(solo)
     notes, previous = [], BASS_CENTER
     for index, (ticks, chord, target) in enumerate(segments):
