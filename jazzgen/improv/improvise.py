@@ -47,7 +47,6 @@ from jazzgen.lm.vocab import Vocab
 from jazzgen.tokens.values import BAR, END, MAX_STEP, token_kind
 
 EVENT_KINDS = ("bar", "chord", "meter")
-_PHASES = {"next": 0, "gap": 1, "pitch": 2, "held": 3}
 RHYTHM_PHASES = ("next", "pitch", "held")  # the choice after them is a gap, an event or a duration
 
 
@@ -154,60 +153,73 @@ class _Grammar:
         self.ticks = np.array(
             [int(t[1:]) if k in ("gap", "position", "duration") else -1 for t, k in zip(vocab.tokens, kinds)]
         )
+        # the same as index arrays, for the masks of one stream at a time
+        self.gap_ids, self.position_ids = np.flatnonzero(self.gap), np.flatnonzero(self.position)
+        self.gap_ticks, self.position_ticks = self.ticks[self.gap_ids], self.ticks[self.position_ids]
+        self.gap_goes_on = self.gap_ticks == MAX_STEP
+        self.duration_ids = np.flatnonzero(self.duration)
+        self.chord_pitches, self.no_chord_pitches = (
+            (ids, self.interval[ids])
+            for ids in (
+                np.flatnonzero(self.pitch & ~self.no_chord_pitch),
+                np.flatnonzero(self.no_chord_pitch),
+            )
+        )
 
     def masks(self, streams: list[_Stream], register: Register | None = None) -> np.ndarray:
         """Which ids may come next in each stream: (streams, vocab) bool; an all-False row means
         the stream cannot go on."""
-        stats = np.array(
-            [
-                (
-                    s.onset + s.gap,
-                    s.onset,
-                    s.earliest,
-                    not s.has_note,
-                    _PHASES[s.phase],
-                    s.last_step == MAX_STEP,
-                    s.next_event_tick,
-                    s.no_chord,
-                    s.bar_start,
-                )
-                for s in streams
-            ]
-        )
-        start, onset, earliest, first, phase, chained, next_tick, no_chord, bar_start = (
-            stats[:, k : k + 1] for k in range(9)
-        )  # each (streams, 1)
-        first, chained, no_chord = first.astype(bool), chained.astype(bool), no_chord.astype(bool)
-        reach = start + self.ticks  # (streams, vocab): where each gap token would put the note
-        gaps = (
-            self.gap
-            & ((reach > onset) | first)
-            & (reach < next_tick)
-            & ((reach >= earliest) | (self.ticks == MAX_STEP))
-        )
-        place = bar_start + self.ticks  # where each position token would put it
-        gaps |= self.position & ((place > onset) | first) & (place < next_tick) & (place >= earliest)
-        pitches = np.where(no_chord, self.no_chord_pitch, self.pitch & ~self.no_chord_pitch)
-        if register is not None:
-            pitches = self._in_range(pitches, streams, register)
-        in_gap, held = phase == _PHASES["gap"], phase == _PHASES["held"]
-        moving_on = held | (phase == _PHASES["next"])
-        allowed = self.duration & ((phase == _PHASES["pitch"]) | (held & chained))
-        allowed |= gaps & ((in_gap & chained) | moving_on)
-        allowed |= (
-            pitches & in_gap & (start >= earliest) & ((start > onset) | first) & ~(chained & self.placed)
-        )
-        for row, s in enumerate(streams):
-            if moving_on[row, 0]:  # the next note may come after the next bar or chord
-                allowed[row, self._next_event_id(s)] = True
+        allowed = np.zeros((len(streams), len(self.vocab)), bool)
+        for row, s in zip(allowed, streams):
+            for ids in self._allowed_ids(s, register):
+                row[ids] = True
         return allowed
 
-    def _in_range(self, pitches: np.ndarray, streams: list[_Stream], register: Register) -> np.ndarray:
-        """The pitch values whose interval keeps each line in range; all of them for a line that
-        has none (the decoder folds that one back)."""
-        target = np.array([[s.pitch] for s in streams]) + self.interval
-        inside = pitches & (target >= register.low) & (target <= register.high)
-        return np.where(inside.any(axis=1, keepdims=True), inside, pitches)
+    def _allowed_ids(self, s: _Stream, register: Register | None):
+        """The ids (index arrays, or the one id of the next event) a stream may take next, by phase:
+        after a pitch its duration; after a duration or an event a gap (or position) that stays
+        before the next event, or that event; in a gap chain the chain's next gap (a MAX_STEP gap
+        goes on) or, once the note may start, its pitch; after a MAX_STEP duration more duration."""
+        chained, moving_on = s.last_step == MAX_STEP, s.phase in ("held", "next")
+        if s.phase == "pitch" or (s.phase == "held" and chained):
+            yield self.duration_ids
+        if moving_on or (s.phase == "gap" and chained):
+            yield self._gap_ids(s)
+        start = s.onset + s.gap
+        if (
+            s.phase == "gap"
+            and start >= s.earliest
+            and (start > s.onset or not s.has_note)
+            and not (chained and self.placed)
+        ):
+            yield self._pitch_ids(s, register)
+        if moving_on:  # the next note may come after the next bar or chord
+            yield self._next_event_id(s)
+
+    def _gap_ids(self, s: _Stream) -> np.ndarray:
+        """The gap and position ids that put the coming note after the last one (any, before the
+        first note) and before the next event, not before `earliest` (a MAX_STEP gap may: the
+        chain goes on)."""
+        reach = s.onset + s.gap + self.gap_ticks
+        after = (reach > s.onset) | (not s.has_note)
+        gaps = self.gap_ids[after & (reach < s.next_event_tick) & ((reach >= s.earliest) | self.gap_goes_on)]
+        if not len(self.position_ids):
+            return gaps
+        place = s.bar_start + self.position_ticks
+        after = (place > s.onset) | (not s.has_note)
+        placed = self.position_ids[after & (place < s.next_event_tick) & (place >= s.earliest)]
+        return np.concatenate([gaps, placed])
+
+    def _pitch_ids(self, s: _Stream, register: Register | None) -> np.ndarray:
+        """The pitch ids of the chord's classes (N ones where no chord sounds); with a Register
+        only those whose interval keeps the line in range, all of them for a line that has none
+        (the decoder folds that one back)."""
+        ids, intervals = self.no_chord_pitches if s.no_chord else self.chord_pitches
+        if register is None:
+            return ids
+        target = s.pitch + intervals
+        inside = ids[(target >= register.low) & (target <= register.high)]
+        return inside if len(inside) else ids
 
     def echoed(self, p: np.ndarray, streams: list[_Stream], echo: Echo, register: Register | None):
         """p (streams, vocab) with each pitch choice mixed with its line's echo (see Echo)."""

@@ -37,15 +37,17 @@ def probabilities(logits: np.ndarray, config: SamplingConfig, mask: np.ndarray |
 
     A row whose mask allows nothing keeps its unmasked distribution (the caller decides what then).
     """
-    z = logits.astype(np.float64) / config.temperature
+    z = logits.astype(np.float64)  # a copy, changed in place below (the sampler calls this per token)
+    if config.temperature != 1.0:
+        z /= config.temperature
     if mask is not None:
-        z = np.where(mask, z, -np.inf)
-        empty = ~mask.any(axis=1)
-        z[empty] = logits[empty] / config.temperature
+        some = mask.any(axis=1)
+        z[~mask & some[:, None]] = -np.inf
     if config.top_k and config.top_k < z.shape[1]:
         kth = np.partition(z, -config.top_k, axis=1)[:, -config.top_k][:, None]
-        z = np.where(z >= kth, z, -np.inf)
-    p = np.exp(z - z.max(axis=1, keepdims=True))
+        z[z < kth] = -np.inf
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z, out=z)
     p /= p.sum(axis=1, keepdims=True)
     if config.top_p < 1.0:
         p = _nucleus(p, config.top_p)
