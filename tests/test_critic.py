@@ -93,6 +93,20 @@ def test_a_bundle_with_a_critic_gives_the_best_of_BEST_OF_takes_unless_told(tmp_
     assert chosen.notes != alone.notes
 
 
+def test_a_waltz_is_one_take_by_default_as_the_critic_judges_4_4_windows(tmp_path, monkeypatch):
+    solos = [player(seed, bars=16) for seed in range(3)]
+    vocab = Vocab.build(corpus_entry(s)["tokens"] for s in solos)
+    bundle = random_bundle(tmp_path / "m", vocab, scale=0.4)
+    leaning_on("notes per bar", -1.0).save(bundle)
+    batches, improvise = [], generation.improvise
+    monkeypatch.setattr(generation, "improvise", lambda *a, **k: batches.append(a[6]) or improvise(*a, **k))
+    (waltz,) = generate_variations(bundle, tune="waltz", seed=3)
+    (blues,) = generate_variations(bundle, tune="blues", seed=3)
+    generate_variations(bundle, tune="waltz", seed=3, best_of=4)  # asked for: as asked
+    assert batches == [1, BEST_OF, 4]
+    assert waltz.notes == generate_variations(bundle, tune="waltz", seed=3, best_of=1)[0].notes
+
+
 def test_the_default_takes_stay_within_MAX_DEFAULT_TAKES_in_all(tmp_path):
     bundle = tmp_path / "m"
     bundle.mkdir()

@@ -18,6 +18,7 @@ from jazzgen.lm.sampling import SamplingConfig
 from jazzgen.music.instruments import program_number
 from jazzgen.music.solo import Solo, chord_at, monophonic
 from jazzgen.music.tunes import MAX_BARS, arranged, lead_sheet
+from jazzgen.music.windows import windows
 from jazzgen.tokens.decoding import decode, last_pitch, realise
 from jazzgen.tokens.values import (
     END,
@@ -160,8 +161,10 @@ def generate_variations(
         raise UsageError(f"--max-tokens {max_tokens}: give at least 1 (the default is 20000)")
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
-    best_of, critic = takes_and_critic(meta.path, best_of, n)
+    asked, (best_of, critic) = best_of, takes_and_critic(meta.path, best_of, n)
     sheet = _sheet(changes, tune, over, key, choruses, bars)
+    if asked is None and critic is not None and not windows(sheet, WINDOW_BARS):
+        best_of, critic = 1, None  # the critic judges 8-bar 4/4 windows: a waltz gives it none
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
     return improvise_over(
