@@ -145,8 +145,9 @@ def generate_variations(
     the bundle's critic keeping the best (it must have a critic.json); None: see takes_and_critic.
     choose_every: bars between the critic's choices, every take going on from the best so far
     (None: CHOOSE_EVERY; 0: one choice among whole takes). echo: how much each line's own recent
-    motifs pull its next interval (see improvise.Echo); None: ECHO, 0: none. over: a chart read from a file (jazzgen.formats.read_chart) to play over
-    instead of changes or a tune; key, choruses and bars arrange it as they do a tune."""
+    motifs pull its next interval (see improvise.Echo); None: ECHO, 0: none. over: a chart read
+    from a file (jazzgen.formats.read_chart) to play over instead of changes or a tune; key,
+    choruses and bars arrange it as they do a tune."""
     if rhythm_temperature is not None:
         check_rhythm_temperature(rhythm_temperature)
     motifs = echo_of(echo)
@@ -161,10 +162,8 @@ def generate_variations(
         raise UsageError(f"--max-tokens {max_tokens}: give at least 1 (the default is 20000)")
     sampling = SamplingConfig(temperature, top_k, top_p, seed)
     lm, meta = load_model(model)
-    asked, (best_of, critic) = best_of, takes_and_critic(meta.path, best_of, n)
     sheet = _sheet(changes, tune, over, key, choruses, bars)
-    if asked is None and critic is not None and not windows(sheet, WINDOW_BARS):
-        best_of, critic = 1, None  # the critic judges 8-bar 4/4 windows: a waltz gives it none
+    best_of, critic = takes_and_critic(meta.path, best_of, n, sheet)
     if tempo is not None:
         sheet = replace(sheet, tempo=tempo)
     return improvise_over(
@@ -217,14 +216,19 @@ def _sheet(changes, tune, over: Solo | None, key, choruses: int, bars: int | Non
     return arranged(over, key, choruses, bars)
 
 
-def takes_and_critic(bundle: Path, best_of: int | None, n: int = 1) -> tuple[int, Critic | None]:
+def takes_and_critic(
+    bundle: Path, best_of: int | None, n: int = 1, sheet: Solo | None = None
+) -> tuple[int, Critic | None]:
     """How many takes a solo and the critic choosing among them: as asked, or (None) with the
     bundle's critic when it has one, BEST_OF takes a solo within MAX_DEFAULT_TAKES in all (so
-    -n 16 samples 16 streams, not 64), else a single take."""
+    -n 16 samples 16 streams, not 64), else a single take. A sheet with no 8-bar 4/4 window (a
+    waltz) gets a single take: the critic judges only such windows, so it would have no say."""
     if best_of is not None:
         return best_of, needed_critic(bundle, best_of)
     critic = load_critic(bundle)
     takes = max(1, min(BEST_OF, MAX_DEFAULT_TAKES // n))
+    if sheet is not None and not windows(sheet, WINDOW_BARS):
+        takes = 1
     return (1, None) if critic is None or takes == 1 else (takes, critic)
 
 
@@ -291,7 +295,7 @@ def improvise_over(
             rhythm_temperature,
             bar_start,
             echo,
-            selection_for(critic, best_of, choose_every, whole, resume_at, (sheet.tempo, pitch_range)),
+            selection_for(critic, best_of, choose_every, whole, resume_at, sheet.tempo, pitch_range),
         )
     takes = [
         _to_solo(tokens, whole, sheet.tempo, pitch_range, i // best_of) for i, tokens in enumerate(streams)
@@ -302,18 +306,24 @@ def improvise_over(
 
 
 def selection_for(
-    critic: Critic | None, best_of: int, every: int, whole: Solo, resume_at: int | None, rendering
+    critic: Critic | None,
+    best_of: int,
+    every: int,
+    whole: Solo,
+    resume_at: int | None,
+    tempo: float,
+    pitch_range: tuple[int, int],
 ) -> Selection | None:
     """The critic's choice among each solo's takes at every `every`-th bar line of the whole solo
-    (after a primer's last note, before the end), by how real it finds each take's bars so far.
-    rendering: (tempo, pitch range) as the takes are decoded."""
+    (after a primer's last note, before the end), by how real it finds each take's bars so far,
+    decoded as the finished takes are (at tempo, into pitch_range)."""
     if critic is None or best_of < 2 or every < 1:
         return None
     after = -1 if resume_at is None else resume_at
     ticks = frozenset(t for t in whole.bar_starts[every::every] if after < t < whole.end)
 
     def score(tokens: list[str], tick: int) -> float:
-        solo = _to_solo([*tokens, END], whole, *rendering, 0)
+        solo = _to_solo([*tokens, END], whole, tempo, pitch_range, 0)
         bars = bisect_right(whole.bar_starts, tick) - 1
         return critic.realness(replace(solo, notes=tuple(n for n in solo.notes if n.onset < tick), bars=bars))
 
