@@ -131,3 +131,16 @@ def test_where_the_notes_fit_two_readings_alike_the_commoner_quality_wins():
 def test_a_triad_on_its_own_is_not_read_as_a_rootless_seventh():
     (chord,) = read_one(band(held((62, 65, 70))))  # D F Bb, no bass: Bb, not Gm7 without its G
     assert (chord.root, family(chord.quality)) == (10, "major")
+
+
+def test_how_real_changes_move_decides_between_readings_of_the_same_notes():
+    # Eb G C alone reads Eb6 (no 7th, no bass to say C); after Dm7 G7 it is the Cm a G7 resolves
+    # to: a dominant goes down a fifth to a minor chord in 13% of real moves, up a minor 6th to a
+    # major one in 0.1%
+    def close(*voicings):
+        return [(bar * BAR, BAR - 2, p) for bar, tones in enumerate(voicings) for p in tones]
+
+    (alone,) = read_one(band(close((63, 67, 72))))
+    assert alone.symbol == "Eb6"
+    cadence = close((65, 69, 72, 74), (59, 62, 65, 67), (63, 67, 72), (60, 63, 66, 68))
+    assert symbols(read_one(band(cadence), bars=4)) == ["Dm7", "G7", "Cm", "Ab7"]
