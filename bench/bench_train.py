@@ -8,7 +8,9 @@ strategy.run) and for other ways to run the same LSTM, each also as a share of t
     ceiling         = the best float32 GFLOP/s of a 2048^3 TensorFlow matmul, measured in this run
 
 The variants run round-robin, several rounds, and the median is reported: the machine is shared,
-so single timings are noisy.
+so single timings are noisy. One variant runs jazzgen's step under Keras' mixed_bfloat16 policy
+(bfloat16 products, float32 weights and loss): it pays only on a CPU or GPU that multiplies
+bfloat16 natively, which the bfloat16 matmul ceiling printed beside float32's shows.
 
     .venv/bin/python bench/bench_train.py [--rounds 5] [--seq-len 128] [--embedding 64] [--vocab 470]
 """
@@ -36,10 +38,10 @@ def lstm_flops_per_token(embedding: int) -> float:
     return 3 * sum(2 * 4 * UNITS * (i + UNITS) for i in inputs)
 
 
-def matmul_ceiling(size: int = 2048, repeats: int = 5) -> float:
-    """Best GFLOP/s of a size^3 float32 matmul in TensorFlow (oneDNN/Eigen, all cores)."""
-    a, b = (tf.random.normal((size, size)) for _ in range(2))
-    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+def matmul_ceiling(size: int = 2048, repeats: int = 5, dtype=tf.float32) -> float:
+    """Best GFLOP/s of a size^3 matmul in TensorFlow (oneDNN/Eigen, all cores)."""
+    a, b = (tf.cast(tf.random.normal((size, size)), dtype) for _ in range(2))
+    product = tf.function(lambda: tf.reduce_sum(tf.cast(tf.matmul(a, b), tf.float32)))
     product().numpy()
     best = 0.0
     for _ in range(repeats):
@@ -69,11 +71,16 @@ def recurrent_gemm_rate(steps: int = 256) -> float:
 # ------------------------------------------------------------------ variants of one training step
 
 
-def keras_step(config: ModelConfig, jit: bool):
-    """jazzgen's own step: build_model's Keras layers, strategy.run, masked loss, Adam, clipping."""
+def keras_step(config: ModelConfig, jit: bool, policy: str = "float32"):
+    """jazzgen's own step: build_model's Keras layers, strategy.run, masked loss, Adam, clipping;
+    the layers built under a Keras dtype policy (the loss is float32 either way)."""
     import keras
 
-    model = build_model(config)
+    keras.config.set_dtype_policy(policy)
+    try:
+        model = build_model(config)
+    finally:
+        keras.config.set_dtype_policy("float32")
     optimizer = keras.optimizers.Adam(1e-3, global_clipnorm=1.0)
     optimizer.build(model.trainable_variables)
     fns = _StepFunctions(tf.distribute.get_strategy(), model, optimizer)
@@ -229,11 +236,13 @@ def main() -> None:
         f"seq_len {args.seq_len}; TensorFlow {tf.__version__}; {flops / 1e6:.2f} MFLOP per token trained"
     )
     print(
-        f"ceiling: 2048^3 matmul {ceiling:.0f} GFLOP/s; recurrent step product "
+        f"ceiling: 2048^3 matmul {ceiling:.0f} GFLOP/s (bfloat16: "
+        f"{matmul_ceiling(dtype=tf.bfloat16):.0f}); recurrent step product "
         f"({BATCH}x{UNITS} @ {UNITS}x{4 * UNITS}) {recurrent_gemm_rate():.0f} GFLOP/s"
     )
     variants = {
         "jazzgen step (Keras LSTM)": keras_step(config, jit=False),
+        "jazzgen step, mixed bfloat16": keras_step(config, jit=False, policy="mixed_bfloat16"),
         "jazzgen step, XLA jit_compile": keras_step(config, jit=True),
         "tf.scan, input projection hoisted": raw_step(config, "scan", jit=False),
         "tf.scan + hand gradient": raw_step(config, "custom", jit=False),
