@@ -242,6 +242,14 @@ def test_voicing_classes_are_rootless_with_guide_tones():
     assert set(voicing_classes(make_chord("C7(b9,#11)", 0, 48))) == {4, 10, 1, 6}  # E Bb Db F#
 
 
+def test_a_slash_chord_is_voiced_with_its_root_where_the_bass_plays_another_tone():
+    c_over_e, f_over_a, fm_over_bb = (make_chord(s, 0, 48) for s in ("C/E", "F/A", "Fm/Bb"))
+    assert set(voicing_classes(c_over_e)) == {0, 7, 9, 2}  # C G A D over E, not E G A D
+    assert set(voicing_classes(f_over_a)) == {5, 0, 2, 7}  # F C D G over A
+    assert 5 in voicing_classes(fm_over_bb)  # F Ab C Eb over Bb: the Fm is heard
+    assert voicing_classes(make_chord("C/C", 0, 48)) == voicing_classes(make_chord("C", 0, 48))
+
+
 def test_a_sus_chord_is_voiced_with_its_fourth_not_the_scales_third():
     g7sus4, csus4 = (make_chord(s, 0, 48) for s in ("G7sus4", "Csus4"))
     assert 0 in voicing_classes(g7sus4) and 11 not in voicing_classes(g7sus4)  # C, no B

@@ -4,7 +4,7 @@ Both work on jazzgen's tick grid (TICKS_PER_BEAT per quarter note) and leave MID
 jazzgen.formats.render. Where no chord sounds (no span, or NC) they play nothing.
 
 Comping: each chord gets a four-note rootless voicing (3rd, 5th or 13th, 7th, 9th, the tensions the
-symbol names first) spread as a drop-2 voicing (a close position with its second voice from the top
+symbol names first; a slash chord keeps its root in place of its bass note, which the bass plays) spread as a drop-2 voicing (a close position with its second voice from the top
 an octave lower, about an octave and a half wide) around middle C, choosing the inversion that moves
 each voice least from the previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2)
 with a bar on beat 2 and the and-of-3, hits every chord change and anticipates every second change
@@ -59,7 +59,17 @@ def voicing_classes(chord: Chord) -> tuple[int, ...]:
     for step in (third, colour, seventh, ninth):
         if step is not None and step not in steps:
             steps.append(step)
+    if chord.bass is not None and chord.bass != root:
+        steps = _over_slash_bass(steps, (chord.bass - root) % 12)
     return tuple((root + step) % 12 for step in steps)
+
+
+def _over_slash_bass(steps: list[int], bass: int) -> list[int]:
+    """A slash chord's voicing keeps its root, which its bass does not play (C/E: C G A D over E,
+    where a rootless C6/9 over E would sound as Em11): the root takes the place of the bass's own
+    tone where the voicing holds it, else of the 9th on top."""
+    at = steps.index(bass) if bass in steps else len(steps) - 1
+    return steps[:at] + [0] + steps[at + 1 :]
 
 
 def _first(order, *allowed: set[int]) -> int | None:
