@@ -150,7 +150,7 @@ CHORD_MOVES = {
     },
 }
 PRIOR_WEIGHT = 0.04
-MOVE_WEIGHT = 0.015
+MOVE_WEIGHT = 0.015  # set on the built-in tunes and the first 150 charts (0.01-0.1 tried)
 MOVE_SMOOTHING = 20.0  # moves' worth of the pooled motion shares mixed into each family's counts
 TENSION_CREDIT = 0.6
 OUTSIDE_COST = 0.5
