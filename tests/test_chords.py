@@ -115,6 +115,12 @@ def test_a_percent_beside_chords_names_its_bar(changes, bar):
         parse_changes(changes)
 
 
+@pytest.mark.parametrize(("changes", "bar"), [("| Eh |", 1), ("| Dm7 |\n| G7 Xyz | C |", 2)])
+def test_an_unreadable_chord_symbol_names_its_bar_and_the_spelling(changes, bar):
+    with pytest.raises(DataError, match=rf"^bar {bar}: '(Eh|Xyz)' is not a chord symbol .* like Cmaj7, Dm7"):
+        parse_changes(changes)
+
+
 @pytest.mark.parametrize("bad", ["", "| % |", "| C D E F G |", "| / C |"])
 def test_bad_changes_raise_data_error(bad):
     with pytest.raises(DataError):

@@ -196,7 +196,9 @@ CASES = {
         (
             ["generate", "-m", "{T}/jazz", "--changes", "| H7 |"],
             2,
-            "--changes '| H7 |': cannot read chord symbol 'H7': it should start with a root A-G",
+            "--changes '| H7 |': bar 1: 'H7' is not a chord symbol jazzgen reads (cannot read chord symbol"
+            " 'H7': it should start with a root A-G); write it like Cmaj7, Dm7, G7b9, F#m7b5, Bbdim7, Eb7sus4"
+            " or C/E",
         ),
         (
             ["generate", "-m", "{T}/jazz", "--changes", "| % | C7 |"],

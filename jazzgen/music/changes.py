@@ -80,9 +80,20 @@ def _bar_chords(symbols: list[str], start: int, end: int, index: int) -> list[Ch
             if last is None:
                 raise DataError(f"bar {index + 1} starts with {symbol!r}: name a chord first")
             symbol = last
-        chords.append(make_chord(symbol, onset, duration))
+        chords.append(_chord(symbol, onset, duration, index))
         last = symbol
     return chords
+
+
+def _chord(symbol: str, onset: int, duration: int, index: int) -> Chord:
+    """make_chord, its error naming the bar and how symbols are spelt."""
+    try:
+        return make_chord(symbol, onset, duration)
+    except DataError as error:
+        raise DataError(
+            f"bar {index + 1}: {symbol!r} is not a chord symbol jazzgen reads ({error}); write it "
+            "like Cmaj7, Dm7, G7b9, F#m7b5, Bbdim7, Eb7sus4 or C/E"
+        ) from None
 
 
 def format_changes(chords: tuple[Chord, ...], starts: tuple[int, ...]) -> str:
