@@ -171,6 +171,14 @@ def test_every_music21_chord_kind_is_readable():
         assert parse_chord("C" + suffix).root == 0
 
 
+def test_a_chord_kind_jazzgen_does_not_read_names_the_file_and_its_bar(tmp_path):
+    lead = part("Lead", *(measure(k, [n(60, 4)], [(0, "C7" if k != 2 else "D")], "4/4") for k in (1, 2, 3)))
+    path = write_score(tmp_path, lead)
+    path.write_text(path.read_text().replace("<kind>major</kind>", "<kind>weird</kind>"))
+    with pytest.raises(DataError, match=r"sheet.musicxml: bar 2: chord symbol 'D' has kind 'weird'.*respell"):
+        read_musicxml(path)
+
+
 def test_unreadable_missing_and_empty_files(tmp_path):
     (tmp_path / "broken.musicxml").write_text("<score-partwise><part id='P1'><measure>")
     with pytest.raises(DataError, match="cannot read .*broken.musicxml as MusicXML"):

@@ -102,7 +102,10 @@ def read_musicxml(path: str | Path | BinaryIO) -> list[Solo]:
     parts = list(score.parts) or [score]
     tempo = _tempo(score)
     title = (score.metadata.bestTitle if score.metadata else None) or Path(name).stem
-    shared = next((found for found in (_chord_marks(p) for p in parts) if found), [])
+    try:
+        shared = next((found for found in (_chord_marks(p) for p in parts) if found), [])
+    except DataError as err:
+        raise DataError(f"{name}: {err}") from None
     solos = []
     for index, part in enumerate(parts):
         source = name if len(parts) == 1 else f"{name}#{part.partName or index + 1}"
@@ -255,7 +258,10 @@ def _chord_marks(part) -> list[tuple[int, str]]:
 
     marks = {}
     for symbol in part.flatten().getElementsByClass(harmony.ChordSymbol):
-        marks[_ticks(symbol.offset)] = jazzgen_symbol(symbol)
+        try:
+            marks[_ticks(symbol.offset)] = jazzgen_symbol(symbol)
+        except DataError as err:
+            raise DataError(f"bar {symbol.measureNumber}: {err}") from None
     return sorted(marks.items())
 
 
@@ -267,7 +273,10 @@ def jazzgen_symbol(symbol) -> str:
         return "NC"
     if symbol.chordKind not in KIND_SUFFIXES:
         kind = symbol.chordKind
-        raise DataError(f"chord symbol {symbol.figure!r} has kind {kind!r}, which jazzgen does not read")
+        raise DataError(
+            f"chord symbol {symbol.figure!r} has kind {kind!r}, which jazzgen does not read; respell it "
+            "in the notation program with a standard kind (major-seventh, minor-seventh, dominant, ...)"
+        )
     root = symbol.root().pitchClass
     text = NOTE_NAMES[root] + KIND_SUFFIXES[symbol.chordKind]
     tensions = [_tension(m) for m in symbol.getChordStepModifications() if m.modType in ("add", "alter")]
