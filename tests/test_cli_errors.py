@@ -323,6 +323,16 @@ CASES = {
             2,
             "--notice {T}/nope.md: cannot read it (No such file or directory); give a UTF-8 text file",
         ),
+        (
+            ["text", "train", "{T}/abc.txt", "-o", "{T}/t", "--carry-state", "--lines"],
+            2,
+            "--carry-state is for running text: with --lines each line starts afresh",
+        ),
+        (
+            ["text", "train", "{T}/abc.txt", "-o", "{T}/t", "--carry-state", "--init", "{T}/words"],
+            2,
+            "--carry-state trains a model from scratch; leave out --init",
+        ),
     ],
     "text evaluate": [
         (

@@ -12,7 +12,7 @@ from model_helpers import make_corpus
 
 from jazzgen.errors import DataError, UsageError
 from jazzgen.lm.config import ModelConfig, RunConfig, TokenizerConfig, TrainConfig
-from jazzgen.lm.dataset import epoch_order, make_windows, whole_sequences
+from jazzgen.lm.dataset import carried_windows, epoch_order, make_windows, whole_sequences
 from jazzgen.tokens.corpus import (
     CorpusSolo,
     chordless_copies,
@@ -43,6 +43,19 @@ def test_short_sequences_are_packed_and_their_first_token_is_never_a_target():
     )
     np.testing.assert_array_equal(windows.inputs, [[2, 3, 4, 5, 0, 0], [7, 8, 9, 0, 0, 0]])
     np.testing.assert_array_equal(windows.targets, [[3, 4, 0, 6, 0, 0], [8, 9, 10, 0, 0, 0]])
+
+
+def test_carried_windows_cut_one_stream_into_lanes_that_go_on_batch_after_batch():
+    stream = (np.arange(1, 30, dtype=np.int32), np.arange(30, 44, dtype=np.int32))  # ids 1..43 in two parts
+    windows = carried_windows(stream, seq_len=3, lanes=2)
+    assert windows.inputs.shape == (14, 3)  # 21 targets a lane: 7 windows in each of 2 lanes
+    lane0, lane1 = windows.inputs[0::2], windows.inputs[1::2]  # row k * lanes + b: lane b, window k
+    assert lane0.ravel().tolist() == list(range(1, 22)) and lane1.ravel().tolist() == list(range(22, 43))
+    np.testing.assert_array_equal(windows.targets, windows.inputs + 1)
+    with pytest.raises(
+        DataError, match="no window of 3 in each of 20 lanes; lower --seq-len or --batch-size"
+    ):
+        carried_windows(stream, seq_len=3, lanes=20)
 
 
 def test_epoch_order_depends_on_seed_and_epoch_only():

@@ -133,6 +133,24 @@ def test_weights_npz_layout_is_the_documented_one(cell):
     np.testing.assert_allclose(numpy_logits(weights, config.model, ids), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_carrying_view_goes_on_from_the_states_it_is_given(cell):
+    """Two halves of a window, the second from the states the first ended with, give the logits
+    of the whole window; the view shares the model's weights."""
+    from jazzgen.lm.model import build_model, carrying_view
+
+    config = ModelConfig(cell=cell, layers=2, units=8, embedding=4, vocab_size=11)
+    model = build_model(config, states=True)
+    view = carrying_view(model, config)
+    assert len(view.weights) == len(model.weights) and len(view.outputs) == 1 + (4 if cell == "lstm" else 2)
+    ids = np.random.default_rng(0).integers(1, 11, (3, 10)).astype(np.int32)
+    zeros = [np.zeros((3, 8), np.float32)] * (len(view.inputs) - 1)
+    first = view([ids[:, :5], *zeros])
+    second = view([ids[:, 5:], *[np.asarray(s) for s in first[1:]]])
+    halves = np.concatenate([np.asarray(first[0]), np.asarray(second[0])], axis=1)
+    np.testing.assert_allclose(halves, np.asarray(model(ids)), atol=1e-5)
+
+
 def numpy_logits(weights: dict, model: ModelConfig, ids: np.ndarray) -> np.ndarray:
     """(time, vocab) logits from weights.npz, following bundle.py's module documentation."""
     sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731

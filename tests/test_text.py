@@ -172,6 +172,30 @@ def test_long_text_is_scored_in_pieces_like_one_sequence():
     np.testing.assert_allclose(pieces, whole, atol=1e-4)
 
 
+def test_carrying_the_state_between_windows_learns_context_longer_than_a_window(tmp_path):
+    """Each line is five random letters, a space and the same five again: a copy's source is 6
+    characters back, often in the window before (windows of 8). Trained with the state carried,
+    the model predicts the copies; trained on windows from a zero state, it cannot."""
+    from jazzgen.judge import evaluate_text
+    from jazzgen.lm.config import ModelConfig, TrainConfig
+    from jazzgen.training import train_text
+
+    rng = np.random.default_rng(0)
+    words = ["".join(rng.choice(list("abcdefgh"), 5)) for _ in range(300)]
+    text = tmp_path / "copies.txt"
+    text.write_text("".join(f"{w} {w}\n" for w in words))
+    model = ModelConfig(layers=1, units=32, embedding=8, dropout=0.0)
+    scores = {}
+    for carry in (False, True):
+        train = TrainConfig(seq_len=8, batch_size=16, epochs=10, patience=10, lr=0.02, carry_state=carry)
+        out = train_text(
+            text, tmp_path / f"carry-{carry}", text_tokenizer("char"), model, train, progress=False
+        )
+        assert json.loads((out / "config.json").read_text())["train"]["carry_state"] is carry
+        scores[carry] = evaluate_text(out, text)["nats_per_char"]
+    assert scores[True] < scores[False] - 0.25, scores  # measured: 1.73 against 2.26
+
+
 def test_a_separate_validation_file_is_all_held_out_and_none_of_the_training_text(tmp_path):
     names, other = tmp_path / "names.txt", tmp_path / "other.txt"
     names.write_text("Tyrannosaurus\nVelociraptor\nStegosaurus\n" * 4)

@@ -409,8 +409,15 @@ def text_group():
     type=click.Path(),
     help="A text file to validate on (default: 10% of FILE, held out from ten places).",
 )
+@click.option(
+    "--carry-state",
+    is_flag=True,
+    help="Train on the text as --batch-size parallel lanes, each window going on from the state "
+    "the one before it ended with, so the model learns from more context than a window holds "
+    "(truncated backpropagation through time). One replica, not with --init.",
+)
 @_shared_train_options
-def text_train(file, level, vocab_size, lines, lower, val, **options):
+def text_train(file, level, vocab_size, lines, lower, val, carry_state, **options):
     """Train a text language model on FILE (UTF-8).
 
     \b
@@ -424,6 +431,10 @@ def text_train(file, level, vocab_size, lines, lower, val, **options):
     if options["init"] and not _given(("level", "vocab_size", "lines", "lower")):
         tokenizer = None  # the base bundle's
     model, train_config = _configs(options)
+    if carry_state:
+        if lines:
+            raise UsageError("--carry-state is for running text: with --lines each line starts afresh")
+        train_config = replace(train_config, carry_state=True)
     out = train_text(
         file, options["output"], tokenizer, model, train_config, val=val, **_run_options(options)
     )

@@ -114,6 +114,7 @@ class TrainConfig:
     val_groups: bool = False  # validation holds out whole groups of related sequences (jazz: a tune's takes)
     blend: bool = True  # a fine-tune ends on the blend with its base of least validation loss (lm.loop.Mix)
     chordless: float = 0.0  # jazz: share of the training solos with chords trained on again without them
+    carry_state: bool = False  # each window goes on from the state its lane's window before ended with
 
     def __post_init__(self):
         _check(2 <= self.seq_len <= 100_000, f"--seq-len {self.seq_len}: give 2 to 100000")
@@ -215,6 +216,7 @@ _OPTIONS = {
     **{("tokenizer", f): ("--" + f.replace("_", "-"), {}) for f in ("level", "vocab_size", "lines", "lower")},
     ("train", "val_groups"): ("--split", {True: "tune", False: "solo"}),
     ("train", "blend"): ("--no-blend", {True: "off", False: "on"}),
+    ("train", "carry_state"): ("--carry-state", {True: "on", False: "off"}),
 }
 
 

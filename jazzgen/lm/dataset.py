@@ -120,6 +120,29 @@ def whole_sequences(
     return Windows(inputs, targets)
 
 
+def carried_windows(
+    sequences: tuple[np.ndarray, ...], seq_len: int, lanes: int, learned: np.ndarray | None = None
+) -> Windows:
+    """Windows for training with the state carried from one window to the next (truncated
+    backpropagation through time): the sequences joined into one stream, cut into `lanes` equal
+    lanes, each lane into windows of seq_len targets. Row k * lanes + b is lane b's k-th window, so
+    the k-th batch of `lanes` rows, in order, goes on where batch k - 1 left every lane. The tail
+    that does not fill a window in every lane is left out; learned masks targets as in make_windows."""
+    stream = np.concatenate([np.asarray(s, np.int32) for s in sequences])
+    length = (len(stream) - 1) // lanes  # targets per lane
+    count = length // seq_len
+    if count == 0:
+        raise DataError(
+            f"{len(stream):,} tokens make no window of {seq_len} in each of {lanes} lanes; "
+            "lower --seq-len or --batch-size"
+        )
+    starts = np.arange(lanes)[None, :] * length + np.arange(count)[:, None] * seq_len  # (count, lanes)
+    offsets = starts.reshape(-1)[:, None] + np.arange(seq_len + 1)[None, :]  # (count * lanes, seq + 1)
+    ids = stream[offsets]
+    targets = ids[:, 1:] if learned is None else np.where(learned[ids[:, 1:]], ids[:, 1:], PAD_ID)
+    return Windows(ids[:, :-1].copy(), np.ascontiguousarray(targets))
+
+
 def _blocks(sequences, width: int):
     """(ids, starts) of each window: up to `width` ids, and where a sequence starts among them."""
     parts: list[np.ndarray] = []

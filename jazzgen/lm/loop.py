@@ -10,6 +10,10 @@ Gradient clipping: Keras clips each replica's share of the gradient before the s
 so each share is clipped to clipnorm / replicas, which bounds the summed norm by clipnorm and
 equals global clipping with one replica. The optimizer is Adam, or AdamW when the run has a
 weight decay (make_optimizer).
+
+With carry_state (one replica), the windows are lanes of one stream (dataset.carried_windows),
+visited in order, and each batch starts from the states the batch before ended with
+(_CarriedSteps).
 """
 
 from __future__ import annotations
@@ -28,8 +32,16 @@ from jazzgen.files.fileio import write_bytes_atomic, write_text_atomic
 from jazzgen.lm.bundle import EMBEDDING, import_weights
 from jazzgen.lm.checkpoint import Epoch, RunState, check_resumable, restore_checkpoint, save_checkpoint
 from jazzgen.lm.config import RunConfig, TrainConfig
-from jazzgen.lm.dataset import PAD_ID, TokenData, Windows, epoch_order, make_windows, whole_sequences
-from jazzgen.lm.model import build_model, load_tensorflow_quietly
+from jazzgen.lm.dataset import (
+    PAD_ID,
+    TokenData,
+    Windows,
+    carried_windows,
+    epoch_order,
+    make_windows,
+    whole_sequences,
+)
+from jazzgen.lm.model import build_model, carrying_view, load_tensorflow_quietly
 from jazzgen.lm.runlog import ProgressLine, history_csv, loss_png
 
 
@@ -137,12 +149,14 @@ def fit(
     config = _with_vocab(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
     train = config.train
-    train_windows = make_windows(data.train, train.seq_len, train.batch_size, data.learned)
-    val_windows = make_windows(data.val, train.seq_len, train.batch_size, data.learned) if data.val else None
+    _check_carry(train, strategy, initial_weights)
+    windows = carried_windows if train.carry_state else make_windows
+    train_windows = windows(data.train, train.seq_len, train.batch_size, data.learned)
+    val_windows = windows(data.val, train.seq_len, train.batch_size, data.learned) if data.val else None
     steps = len(train_windows) // train.batch_size
     keras.utils.set_random_seed(train.seed)
     with strategy.scope():
-        model = build_model(config.model)
+        model = build_model(config.model, states=train.carry_state)
         if initial_weights is not None:
             import_weights(model, initial_weights, config)
         start = [v.numpy() for v in model.trainable_variables] if initial_weights is not None else None
@@ -153,7 +167,11 @@ def fit(
     )
     if state.stale >= train.patience:  # a run that stopped early, resumed: it gets its patience afresh
         state = replace(state, stale=0)
-    step_fns = _StepFunctions(strategy, model, optimizer)
+    step_fns = (
+        _CarriedSteps(strategy, model, optimizer, config.model)
+        if train.carry_state
+        else _StepFunctions(strategy, model, optimizer)
+    )
     show = ProgressLine(train.epochs, steps) if progress and worker.is_chief else None
     for epoch in range(state.epochs_done + 1, train.epochs + 1):
         if state.stale >= train.patience:
@@ -176,6 +194,19 @@ def fit(
     seconds = sum(e.seconds for e in state.history)
     speed = sum(e.tokens_per_second * e.seconds for e in state.history) / max(seconds, 1e-9)
     return FitResult(model, config, state, worker, seconds, speed, mix)
+
+
+def _check_carry(train: TrainConfig, strategy, initial_weights) -> None:
+    """UsageError where carry_state cannot run: it needs one replica and a run from scratch."""
+    if not train.carry_state:
+        return
+    if strategy.num_replicas_in_sync > 1:
+        raise UsageError(
+            f"--carry-state trains on one replica, not {strategy.num_replicas_in_sync}; "
+            "train with --strategy auto on one machine"
+        )
+    if initial_weights is not None:
+        raise UsageError("--carry-state trains a model from scratch; leave out --init")
 
 
 BLEND_WIDTH = 4096  # tokens of a validation sequence scored in one window when a blend is judged
@@ -251,6 +282,15 @@ def not_decayed(model) -> list:
     ]
 
 
+def _masked_nats(logits, targets):
+    """(summed nats, target count) of logits (batch, time, vocab) over the non-padding targets."""
+    import tensorflow as tf
+
+    mask = tf.cast(tf.not_equal(targets, PAD_ID), tf.float32)  # (batch, time)
+    nats = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, tf.cast(logits, tf.float32))
+    return tf.reduce_sum(nats * mask), tf.reduce_sum(mask)
+
+
 class _StepFunctions:
     """The distributed training and evaluation steps. Each returns (summed nats, target count)."""
 
@@ -262,12 +302,7 @@ class _StepFunctions:
         self.eval_step = tf.function(self._eval_step)
 
     def _nats(self, inputs, targets, training: bool):
-        import tensorflow as tf
-
-        logits = self.model(inputs, training=training)  # (batch, time, vocab)
-        mask = tf.cast(tf.not_equal(targets, PAD_ID), tf.float32)  # (batch, time)
-        nats = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, tf.cast(logits, tf.float32))
-        return tf.reduce_sum(nats * mask), tf.reduce_sum(mask)
+        return _masked_nats(self.model(inputs, training=training), targets)
 
     def _replica_train(self, inputs, targets):
         import tensorflow as tf
@@ -292,6 +327,13 @@ class _StepFunctions:
     def _reduce(self, parts):
         return tuple(self.strategy.reduce("SUM", part, axis=None) for part in parts)
 
+    def order(self, windows: Windows, seed: int, epoch: int) -> np.ndarray:
+        """The order an epoch visits the training windows in."""
+        return epoch_order(len(windows), seed, epoch)
+
+    def restart(self) -> None:
+        """Called before each pass over a set of windows (the carrying steps zero their states)."""
+
     def batches(self, windows: Windows, order: np.ndarray, batch_size: int):
         """The windows in order, as distributed global batches."""
         import tensorflow as tf
@@ -301,6 +343,61 @@ class _StepFunctions:
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         dataset = dataset.batch(batch_size, drop_remainder=True).with_options(options).prefetch(2)
         return self.strategy.experimental_distribute_dataset(dataset)
+
+
+class _CarriedSteps(_StepFunctions):
+    """Steps over carried_windows that go on from the states the batch before ended with: each
+    batch row is a lane of one stream, so the model learns from context longer than a window
+    (truncated backpropagation through time; no gradient crosses a window's start). The states
+    start at zero at every pass, and the windows are visited in order."""
+
+    def __init__(self, strategy, model, optimizer, config):
+        import tensorflow as tf
+
+        super().__init__(strategy, model, optimizer)
+        self.view = carrying_view(model, config)
+        self.shape = (config.layers * (2 if config.cell == "lstm" else 1), config.units)
+        self.states = None
+        carried_train, carried_eval = (tf.function(f) for f in (self._carried_train, self._carried_eval))
+        self.train_step = lambda inputs, targets: self._go_on(carried_train, inputs, targets)
+        self.eval_step = lambda inputs, targets: self._go_on(carried_eval, inputs, targets)
+
+    def order(self, windows: Windows, seed: int, epoch: int) -> np.ndarray:
+        return np.arange(len(windows))
+
+    def restart(self) -> None:
+        self.states = None
+
+    def _go_on(self, step, inputs, targets):
+        """(nats, count) of step over the batch from the states the batch before ended with."""
+        total, count, self.states = self.strategy.run(step, args=(inputs, targets, self._states(inputs)))
+        return total, count
+
+    def _states(self, inputs):
+        import tensorflow as tf
+
+        if self.states is None:
+            return [tf.zeros((inputs.shape[0], self.shape[1])) for _ in range(self.shape[0])]
+        return self.states
+
+    def _carried_nats(self, inputs, targets, states, training: bool):
+        import tensorflow as tf
+
+        logits, *ended = self.view([inputs, *states], training=training)
+        return (*_masked_nats(logits, targets), [tf.stop_gradient(s) for s in ended])
+
+    def _carried_train(self, inputs, targets, states):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            total, count, ended = self._carried_nats(inputs, targets, states, True)
+            loss = total / tf.maximum(count, 1.0)
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return total, count, ended
+
+    def _carried_eval(self, inputs, targets, states):
+        return self._carried_nats(inputs, targets, states, False)
 
 
 def _run_epoch(
@@ -313,7 +410,8 @@ def _run_epoch(
 ) -> Epoch:
     """One pass over the training windows in this epoch's order, then the validation loss."""
     learning_rate = float(fns.optimizer.learning_rate)
-    order = epoch_order(len(windows), train.seed, epoch)
+    order = fns.order(windows, train.seed, epoch)
+    fns.restart()
     total = count = 0.0
     started = time.perf_counter()
     if show:
@@ -341,6 +439,7 @@ def _mean_loss(fns: _StepFunctions, windows: Windows | None, batch_size: int) ->
     if windows is None or windows.tokens == 0:
         return None
     total = count = 0.0
+    fns.restart()
     for inputs, targets in fns.batches(windows, np.arange(len(windows)), batch_size):
         nats, tokens = fns.eval_step(inputs, targets)
         total, count = total + float(nats), count + float(tokens)

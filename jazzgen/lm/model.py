@@ -53,38 +53,74 @@ def load_tensorflow_quietly() -> None:
         os.close(saved)
 
 
-def build_model(config: ModelConfig):
+def build_model(config: ModelConfig, states: bool = False):
     """A keras.Model from ids (batch, time) int32 to logits (batch, time, vocab_size) float32.
 
     Padding id 0 is an ordinary input here: the trainer masks it out of the loss instead, which
     keeps the recurrent layers on their fast path. A dropout layer (input_dropout, dropout_K)
     exists only when its rate is above 0, so a model without dropout has the layers it had
-    before input dropout was an option.
+    before input dropout was an option. states: the recurrent layers also return their last
+    state, which carrying_view needs (the model itself still maps ids to logits).
     """
     import keras
 
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")  # (batch, time)
-    x = keras.layers.Embedding(config.vocab_size, config.embedding, name=EMBEDDING)(ids)  # (b, t, emb)
+    return keras.Model(ids, _logits(config, ids, states, None)[0], name=f"{config.cell}_lm")
+
+
+def carrying_view(model, config: ModelConfig):
+    """A keras.Model over model's own layers (built with states=True) from [ids, *states] to
+    [logits, *states]: each layer starts from the states given and returns those it ends with (h,
+    and c for an LSTM, per layer), so a trainer can carry them from one window to the next."""
+    import keras
+
+    per_layer = 2 if config.cell == "lstm" else 1
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    given = [keras.Input(shape=(config.units,), name=f"state_{k}") for k in range(config.layers * per_layer)]
+    logits, ended = _logits(config, ids, True, given, model)
+    return keras.Model([ids, *given], [logits, *ended], name=f"{config.cell}_lm_carrying")
+
+
+def _logits(config: ModelConfig, ids, states: bool, given: list | None, model=None):
+    """(logits, last states) of the layer stack over ids, with new layers or model's own; given:
+    the initial states (a flat list, layer by layer), None for zeros."""
+    import keras
+
+    def layer(make, name: str, *args):
+        return model.get_layer(name) if model is not None else make(*args, name=name)
+
+    per_layer = 2 if config.cell == "lstm" else 1
+    x = layer(keras.layers.Embedding, EMBEDDING, config.vocab_size, config.embedding)(ids)  # (b, t, emb)
     if config.input_dropout:
         # Whole embedding channels: one mask per window, held at every step (noise shape
         # (batch, 1, emb); the variational dropout of Gal and Ghahramani 2016, as Keras' RNN
         # `dropout=` masks its inputs). Plain Dropout draws a new mask each step, and a character
         # model meets each character many times a window, so the layers above can average that
         # noise away; a mask held for the window makes them learn a code that survives it.
-        x = keras.layers.SpatialDropout1D(config.input_dropout, name=INPUT_DROPOUT)(x)
+        x = layer(keras.layers.SpatialDropout1D, INPUT_DROPOUT, config.input_dropout)(x)
+    ended = []
     for index in range(1, config.layers + 1):
-        x = _recurrent_layer(config, recurrent_name(index))(x)  # (batch, time, units)
+        recurrent = layer(_recurrent_layer, recurrent_name(index), config, states)
+        start = given[(index - 1) * per_layer : index * per_layer] if given is not None else None
+        out = recurrent(x, initial_state=start) if start is not None else recurrent(x)
+        x, last = (out[0], list(out[1:])) if states else (out, [])  # x: (batch, time, units)
+        ended += last
         if config.dropout:
-            x = keras.layers.Dropout(config.dropout, name=f"dropout_{index}")(x)
-    logits = keras.layers.Dense(config.vocab_size, name=LOGITS)(x)  # (batch, time, vocab)
-    return keras.Model(ids, logits, name=f"{config.cell}_lm")
+            x = layer(keras.layers.Dropout, f"dropout_{index}", config.dropout)(x)
+    return layer(keras.layers.Dense, LOGITS, config.vocab_size)(x), ended  # (batch, time, vocab)
 
 
-def _recurrent_layer(config: ModelConfig, name: str):
+def _recurrent_layer(config: ModelConfig, states: bool = False, name: str = ""):
     import keras
 
     layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[config.cell]
-    return layer(config.units, return_sequences=True, recurrent_dropout=config.recurrent_dropout, name=name)
+    return layer(
+        config.units,
+        return_sequences=True,
+        return_state=states,
+        recurrent_dropout=config.recurrent_dropout,
+        name=name,
+    )
 
 
 def describe_layers(model) -> list[tuple[str, str, int]]:
