@@ -41,7 +41,7 @@ from jazzgen.lm.dataset import (
     make_windows,
     whole_sequences,
 )
-from jazzgen.lm.model import build_model, carrying_view, load_tensorflow_quietly
+from jazzgen.lm.model import build_model, carrying_view, load_tensorflow_quietly, states_per_layer
 from jazzgen.lm.runlog import ProgressLine, history_csv, loss_png
 
 
@@ -356,7 +356,7 @@ class _CarriedSteps(_StepFunctions):
 
         super().__init__(strategy, model, optimizer)
         self.view = carrying_view(model, config)
-        self.shape = (config.layers * (2 if config.cell == "lstm" else 1), config.units)
+        self.shape = (config.layers * states_per_layer(config.cell), config.units)
         self.states = None
         carried_train, carried_eval = (tf.function(f) for f in (self._carried_train, self._carried_eval))
         self.train_step = lambda inputs, targets: self._go_on(carried_train, inputs, targets)

@@ -74,11 +74,16 @@ def carrying_view(model, config: ModelConfig):
     and c for an LSTM, per layer), so a trainer can carry them from one window to the next."""
     import keras
 
-    per_layer = 2 if config.cell == "lstm" else 1
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
-    given = [keras.Input(shape=(config.units,), name=f"state_{k}") for k in range(config.layers * per_layer)]
+    count = config.layers * states_per_layer(config.cell)
+    given = [keras.Input(shape=(config.units,), name=f"state_{k}") for k in range(count)]
     logits, ended = _logits(config, ids, True, given, model)
     return keras.Model([ids, *given], [logits, *ended], name=f"{config.cell}_lm_carrying")
+
+
+def states_per_layer(cell: str) -> int:
+    """How many state arrays a layer of the cell carries: h and c for an LSTM, h otherwise."""
+    return 2 if cell == "lstm" else 1
 
 
 def _logits(config: ModelConfig, ids, states: bool, given: list | None, model=None):
@@ -89,7 +94,7 @@ def _logits(config: ModelConfig, ids, states: bool, given: list | None, model=No
     def layer(make, name: str, *args):
         return model.get_layer(name) if model is not None else make(*args, name=name)
 
-    per_layer = 2 if config.cell == "lstm" else 1
+    per_layer = states_per_layer(config.cell)
     x = layer(keras.layers.Embedding, EMBEDDING, config.vocab_size, config.embedding)(ids)  # (b, t, emb)
     if config.input_dropout:
         # Whole embedding channels: one mask per window, held at every step (noise shape
