@@ -192,6 +192,7 @@ def test_carrying_the_state_between_windows_learns_context_longer_than_a_window(
             text, tmp_path / f"carry-{carry}", text_tokenizer("char"), model, train, progress=False
         )
         assert json.loads((out / "config.json").read_text())["train"]["carry_state"] is carry
+        assert ("(--carry-state)" in (out / "README.md").read_text()) is carry
         scores[carry] = evaluate_text(out, text)["nats_per_char"]
     assert scores[True] < scores[False] - 0.25, scores  # measured: 1.73 against 2.26
 

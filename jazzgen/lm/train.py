@@ -194,6 +194,11 @@ def model_card(
         f"- seq_len {t.seq_len}, batch {t.batch_size}, {_optimizer_name(t)} lr {t.lr} (cosine to "
         f"{t.lr * t.min_lr_fraction:g}), clipnorm {t.clipnorm}, input dropout {m.input_dropout}, "
         f"dropout {m.dropout}, recurrent dropout {m.recurrent_dropout}, seed {t.seed}",
+        *(
+            [f"- the state carried from window to window in {t.batch_size} lanes of the text (--carry-state)"]
+            if t.carry_state
+            else []
+        ),
         *_mix_line(metrics.get("fine_tune_mix")),
     ]
     if card.command:
