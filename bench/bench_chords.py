@@ -23,7 +23,10 @@ where it agrees best, and repeated to the file's end; a band's arrangement may r
 written changes, so this counts agreement with the leadsheet, not only recognition errors. (The
 files measured so far: the midi/ folder of Impro-Visor's repository, each beside the leadsheet of
 its tune from its leadsheets/ folder; only BerniesTuneWardellGray.mid is Impro-Visor's own band
-export of its leadsheet, the others are third-party arrangements of the tunes.)
+export of its leadsheet, the others are third-party arrangements of the tunes. The pairs, from
+midi/ and leadsheets/imaginary-book/ of the repository: BerniesTuneWardellGray + BerniesTune,
+afternooninparis + AfternoonInParis, bagsgroove + BagsGroove, lazybird + LazyBird, milestones +
+Milestones, each .ls copied beside its .mid under the .mid's name.)
 
     .venv/bin/python bench/bench_chords.py [--against HEAD] [--keys 3] [--band runs/impro-visor]
         [--charts runs/impro-visor/leadsheets/imaginary-book [--skip 150] [--limit 150]]
