@@ -139,25 +139,23 @@ class _Grammar:
     """Per-vocabulary lookup arrays: what kind each id is and how many ticks it spells."""
 
     def __init__(self, vocab: Vocab):
-        kinds = [token_kind(t) for t in vocab.tokens]
+        kinds = np.array([token_kind(t) for t in vocab.tokens])
         self.vocab = vocab
-        self.gap = np.array([k == "gap" for k in kinds])
-        self.position = np.array([k == "position" for k in kinds])
         self.placed = "place" in kinds  # the placed scheme: a forced place token follows each gap
         self.degree = "degree" in kinds  # placed+degree: and then where the line stands, forced
-        self.duration = np.array([k == "duration" for k in kinds])
-        self.pitch = np.array([k == "pitch" for k in kinds])
+        self.pitch = kinds == "pitch"
         self.no_chord_pitch = self.pitch & np.array([t[:1] == "N" for t in vocab.tokens])
         self.advance = np.array([k in EVENT_KINDS or k == "end" for k in kinds])
         self.interval = np.array([int(t[1:]) if k == "pitch" else 0 for t, k in zip(vocab.tokens, kinds)])
-        self.ticks = np.array(
+        ticks = np.array(
             [int(t[1:]) if k in ("gap", "position", "duration") else -1 for t, k in zip(vocab.tokens, kinds)]
         )
-        # the same as index arrays, for the masks of one stream at a time
-        self.gap_ids, self.position_ids = np.flatnonzero(self.gap), np.flatnonzero(self.position)
-        self.gap_ticks, self.position_ticks = self.ticks[self.gap_ids], self.ticks[self.position_ids]
+        # index arrays of each kind, for the masks of one stream at a time
+        self.gap_ids, self.position_ids, self.duration_ids = (
+            np.flatnonzero(kinds == kind) for kind in ("gap", "position", "duration")
+        )
+        self.gap_ticks, self.position_ticks = ticks[self.gap_ids], ticks[self.position_ids]
         self.gap_goes_on = self.gap_ticks == MAX_STEP
-        self.duration_ids = np.flatnonzero(self.duration)
         self.chord_pitches, self.no_chord_pitches = (
             (ids, self.interval[ids])
             for ids in (

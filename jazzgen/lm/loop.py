@@ -358,6 +358,7 @@ class _CarriedSteps(_StepFunctions):
         self.view = carrying_view(model, config)
         self.shape = (config.layers * states_per_layer(config.cell), config.units)
         self.states = None
+        # train_step and eval_step, as the epoch loop calls them, go on from the carried states
         carried_train, carried_eval = (tf.function(f) for f in (self._carried_train, self._carried_eval))
         self.train_step = lambda inputs, targets: self._go_on(carried_train, inputs, targets)
         self.eval_step = lambda inputs, targets: self._go_on(carried_eval, inputs, targets)

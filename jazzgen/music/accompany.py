@@ -4,9 +4,10 @@ Both work on jazzgen's tick grid (TICKS_PER_BEAT per quarter note) and leave MID
 jazzgen.formats.render. Where no chord sounds (no span, or NC) they play nothing.
 
 Comping: each chord gets a four-note rootless voicing (3rd, 5th or 13th, 7th, 9th, the tensions the
-symbol names first; a slash chord keeps its root in place of its bass note, which the bass plays) spread as a drop-2 voicing (a close position with its second voice from the top
-an octave lower, about an octave and a half wide) around middle C, choosing the inversion that moves
-each voice least from the previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2)
+symbol names first; a slash chord keeps its root in place of its bass note, which the bass plays)
+spread as a drop-2 voicing (a close position with its second voice from the top an octave lower,
+about an octave and a half wide) around middle C, choosing the inversion that moves each voice
+least from the previous chord. The rhythm alternates a Charleston bar (beat 1, and-of-2)
 with a bar on beat 2 and the and-of-3, hits every chord change and anticipates every second change
 on a downbeat by an 8th.
 
